@@ -1,0 +1,7 @@
+/**
+ * Every CLI command, one module each. A command module exports `register(program: Command)`.
+ * Add a line here when you add a command.
+ */
+import type { Command } from "commander";
+
+export const commandModules: Array<() => Promise<{ register(program: Command): void }>> = [];

@@ -1,0 +1,111 @@
+/**
+ * The engine contract (DESIGN §3, §5, §6). `pov` drives engines only through these types, so a RISC-V
+ * engine can be added beside {@link WasmEngine} without touching the protocol.
+ *
+ * Everything here is deterministic: no clock, no randomness, no I/O, no unmetered work.
+ */
+import type { CallOutput, Message, ProgramMetadata } from "../codec/types.ts";
+import type { ActorId, CodeHash, Hash, StateHash } from "../codec/ids.ts";
+
+/**
+ * What the executing PoV offers an actor: the host side of docs/abi.md. Implemented by `pov`.
+ * Effects (send, store, transfer, set_code) are journaled by the implementer, who rolls them back when
+ * the entry that made them fails.
+ */
+export interface HostEnv {
+  readonly self: ActorId;
+  /** Relay block number of this play. */
+  readonly now: number;
+  coscheduled(): readonly ActorId[];
+  /** Runs `callee.call(origin = self, data)` synchronously with at most `gasLimit`. */
+  callActor(callee: ActorId, data: Uint8Array, gasLimit: bigint): { output: CallOutput; gasUsed: bigint };
+  /** 0 or a negative HOST_ERROR code. */
+  send(to: ActorId, data: Uint8Array): number;
+  recv(): Message | undefined;
+  lookup(hash: Hash): Uint8Array | undefined;
+  request(hash: Hash): number;
+  store(data: Uint8Array): { code: number; hash?: Hash };
+  release(hash: Hash): number;
+  balance(): bigint;
+  transfer(to: ActorId, amount: bigint): number;
+  setCode(hash: CodeHash): number;
+  log(line: string): void;
+}
+
+/** Where `main` stands. */
+export type MainStatus = "pending" | "suspended" | "ended" | "failed";
+
+/** One resume of `main` (one `Service` step). */
+export interface ServiceOutcome {
+  /**
+   * - `yielded`: main called `yield()`; the image holds the continuation.
+   * - `returned`: main finished now; later Services succeed doing nothing.
+   * - `idle`: main had already ended (or failed) before; nothing ran.
+   * - `preempted`: gas ran out in a preemptible program; the image holds the continuation.
+   * - `out-of-gas`: gas ran out in a cooperative program; the image is as before this step.
+   * - `trapped`: main trapped; the image is as before this step, with status `failed`.
+   */
+  status: "yielded" | "returned" | "idle" | "preempted" | "out-of-gas" | "trapped";
+  gasUsed: bigint;
+  /** For `trapped`: what happened, for logs only (never part of consensus data). */
+  reason?: string;
+}
+
+export interface CallOutcome {
+  /** `Result<Vec<u8>, CallError>`; on any error the image is as before the call. */
+  output: CallOutput;
+  gasUsed: bigint;
+}
+
+/** A live actor: an instantiated program with its image loaded. Single-threaded, synchronous. */
+export interface ActorInstance {
+  readonly actor: ActorId;
+  service(gas: bigint): ServiceOutcome;
+  call(origin: ActorId | null, input: Uint8Array, gas: bigint): CallOutcome;
+  /** Inspector: `payout(now)`, run on a throw-away copy; 0 when not exported or failing. */
+  payout(now: number, gas: bigint): bigint;
+  /** Inspector: `dependencies(now)`, run on a throw-away copy; [] when not exported or failing. */
+  dependencies(now: number, gas: bigint): ActorId[];
+  /** The current image. Incremental: only pages changed since the last snapshot are re-hashed. */
+  snapshot(): ActorImage;
+  /** The memory in use, in 64 KiB pages. */
+  readonly pages: number;
+  readonly status: MainStatus;
+}
+
+/** The actor image (DESIGN §5): memory pages, mutable globals, main's continuation and status. */
+export interface ActorImage {
+  readonly hash: StateHash;
+  readonly pageCount: number;
+  readonly status: MainStatus;
+  /** Canonical full encoding (what a Slab's `pre` carries). */
+  encode(): Uint8Array;
+  /** Encoding of this image as pages changed against `base` plus the rest (a Slab's `post`). */
+  encodeDelta(base: ActorImage): Uint8Array;
+}
+
+/** A validated, instrumented program, cached by code hash. */
+export interface Program {
+  readonly codeHash: CodeHash;
+  readonly metadata: ProgramMetadata;
+  /** The image of a new actor: start section / `_initialize` run, `main(args)` pending. */
+  createImage(args: Uint8Array): ActorImage;
+  /** Decode a full image (a slab's `pre`); throws ImageError if corrupt or of another program. */
+  decodeImage(bytes: Uint8Array): ActorImage;
+  /** Decode a slab's `post`: a full image or a delta against `base`. */
+  decodeImageAgainst(base: ActorImage, bytes: Uint8Array): ActorImage;
+  instantiate(actor: ActorId, image: ActorImage, host: HostEnv): ActorInstance;
+}
+
+export interface EngineLimits {
+  /** Memory cap per actor in 64 KiB pages (default 1024 = 64 MiB). */
+  maxPages: number;
+  /** Maximum call depth inside one entry (deterministic stack overflow). */
+  maxCallDepth: number;
+}
+
+export interface Engine {
+  readonly format: "wasm" | "riscv";
+  /** Validate and instrument a program blob (docs/abi.md). Throws ProgramError. Cached by code hash. */
+  load(blob: Uint8Array): Program;
+}

@@ -116,7 +116,24 @@ export const ProgramBlob = Struct({
 });
 export type ProgramBlob = ReturnType<typeof ProgramBlob.dec>;
 
-export { _void, bool, Bytes, compact, Enum, Option, Result, Struct, str, Tuple, u8, u16, u32, u64, u128, Vector };
+export {
+  _void,
+  Bytes,
+  bool,
+  compact,
+  Enum,
+  Option,
+  Result,
+  Struct,
+  str,
+  Tuple,
+  u8,
+  u16,
+  u32,
+  u64,
+  u128,
+  Vector,
+};
 
 /**
  * Decodes `bytes` with `codec`, insisting on the canonical encoding of the whole input.
@@ -151,6 +168,10 @@ export function decodeExact<T>(codec: Codec<T>, bytes: Uint8Array, what: string)
 export class CodecError extends CoreplayError {
   override name = "CodecError";
   constructor(shortMessage: string, opts: { details?: string; cause?: unknown } = {}) {
-    super(shortMessage, { code: "CODEC_MALFORMED", hint: "check that the bytes were produced by Coreplay's codec", ...opts });
+    super(shortMessage, {
+      code: "CODEC_MALFORMED",
+      hint: "check that the bytes were produced by Coreplay's codec",
+      ...opts,
+    });
   }
 }

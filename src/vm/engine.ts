@@ -4,8 +4,9 @@
  *
  * Everything here is deterministic: no clock, no randomness, no I/O, no unmetered work.
  */
-import type { CallOutput, Message, ProgramMetadata } from "../codec/types.ts";
+
 import type { ActorId, CodeHash, Hash, StateHash } from "../codec/ids.ts";
+import type { CallOutput, Message, ProgramMetadata } from "../codec/types.ts";
 
 /**
  * What the executing PoV offers an actor: the host side of docs/abi.md. Implemented by `pov`.

@@ -1,0 +1,66 @@
+/**
+ * The contract between the instrumenter (this folder) and the Wasm runtime (`../wasm-engine.ts`).
+ *
+ * `instrument(code, options)` turns a program's Wasm into a module that the runtime can meter, suspend,
+ * snapshot and resume deterministically (DESIGN §6). The instrumented module:
+ *
+ * Exports
+ * - `memory`: the physical memory = the program's logical pages + {@link Instrumented.reservedPages}
+ *   scratch pages above them. The program never sees the scratch: `memory.size`/`memory.grow` are
+ *   rewritten to act on the logical size held in `__cp_pages`.
+ * - the program's entry points (`main`, `call`, and `payout`, `dependencies`, `_initialize` if present);
+ *   a Wasm start function is removed from the start section and exported as `__cp_start`.
+ * - `__cp_gas` (mut i64): gas remaining. The runtime sets it before an entry and reads it after. It is
+ *   exact whenever control is in an import (the host may charge it), and re-read after each import call.
+ * - `__cp_fault` (mut i32): set just before the instrumented code traps with `unreachable`:
+ *   {@link FAULT}.OutOfGas or {@link FAULT}.CallDepth. The runtime resets it to 0 before each entry.
+ * - `__cp_depth` (mut i32): current call depth; trap when it would exceed `maxCallDepth`.
+ * - `__cp_pages` (mut i32): the logical memory size in pages (what `memory.size` returns).
+ * - `__cp_g0` … `__cp_g{n-1}`: the program's own mutable globals, in index order (the image's globals).
+ * - Asyncify's `asyncify_start_unwind(ptr)`, `asyncify_stop_unwind()`, `asyncify_start_rewind(ptr)`,
+ *   `asyncify_stop_rewind()`, `asyncify_get_state()`; state 0 normal, 1 unwinding, 2 rewinding.
+ *
+ * Imports
+ * - the program's own `coreplay.*` imports, unchanged; `coreplay.yield` is an Asyncify import.
+ * - preemptible programs also import `coreplay_internal.preempt: () -> ()`, called (as an Asyncify
+ *   import) when gas runs out at a loop header or function entry; the runtime unwinds there. After the
+ *   rewind the code re-reads `__cp_gas`, so the runtime refills it before resuming.
+ *
+ * Scratch layout (byte offsets from `__cp_pages * 65536`)
+ * - [0, maxPages): the dirty-page map when `trackWrites` is on: byte i is set to 1 by every store,
+ *   `memory.fill`, `memory.copy` and `memory.init` that touches logical page i. The runtime clears it.
+ * - [{@link Instrumented.asyncifyDataOffset}, reservedPages * 65536): free for the runtime's Asyncify data
+ *   (the 8-byte header `{ start, end }` and the unwound stack). `memory.grow` moves the dirty map up with
+ *   the scratch; the Asyncify area is only used while unwinding/rewinding, when no grow can happen.
+ */
+
+export interface InstrumentOptions {
+  /** Loop headers and function entries become unwind points when gas runs out (DESIGN §6). */
+  preemptible: boolean;
+  /** Logical memory cap in 64 KiB pages. `memory.grow` beyond it returns -1; a larger initial memory is rejected. */
+  maxPages: number;
+  /** Maximum call depth before a deterministic `CallDepth` fault. */
+  maxCallDepth: number;
+  /** Instrument stores to maintain the dirty-page map. */
+  trackWrites: boolean;
+}
+
+export const FAULT = { None: 0, OutOfGas: 1, CallDepth: 2 } as const;
+
+export type WasmValueType = "i32" | "i64" | "f32" | "f64";
+
+export interface Instrumented {
+  wasm: Uint8Array;
+  /** The program's mutable globals, exported as `__cp_g<i>`. */
+  globals: Array<{ exportName: string; type: WasmValueType }>;
+  /** Scratch pages above the logical memory. */
+  reservedPages: number;
+  /** Where the runtime may put Asyncify data, as an offset into the scratch area. */
+  asyncifyDataOffset: number;
+  /** Initial logical pages declared by the program. */
+  initialPages: number;
+  /** Entry points present, by ABI name. */
+  entries: { main: true; call: true; payout: boolean; dependencies: boolean; initialize: boolean; start: boolean };
+  /** Which `coreplay.*` host functions the program imports. */
+  imports: string[];
+}

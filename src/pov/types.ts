@@ -1,0 +1,103 @@
+/**
+ * The contract between `pov` (stateless build/validate, DESIGN §4) and `chain` (canonicalisation).
+ * Everything that crosses a worker boundary has a SCALE codec here.
+ */
+import type { Codec } from "scale-ts";
+import type { ActorId, CodeHash } from "../codec/ids.ts";
+import {
+  ActorIdCodec,
+  BalanceCodec,
+  CodeHashCodec,
+  Enum,
+  HashCodec,
+  Message,
+  Option,
+  Struct,
+  str,
+  u32,
+  u64,
+  Vector,
+  VecU8,
+} from "../codec/types.ts";
+
+/** What a validator knows of one actor at the relay parent. */
+export const ActorView = Struct({
+  actor: ActorIdCodec,
+  codeHash: CodeHashCodec,
+  sequence: u64,
+  stateHash: HashCodec,
+  balance: BalanceCodec,
+});
+export type ActorView = ReturnType<typeof ActorView.dec>;
+
+/**
+ * The relay-parent view a stateless validator is given beside the PoV bytes: the actors it names and
+ * the limits in force. Program blobs are fetched by code hash through {@link CodeSource}.
+ */
+export const RelayView = Struct({
+  relayParent: HashCodec,
+  now: u32,
+  coreGas: u64,
+  callGas: u64,
+  actors: Vector(ActorView),
+});
+export type RelayView = ReturnType<typeof RelayView.dec>;
+
+export interface CodeSource {
+  code(hash: CodeHash): Uint8Array | undefined;
+}
+
+/** Everything a valid PoV does to the relay chain, applied atomically at canonicalisation (DESIGN §4). */
+export const PovEffects = Struct({
+  /** One per slab: the transition to check and apply. */
+  transitions: Vector(
+    Struct({ actor: ActorIdCodec, sequence: u64, preHash: HashCodec, postHash: HashCodec }),
+  ),
+  /** Postcards sent, in execution order. */
+  sent: Vector(Message),
+  /** Postcards received per actor: how many, and the pigeonhole chain head before them (DESIGN §4). */
+  received: Vector(Struct({ actor: ActorIdCodec, count: u32, headBefore: HashCodec, headAfter: HashCodec })),
+  transfers: Vector(Struct({ from: ActorIdCodec, to: ActorIdCodec, amount: BalanceCodec })),
+  codeChanges: Vector(Struct({ actor: ActorIdCodec, codeHash: CodeHashCodec })),
+  stored: Vector(Struct({ actor: ActorIdCodec, data: VecU8 })),
+  released: Vector(Struct({ actor: ActorIdCodec, hash: HashCodec })),
+  requested: Vector(Struct({ actor: ActorIdCodec, hash: HashCodec })),
+  /** Each agenda `Call` with its recorded output, for receipts. */
+  calls: Vector(Struct({ actor: ActorIdCodec, input: VecU8, output: VecU8 })),
+  /** `payout(now)` of each actor after the play, owed to the collator that built it (DESIGN §8). */
+  payouts: Vector(Struct({ actor: ActorIdCodec, amount: BalanceCodec })),
+  logs: Vector(Struct({ actor: ActorIdCodec, line: str })),
+  gasUsed: u64,
+});
+export type PovEffects = ReturnType<typeof PovEffects.dec>;
+
+/** Why a PoV is invalid: one code per validity rule of DESIGN §4, plus malformed input. */
+export const InvalidReason = Enum({
+  Malformed: str,
+  UnknownActor: ActorIdCodec,
+  UnknownCode: CodeHashCodec,
+  /** Rule 1: an agenda item names an actor without a slab, or an actor has no Service. */
+  AgendaMismatch: str,
+  /** Rule 2: missing, extra or duplicate slab. */
+  SlabMismatch: str,
+  /** Rule 3: slab sequence not above the actor's sequence. */
+  StaleSequence: ActorIdCodec,
+  /** Rule 4: the core's gas budget is exceeded. */
+  CoreGasExceeded: _u64(),
+  /** Rule 4: a Call returned other than its recorded output (index into the agenda). */
+  OutputMismatch: u32,
+  /** Rule 5: an actor's final image differs from its slab's post. */
+  PostMismatch: ActorIdCodec,
+  BadImage: str,
+});
+export type InvalidReason = ReturnType<typeof InvalidReason.dec>;
+
+function _u64(): Codec<bigint> {
+  return u64;
+}
+
+export const Verdict = Enum({ Valid: PovEffects, Invalid: InvalidReason });
+export type Verdict = ReturnType<typeof Verdict.dec>;
+
+export const OptionalBytes = Option(VecU8);
+export type { ActorId };

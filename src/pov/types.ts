@@ -2,7 +2,6 @@
  * The contract between `pov` (stateless build/validate, DESIGN §4) and `chain` (canonicalisation).
  * Everything that crosses a worker boundary has a SCALE codec here.
  */
-import type { Codec } from "scale-ts";
 import type { ActorId, CodeHash } from "../codec/ids.ts";
 import {
   ActorIdCodec,
@@ -83,7 +82,7 @@ export const InvalidReason = Enum({
   /** Rule 3: slab sequence not above the actor's sequence. */
   StaleSequence: ActorIdCodec,
   /** Rule 4: the core's gas budget is exceeded. */
-  CoreGasExceeded: _u64(),
+  CoreGasExceeded: u64,
   /** Rule 4: a Call returned other than its recorded output (index into the agenda). */
   OutputMismatch: u32,
   /** Rule 5: an actor's final image differs from its slab's post. */
@@ -91,10 +90,6 @@ export const InvalidReason = Enum({
   BadImage: str,
 });
 export type InvalidReason = ReturnType<typeof InvalidReason.dec>;
-
-function _u64(): Codec<bigint> {
-  return u64;
-}
 
 export const Verdict = Enum({ Valid: PovEffects, Invalid: InvalidReason });
 export type Verdict = ReturnType<typeof Verdict.dec>;

@@ -1,0 +1,154 @@
+/**
+ * The JSON shapes of the RPC API (docs/rpc.md) and the {@link NodeApi} the server serves them from.
+ * Bytes are 0x hex, amounts and sequences decimal strings (u128/u64 do not fit a JSON number).
+ */
+
+export type Hex = `0x${string}`;
+
+/** A PoV as the relay chain saw it. */
+export interface PovJson {
+  hash: Hex;
+  core: number;
+  /** Index of the collator that built it. */
+  collator: number;
+  /** Co-scheduled actors, ascending. */
+  actors: number[];
+  /** Agenda `Call` items. */
+  calls: number;
+  gasUsed: string;
+  /** Encoded size in bytes. */
+  size: number;
+  /** Relay block the PoV was built on. */
+  relayParent: number;
+  status: "pending" | "canonicalised" | "expired" | "invalid" | "unbacked";
+  /** Validator workers that re-executed it and agreed; empty when unbacked. */
+  backers: number[];
+  /** For `invalid`/`expired`/`unbacked`: why. */
+  reason?: string;
+}
+
+export interface BlockJson {
+  number: number;
+  hash: Hex;
+  parentHash: Hex;
+  /** Unix milliseconds when the node produced it (informational; never part of consensus). */
+  timestamp: number;
+  /** PoVs canonicalised in this block. */
+  povs: PovJson[];
+  /** PoVs that expired or were found invalid in this block. */
+  dropped: PovJson[];
+  /** Transactions (uploads, creations, transfers) included. */
+  extrinsics: number;
+}
+
+export type MainStatusJson = "pending" | "suspended" | "ended" | "failed";
+
+export interface ActorJson {
+  id: number;
+  /** Program name from its metadata, "" if unknown. */
+  name: string;
+  codeHash: Hex;
+  stateHash: Hex;
+  sequence: string;
+  balance: string;
+  owner: Hex | null;
+  status: MainStatusJson;
+  /** User calls waiting in the node's pool. */
+  queuedCalls: number;
+  /** Postcards waiting in the pigeonhole. */
+  mailbox: number;
+}
+
+export interface ReceiptJson {
+  callId: Hex;
+  actor: number;
+  status: "queued" | "canonicalised" | "dropped";
+  /** Present once canonicalised: `Ok` of `Result<Vec<u8>, CallError>`. */
+  ok?: boolean;
+  /** The reply bytes (ok) or the actor's error bytes (Actor error); "0x" for other errors. */
+  output?: Hex;
+  /** For failed calls: `Actor`, `OutOfGas`, `Trap`, `YieldInCall`, `Reentry` or `NotCoscheduled`. */
+  error?: string;
+  block?: number;
+  pov?: Hex;
+}
+
+export interface LogJson {
+  actor: number;
+  block: number;
+  line: string;
+}
+
+export interface AccountJson {
+  index: number;
+  publicKey: Hex;
+  secretKey: Hex;
+  balance: string;
+}
+
+export interface NodeInfoJson {
+  version: string;
+  cores: number;
+  collators: number;
+  validators: number;
+  blockTime: "instant" | "manual" | number;
+  coreGas: string;
+  dataDir: string;
+}
+
+/** Tagged events of `chain_v1_follow`. */
+export type ChainEvent =
+  | { event: "newBlock"; block: BlockJson }
+  | { event: "canonicalised"; block: number; pov: PovJson }
+  | { event: "expired"; block: number; pov: PovJson }
+  | { event: "invalid"; block: number; pov: PovJson };
+
+/** Tagged events of `actor_v1_follow`. */
+export type ActorEvent =
+  | { event: "state"; actor: ActorJson }
+  | { event: "log"; log: LogJson }
+  | { event: "receipt"; receipt: ReceiptJson };
+
+/** What the node pushes to the RPC layer. */
+export type NodeEvent = ChainEvent | ActorEvent;
+
+/**
+ * What the RPC server needs from a node. `src/node` implements it; the RPC layer only parses params,
+ * calls these and serialises the answers.
+ */
+export interface NodeApi {
+  info(): NodeInfoJson;
+  head(): BlockJson;
+  block(ref: number | Hex): BlockJson | undefined;
+  subscribe(listener: (e: NodeEvent) => void): () => void;
+
+  uploadCode(blob: Uint8Array): Promise<{ codeHash: Hex; name: string }>;
+  createActor(req: {
+    codeHash: Hex;
+    args: Uint8Array;
+    balance?: bigint;
+  }): Promise<{ actor: number; codeHash: Hex }>;
+  listActors(): ActorJson[];
+  actor(id: number): ActorJson | undefined;
+  submitCall(actor: number, data: Uint8Array): { callId: Hex };
+  receipt(callId: Hex): ReceiptJson | undefined;
+  /** Resolves once the call is canonicalised or dropped; rejects with a Timeout RpcError. */
+  waitReceipt(callId: Hex, timeoutMs: number): Promise<ReceiptJson>;
+  /** Runs `call` on a throw-away copy of the actor's current image. */
+  query(actor: number, data: Uint8Array): Promise<{ ok: boolean; output: Hex; error?: string }>;
+  logs(actor: number, opts: { fromBlock?: number; limit?: number }): LogJson[];
+
+  diskStore(data: Uint8Array): Promise<{ hash: Hex }>;
+  diskGet(hash: Hex): Uint8Array | undefined;
+  diskStats(): { items: number; bytes: number };
+
+  pov(hash: Hex): Uint8Array | undefined;
+  /** Re-executes PoV bytes against the current relay view. */
+  validatePov(bytes: Uint8Array): Promise<{ valid: boolean; reason: string }>;
+
+  newBlocks(count: number): Promise<BlockJson>;
+  snapshot(): Promise<{ id: string; block: number }>;
+  revert(id: string): Promise<BlockJson>;
+  setBalance(target: { actor: number } | { account: Hex }, amount: bigint): Promise<{ balance: string }>;
+  accounts(): AccountJson[];
+}

@@ -1,0 +1,31 @@
+/**
+ * One validator worker thread: receives PoV jobs, re-executes each from its bytes alone through the
+ * handler module named in workerData (default: ./validate-handler.ts), answers with the verdict bytes.
+ * Program blobs arrive once per worker and are cached by code hash.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { JobHandler, WorkerReply, WorkerRequest } from "./validator-protocol.ts";
+
+const mod = (await import(workerData.handler as string)) as {
+  createHandler(): JobHandler | Promise<JobHandler>;
+};
+const handle = await mod.createHandler();
+const codes = new Map<string, Uint8Array>();
+const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+
+parentPort!.on("message", async (m: WorkerRequest) => {
+  for (const [hash, blob] of m.codes) codes.set(hexOf(hash), blob);
+  let reply: WorkerReply;
+  try {
+    const verdict = await handle({
+      pov: m.pov,
+      view: m.view,
+      code: (hash) => codes.get(hexOf(hash)),
+    });
+    reply = { id: m.id, verdict };
+  } catch (e) {
+    reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
+  }
+  parentPort!.postMessage(reply);
+});
+parentPort!.postMessage({ ready: true });

@@ -1,0 +1,79 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createValidatorPool, type ValidatorPool } from "../../src/node/validator-pool.ts";
+
+const handler = new URL("./fixtures/fake-handler.ts", import.meta.url).href;
+const code = [[new Uint8Array(32).fill(7), new Uint8Array(5)] as const];
+const job = (pov: number[]) => ({ pov: new Uint8Array(pov), view: new Uint8Array([9]), codes: code });
+
+describe("validator pool (worker_threads)", () => {
+  let pool: ValidatorPool;
+  beforeAll(async () => {
+    pool = await createValidatorPool({ size: 3, backers: 2, timeoutMs: 1500, handler });
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it("backs a PoV when the assigned workers agree, returning their verdict", async () => {
+    const b = await pool.validate(job([0, 42]));
+    expect(b.backed).toBe(true);
+    // verdict = pov ++ view ++ length of the code blob the worker received
+    expect([...b.verdict!]).toEqual([0, 42, 9, 5]);
+    expect(b.backers).toHaveLength(2);
+    expect(new Set(b.backers).size).toBe(2);
+  });
+
+  it("does not back a PoV its workers disagree on", async () => {
+    const b = await pool.validate(job([3]));
+    expect(b.backed).toBe(false);
+    expect(b.faults.join()).toContain("disagreed");
+  });
+
+  it("does not back a PoV whose workers throw", async () => {
+    const b = await pool.validate(job([2]));
+    expect(b.backed).toBe(false);
+    expect(b.faults.filter((f) => f.includes("boom"))).toHaveLength(3);
+  });
+
+  it("replaces a hung worker and backs with the others", async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), "cp-pool-")), "hang");
+    const before = pool.replaced;
+    const b = await pool.validate(job([4, ...new TextEncoder().encode(marker)]));
+    expect(b.backed).toBe(true);
+    expect(b.faults).toEqual([expect.stringContaining("timeout")]);
+    expect(pool.replaced).toBe(before + 1);
+    // the replacement works (and got the code blobs again)
+    const again = await Promise.all([0, 1, 2].map((i) => pool.validate(job([0, i]))));
+    for (const [i, r] of again.entries()) expect([...r.verdict!]).toEqual([0, i, 9, 5]);
+  });
+
+  it("gives up (unbacked) when every worker hangs, without stalling past the timeouts", async () => {
+    const b = await pool.validate(job([1]));
+    expect(b.backed).toBe(false);
+    expect(b.faults.filter((f) => f.includes("timeout")).length).toBeGreaterThanOrEqual(2);
+    const ok = await pool.validate(job([0, 1]));
+    expect(ok.backed).toBe(true);
+  });
+});
+
+describe("validator pool with one worker", () => {
+  it("backs with a single verdict", async () => {
+    const pool = await createValidatorPool({ size: 1, handler });
+    expect(pool.backers).toBe(1);
+    const b = await pool.validate(job([0, 5]));
+    expect(b).toMatchObject({ backed: true, backers: [0] });
+    await pool.close();
+    await expect(pool.validate(job([0]))).rejects.toThrow(/closed/);
+  });
+
+  it("fails with a typed error when the handler cannot load", async () => {
+    await expect(
+      createValidatorPool({ size: 1, handler: "file:///nonexistent/handler.ts" }),
+    ).rejects.toMatchObject({
+      code: "VALIDATOR_START_FAILED",
+    });
+  });
+});

@@ -55,7 +55,20 @@ export const PovEffects = Struct({
   /** Postcards sent, in execution order. */
   sent: Vector(Message),
   /** Postcards received per actor: how many, and the pigeonhole chain head before them (DESIGN §4). */
-  received: Vector(Struct({ actor: ActorIdCodec, count: u32, headBefore: HashCodec, headAfter: HashCodec })),
+  received: Vector(
+    Struct({
+      actor: ActorIdCodec,
+      /** Messages consumed (`recv`ed by entries that did not fail): dequeue this many. */
+      count: u32,
+      headBefore: HashCodec,
+      /** The pigeonhole head after the `count` consumed messages. */
+      headAfter: HashCodec,
+      /** Messages the play read at all (≥ count: failed entries read some again later or never). */
+      seen: u32,
+      /** The head after the `seen` messages: all of them must be real pigeonhole messages. */
+      headSeen: HashCodec,
+    }),
+  ),
   transfers: Vector(Struct({ from: ActorIdCodec, to: ActorIdCodec, amount: BalanceCodec })),
   codeChanges: Vector(Struct({ actor: ActorIdCodec, codeHash: CodeHashCodec })),
   stored: Vector(Struct({ actor: ActorIdCodec, data: VecU8 })),
@@ -75,9 +88,9 @@ export const InvalidReason = Enum({
   Malformed: str,
   UnknownActor: ActorIdCodec,
   UnknownCode: CodeHashCodec,
-  /** Rule 1: an agenda item names an actor without a slab, or an actor has no Service. */
+  /** Rule 1: an empty agenda, or an actor in the agenda without a `Service { times >= 1 }`. */
   AgendaMismatch: str,
-  /** Rule 2: missing, extra or duplicate slab. */
+  /** Rule 2: missing (agenda actor without a slab), extra (slab actor not in the agenda) or duplicate slab. */
   SlabMismatch: str,
   /** Rule 3: slab sequence not above the actor's sequence. */
   StaleSequence: ActorIdCodec,
@@ -88,6 +101,8 @@ export const InvalidReason = Enum({
   /** Rule 5: an actor's final image differs from its slab's post. */
   PostMismatch: ActorIdCodec,
   BadImage: str,
+  /** The witness disagrees with the view, is not canonical, or carries what the play did not read. */
+  BadWitness: str,
 });
 export type InvalidReason = ReturnType<typeof InvalidReason.dec>;
 

@@ -1,0 +1,274 @@
+/**
+ * `createChain`: the relay-chain state machine (DESIGN §4, §7, §8) over a {@link Storage}. Pure and
+ * deterministic: no clock, no randomness; the node owns time and I/O.
+ */
+
+import { concatBytes } from "../codec/bytes.ts";
+import type { AccountId, ActorId, CodeHash, Hash } from "../codec/ids.ts";
+import type { Witness } from "../codec/types.ts";
+import { blake2b256 } from "../crypto/blake2b.ts";
+import { createDisk, slabs } from "../disk/index.ts";
+import { ok } from "../errors.ts";
+import type { RelayView } from "../pov/types.ts";
+import { applyTx } from "./apply-tx.ts";
+import { chainConfig } from "./config.ts";
+import { ChainError } from "./errors.ts";
+import { getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
+import { peek } from "./pigeonhole.ts";
+import { admit, cascade } from "./pool.ts";
+import { BlockHeader, T } from "./state.ts";
+import { createOverlay, type KvRead } from "./storage.ts";
+import type { BlockResult, Chain, ChainOptions, PoolView } from "./types.ts";
+
+const ZERO32 = new Uint8Array(32);
+const rootOf = (hashes: Uint8Array[]): Hash => blake2b256(concatBytes(...hashes));
+const isAccount = (id: AccountId | ActorId): id is AccountId => id instanceof Uint8Array;
+
+/**
+ * Opens the chain in `storage`, writing block 0 from `config.genesis` if the storage is empty.
+ *
+ * @example
+ * const chain = createChain({ storage: createMemoryStorage(), engine, config: { genesis: { accounts } } });
+ * const result = chain.applyBlock({ txs, povs, author });
+ */
+export function createChain(opts: ChainOptions): Chain {
+  const config = chainConfig(opts.config);
+  const { storage, engine } = opts;
+  const disk = createDisk(config);
+  if (!Number.isInteger(config.cores) || config.cores < 1 || config.cores > 0xffff) {
+    throw new ChainError("Invalid chain config", {
+      code: "CHAIN_BAD_CONFIG",
+      details: `cores = ${config.cores}`,
+    });
+  }
+
+  if (!T.meta.get(storage, null)) {
+    storage.transaction((kv) => {
+      let issuance = 0n;
+      for (const { account, balance } of config.genesis.accounts) {
+        const a = getAccount(kv, account);
+        T.account.put(kv, account, { ...a, free: a.free + balance });
+        issuance += balance;
+      }
+      const header: BlockHeader = {
+        number: 0,
+        parent: ZERO32 as Hash,
+        author: ZERO32 as AccountId,
+        txsRoot: rootOf([]),
+        povsRoot: rootOf([]),
+      };
+      const hash = blake2b256(BlockHeader.enc(header), genesisSeal(config.genesis.accounts));
+      T.block.put(kv, 0, { header, hash, txs: [], admitted: [], canonicalised: [], expired: [] });
+      T.blockByHash.put(kv, hash, 0);
+      putMeta(kv, {
+        head: 0,
+        headHash: hash,
+        genesisHash: hash,
+        nextActor: 0,
+        issuance,
+        burned: 0n,
+        poolSeq: 0n,
+      });
+    });
+  }
+  const genesisHash = getMeta(storage).genesisHash;
+
+  const headOf = (kv: KvRead) => {
+    const m = getMeta(kv);
+    const rec = T.block.get(kv, m.head);
+    if (!rec)
+      throw new ChainError("Head block missing", { code: "CHAIN_CORRUPT", details: `block ${m.head}` });
+    return { number: m.head, hash: rec.hash, header: rec.header };
+  };
+
+  const chain: Chain = {
+    config,
+    genesisHash,
+
+    applyBlock(input) {
+      return storage.transaction((kv) => {
+        const meta = getMeta(kv);
+        const number = meta.head + 1;
+        const ctx = { kv, config, engine, disk, block: number };
+        const result: BlockResult = {
+          number,
+          hash: ZERO32 as Hash,
+          header: undefined as unknown as BlockHeader,
+          txs: [],
+          povs: [],
+          canonicalised: [],
+          expired: [],
+          logs: [],
+        };
+        const included: Hash[] = [];
+        for (const bytes of input.txs) {
+          const o = createOverlay(kv);
+          const r = applyTx({ ...ctx, kv: o.kv }, bytes);
+          if (r.ok) {
+            o.commit();
+            included.push(r.value.hash);
+            const { signer: _s, nonce: _n, hash: _h, ...applied } = r.value;
+            result.txs.push({ hash: r.value.hash, result: ok(applied) });
+          } else result.txs.push({ hash: blake2b256(bytes), result: r });
+        }
+        const seen = { cores: new Set<number>(), actors: new Set<number>(), ids: new Set<string>() };
+        const admitted: Hash[] = [];
+        for (const v of input.povs ?? []) {
+          const r = admit(ctx, seen, v);
+          if (r.ok) admitted.push(r.value);
+          result.povs.push({
+            id: r.ok ? r.value : blake2b256(v.pov),
+            core: v.core,
+            result: r.ok ? ok(null) : r,
+          });
+        }
+        cascade(ctx, result);
+
+        const header: BlockHeader = {
+          number,
+          parent: meta.headHash,
+          author: input.author,
+          txsRoot: rootOf(included),
+          povsRoot: rootOf(admitted),
+        };
+        const hash = blake2b256(BlockHeader.enc(header));
+        T.block.put(kv, number, {
+          header,
+          hash,
+          txs: included,
+          admitted,
+          canonicalised: result.canonicalised.map((c) => c.id),
+          expired: result.expired.map((x) => x.id),
+        });
+        T.blockByHash.put(kv, hash, number);
+        putMeta(kv, { ...getMeta(kv), head: number, headHash: hash });
+        result.hash = hash;
+        result.header = header;
+        return result;
+      });
+    },
+
+    checkTx(bytes) {
+      const o = createOverlay(storage);
+      return applyTx({ kv: o.kv, config, engine, disk, block: getMeta(storage).head + 1 }, bytes);
+    },
+
+    head: () => headOf(storage),
+    block(at) {
+      const n = typeof at === "number" ? at : T.blockByHash.get(storage, at);
+      return n === undefined ? undefined : T.block.get(storage, n);
+    },
+    account: (id) => getAccount(storage, id),
+    balanceOf: (id) =>
+      isAccount(id) ? getAccount(storage, id).free : (getActor(storage, id)?.balance ?? 0n),
+    nonceOf: (id) => getAccount(storage, id).nonce,
+    actor: (id) => getActor(storage, id),
+    actorIds() {
+      const out: ActorId[] = [];
+      for (const [k] of storage.scan(new Uint8Array([T.actor.prefix]))) {
+        out.push(new DataView(k.buffer, k.byteOffset + 1, 4).getUint32(0) as ActorId);
+      }
+      return out;
+    },
+    code: (hash) => T.codeBlob.get(storage, hash),
+    codeInfo: (hash) => T.codeInfo.get(storage, hash),
+    codeSource: { code: (hash: CodeHash) => T.codeBlob.get(storage, hash) },
+    slab: (id) => slabs.get(storage, id),
+    pendingCalls(id) {
+      return [...T.call.scan(storage, id)].map(([, v]) => v);
+    },
+    pigeonhole(id) {
+      const a = getActor(storage, id);
+      if (!a) return undefined;
+      return {
+        head: a.pigeonhole.head,
+        tail: a.pigeonhole.tail,
+        messages: peek(storage, id, a),
+        capacity: config.pigeonholeCapacity,
+      };
+    },
+    receipt: (id) => T.receipt.get(storage, id),
+    preimage: (hash) => disk.lookup(storage, hash),
+    preimageInfo: (hash) => disk.info(storage, hash),
+    requests: (id) => disk.requests(storage, id),
+    pool() {
+      const out: PoolView[] = [];
+      for (const [, e] of T.pool.scan(storage)) {
+        out.push({
+          id: e.id,
+          core: e.core,
+          collator: e.collator,
+          admittedAt: e.admittedAt,
+          slabs: e.effects.transitions.map((t) => ({
+            actor: t.actor as ActorId,
+            sequence: t.sequence,
+            preHash: t.preHash,
+            postHash: t.postHash,
+          })),
+        });
+      }
+      return out;
+    },
+    relayView(actors, o = {}): RelayView {
+      const head = headOf(storage);
+      return {
+        relayParent: head.hash,
+        now: o.now ?? head.number + 1,
+        coreGas: config.coreGas,
+        callGas: config.callGas,
+        actors: actors.flatMap((id) => {
+          const a = getActor(storage, id);
+          return a
+            ? [
+                {
+                  actor: id,
+                  codeHash: a.codeHash,
+                  sequence: a.sequence,
+                  stateHash: a.stateHash,
+                  balance: a.balance,
+                },
+              ]
+            : [];
+        }),
+      };
+    },
+    witness(actors, o = {}): Witness {
+      const head = headOf(storage);
+      const messages: Witness["messages"] = [];
+      const preimages: Uint8Array[] = [];
+      const seenPre = new Set<string>();
+      for (const id of actors) {
+        const a = getActor(storage, id);
+        if (!a) continue;
+        messages.push({ actor: id, headBefore: a.pigeonhole.head, messages: peek(storage, id, a) });
+        for (const h of disk.requests(storage, id)) {
+          const k = Buffer.from(h).toString("hex");
+          const bytes = disk.lookup(storage, h);
+          if (bytes && !seenPre.has(k)) {
+            seenPre.add(k);
+            preimages.push(bytes);
+          }
+        }
+      }
+      return {
+        relayParent: head.hash,
+        now: o.now ?? head.number + 1,
+        coreGas: config.coreGas,
+        messages,
+        preimages,
+      };
+    },
+    supply() {
+      const m = getMeta(storage);
+      return { issuance: m.issuance, burned: m.burned };
+    },
+  };
+  return chain;
+}
+
+/** Binds the genesis hash to the endowed accounts, so two dev chains with other genesis differ. */
+function genesisSeal(accounts: { account: AccountId; balance: bigint }[]): Uint8Array {
+  return concatBytes(
+    ...accounts.map((a) => concatBytes(a.account, new TextEncoder().encode(a.balance.toString()))),
+  );
+}

@@ -1,0 +1,50 @@
+/** Chain parameters: limits, fees and deposits (src/chain/README.md "Fees and deposits"). */
+import type { AccountId } from "../codec/ids.ts";
+
+export interface ChainConfig {
+  /** Cores per block (PoVs per block at most). */
+  cores: number;
+  /** Gas budget of one core per block (DESIGN §6). */
+  coreGas: bigint;
+  /** Gas of one `Call` item at most (DESIGN §6). */
+  callGas: bigint;
+  /** Fee = baseFee + feePerByte × encoded transaction length, at least; it is burned. */
+  baseFee: bigint;
+  feePerByte: bigint;
+  /** Reserved from the uploader per byte of program blob (DESIGN §4, code store). */
+  codeDepositPerByte: bigint;
+  /** Reserved per byte of preimage or disk reservation (DESIGN §7). */
+  diskDepositPerByte: bigint;
+  maxCodeSize: number;
+  /** Bound on one preimage (DESIGN §7) and on a postcard's data. */
+  maxPreimageSize: number;
+  maxCallInput: number;
+  /** Postcards waiting in one pigeonhole at most. */
+  pigeonholeCapacity: number;
+  /** User calls waiting for one actor at most. */
+  callQueueCapacity: number;
+  /** Endowed accounts of block 0. */
+  genesis: { accounts: { account: AccountId; balance: bigint }[] };
+}
+
+/** Defaults for a dev chain. */
+export const DEFAULT_CHAIN_CONFIG: ChainConfig = {
+  cores: 4,
+  coreGas: 2_000_000_000n,
+  callGas: 200_000_000n,
+  baseFee: 1_000n,
+  feePerByte: 1n,
+  codeDepositPerByte: 1n,
+  diskDepositPerByte: 1n,
+  maxCodeSize: 4 * 1024 * 1024,
+  maxPreimageSize: 1024 * 1024,
+  maxCallInput: 64 * 1024,
+  pigeonholeCapacity: 256,
+  callQueueCapacity: 256,
+  genesis: { accounts: [] },
+};
+
+/** `config` with defaults for what it leaves out. */
+export function chainConfig(config: Partial<ChainConfig> = {}): ChainConfig {
+  return { ...DEFAULT_CHAIN_CONFIG, ...config };
+}

@@ -1,0 +1,87 @@
+/** Typed errors of the relay chain. Expected protocol failures travel as `Result` values (src/errors.ts). */
+import { CoreplayError } from "../errors.ts";
+
+/** Why a transaction was refused. A refused transaction changes nothing: no fee, no nonce bump. */
+export type TxErrorCode =
+  | "TX_MALFORMED"
+  | "TX_BAD_SIGNATURE"
+  | "TX_STALE_NONCE"
+  | "TX_FUTURE_NONCE"
+  | "TX_FEE_TOO_LOW"
+  | "TX_INSUFFICIENT_FUNDS"
+  | "TX_UNKNOWN_ACTOR"
+  | "TX_UNKNOWN_CODE"
+  | "TX_BAD_PROGRAM"
+  | "TX_TOO_LARGE"
+  | "TX_QUEUE_FULL"
+  | "TX_PIGEONHOLE_FULL"
+  | "TX_UNKNOWN_PREIMAGE"
+  | "TX_ZERO_AMOUNT";
+
+const TX_HINTS: Partial<Record<TxErrorCode, string>> = {
+  TX_BAD_SIGNATURE: "sign the SCALE payload with the signer's ed25519 key (signTx)",
+  TX_STALE_NONCE: "the transaction was already applied or replayed; use the account's current nonce",
+  TX_FUTURE_NONCE: "send the transactions with the missing nonces first",
+  TX_FEE_TOO_LOW: "use minFee(config, length) or signTx, which computes it",
+  TX_INSUFFICIENT_FUNDS: "fund the account first",
+  TX_UNKNOWN_ACTOR: "create the actor first, or check its id",
+  TX_UNKNOWN_CODE: "upload the program blob first (Upload)",
+  TX_TOO_LARGE: "stay under the chain's configured size bounds (config)",
+  TX_QUEUE_FULL: "wait for a collator to run the queued calls",
+  TX_PIGEONHOLE_FULL: "wait for the actor to receive its postcards",
+};
+
+/**
+ * A refused transaction.
+ * @example if (!r.ok) console.log(r.error.code, r.error.hint)
+ */
+export class TxError extends CoreplayError {
+  override name = "TxError";
+  declare readonly code: TxErrorCode;
+  constructor(code: TxErrorCode, shortMessage: string, details?: string) {
+    super(shortMessage, { code, details, hint: TX_HINTS[code] });
+  }
+}
+
+/** Why a submitted PoV was not admitted to the pool. */
+export type PovRejectCode =
+  | "POV_BAD_CORE"
+  | "POV_CORE_TAKEN"
+  | "POV_ACTOR_ON_TWO_CORES"
+  | "POV_NO_SLABS"
+  | "POV_DUPLICATE_SLAB"
+  | "POV_UNKNOWN_ACTOR"
+  | "POV_STALE_SEQUENCE"
+  | "POV_DUPLICATE"
+  | "POV_MALFORMED";
+
+export class PovRejected extends CoreplayError {
+  override name = "PovRejected";
+  declare readonly code: PovRejectCode;
+  constructor(code: PovRejectCode, shortMessage: string, details?: string) {
+    super(shortMessage, { code, details, hint: "build the PoV against the current relay state (relayView)" });
+  }
+}
+
+/**
+ * Why a pooled PoV was dropped: one of the two expiry rules of DESIGN §4, or effects that the relay
+ * state refuses (pigeonhole full, quota exceeded, forged or skipped postcards, …): such a PoV can never
+ * canonicalise as it is, so it is dropped whole and its slabs' sequence is free for another PoV.
+ */
+export type ExpiryReason =
+  | { kind: "Superseded"; actor: number }
+  | { kind: "PreHashMismatch"; actor: number }
+  | { kind: "EffectsRejected"; code: string; details: string };
+
+/** Effects of a PoV that cannot apply against the relay state (internal; becomes an {@link ExpiryReason}). */
+export class EffectsRejected extends CoreplayError {
+  override name = "EffectsRejected";
+  constructor(code: string, details: string) {
+    super("PoV effects cannot apply", { code, details });
+  }
+}
+
+/** A programming or configuration error of the chain itself (never a user's fault). */
+export class ChainError extends CoreplayError {
+  override name = "ChainError";
+}

@@ -1,0 +1,326 @@
+/**
+ * The PoV pool and canonicalisation (DESIGN §4): admission of validated PoVs, the cascade after every
+ * block, the two expiry rules, and the atomic application of a PoV's effects.
+ */
+
+import { bytesEqual } from "../codec/bytes.ts";
+import type { AccountId, ActorId, Hash } from "../codec/ids.ts";
+import { decodeExact, Pov } from "../codec/types.ts";
+import { blake2b256 } from "../crypto/blake2b.ts";
+import type { Disk } from "../disk/index.ts";
+import { slabs } from "../disk/index.ts";
+import { err, ok, type Result } from "../errors.ts";
+import type { Engine } from "../vm/engine.ts";
+import type { ChainConfig } from "./config.ts";
+import { EffectsRejected, type ExpiryReason, PovRejected } from "./errors.ts";
+import { getAccount, getActor, getMeta, putAccount, putActor, putMeta } from "./ledger.ts";
+import { dequeue, enqueue, nextHead, peek } from "./pigeonhole.ts";
+import { type ActorInfo, type PoolEntry, T } from "./state.ts";
+import { createOverlay, type KvWrite } from "./storage.ts";
+import type { BlockResult, ValidatedPov } from "./types.ts";
+
+export interface PoolContext {
+  kv: KvWrite;
+  config: ChainConfig;
+  engine: Engine;
+  disk: Disk;
+  block: number;
+}
+
+/** Per-block admission state: cores and actors already taken by this block's PoVs. */
+export interface AdmissionState {
+  cores: Set<number>;
+  actors: Set<number>;
+  ids: Set<string>;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+/**
+ * Admits one validated PoV into the pool, or says why not. Rule "each actor on at most one core per
+ * block" (DESIGN §4) and the stateful half of validity rule 3 are checked here.
+ */
+export function admit(ctx: PoolContext, seen: AdmissionState, v: ValidatedPov): Result<Hash, PovRejected> {
+  const id = blake2b256(v.pov);
+  const { kv, config } = ctx;
+  if (seen.ids.has(hex(id)) || [...T.pool.scan(kv)].some(([, e]) => bytesEqual(e.id, id))) {
+    return err(new PovRejected("POV_DUPLICATE", "PoV already submitted", hex(id)));
+  }
+  if (!Number.isInteger(v.core) || v.core < 0 || v.core >= config.cores) {
+    return err(new PovRejected("POV_BAD_CORE", "No such core", `core ${v.core} of ${config.cores}`));
+  }
+  if (seen.cores.has(v.core)) {
+    return err(new PovRejected("POV_CORE_TAKEN", "Core already has a PoV in this block", `core ${v.core}`));
+  }
+  const ts = v.effects.transitions;
+  if (ts.length === 0) return err(new PovRejected("POV_NO_SLABS", "PoV has no slabs"));
+  const mine = new Set<number>();
+  for (const t of ts) {
+    if (mine.has(t.actor))
+      return err(new PovRejected("POV_DUPLICATE_SLAB", "Two slabs for one actor", `actor ${t.actor}`));
+    mine.add(t.actor);
+    if (seen.actors.has(t.actor)) {
+      return err(
+        new PovRejected(
+          "POV_ACTOR_ON_TWO_CORES",
+          "Actor already on another core in this block",
+          `actor ${t.actor}`,
+        ),
+      );
+    }
+    const a = getActor(kv, t.actor);
+    if (!a) return err(new PovRejected("POV_UNKNOWN_ACTOR", "Unknown actor", `actor ${t.actor}`));
+    if (t.sequence <= a.sequence) {
+      return err(
+        new PovRejected(
+          "POV_STALE_SEQUENCE",
+          "Slab sequence not above the actor's",
+          `actor ${t.actor}: ${t.sequence} <= ${a.sequence}`,
+        ),
+      );
+    }
+  }
+  let pov: Pov;
+  try {
+    pov = decodeExact(Pov, v.pov, "PoV");
+  } catch (e) {
+    return err(new PovRejected("POV_MALFORMED", "Malformed PoV", (e as Error).message));
+  }
+  const slabsMatch =
+    pov.slabs.length === ts.length &&
+    pov.slabs.every((s, i) => s.actor === ts[i].actor && s.sequence === ts[i].sequence);
+  if (!slabsMatch)
+    return err(new PovRejected("POV_MALFORMED", "PoV slabs do not match its effects' transitions"));
+  seen.ids.add(hex(id));
+  seen.cores.add(v.core);
+  for (const a of mine) seen.actors.add(a);
+  const meta = getMeta(kv);
+  T.pool.put(kv, meta.poolSeq, {
+    id,
+    core: v.core,
+    collator: v.collator,
+    admittedAt: ctx.block,
+    effects: v.effects,
+    pov: v.pov,
+  });
+  putMeta(kv, { ...meta, poolSeq: meta.poolSeq + 1n });
+  return ok(id);
+}
+
+type Status = { kind: "ready" } | { kind: "wait" } | { kind: "expire"; reason: ExpiryReason };
+
+/** DESIGN §4: the canonicalisation conditions and the two expiry rules, for one pooled PoV. */
+export function status(ctx: PoolContext, e: PoolEntry): Status {
+  let ready = true;
+  for (const t of e.effects.transitions) {
+    const a = getActor(ctx.kv, t.actor);
+    if (!a)
+      return {
+        kind: "expire",
+        reason: { kind: "EffectsRejected", code: "UNKNOWN_ACTOR", details: `actor ${t.actor}` },
+      };
+    // expiry 1: the actor reached (or passed) this slab's sequence through another PoV
+    if (a.sequence >= t.sequence) return { kind: "expire", reason: { kind: "Superseded", actor: t.actor } };
+    const next = a.sequence + 1n === t.sequence;
+    const preOk = bytesEqual(a.stateHash, t.preHash);
+    // expiry 2: the predecessor is canonical but this slab starts from another state
+    if (next && !preOk) return { kind: "expire", reason: { kind: "PreHashMismatch", actor: t.actor } };
+    if (!next) ready = false;
+  }
+  return ready ? { kind: "ready" } : { kind: "wait" };
+}
+
+/**
+ * After every block: canonicalise every pooled PoV whose conditions hold, repeatedly (a canonicalised
+ * n+1 may make n+2 ready), and drop those that expired. Order: admission order, so a competing PoV
+ * admitted first wins. Deterministic.
+ */
+export function cascade(
+  ctx: PoolContext,
+  out: Pick<BlockResult, "canonicalised" | "expired" | "logs">,
+): void {
+  for (;;) {
+    let progressed = false;
+    for (const [k, e] of [...T.pool.scan(ctx.kv)]) {
+      const st = status(ctx, e);
+      if (st.kind === "wait") continue;
+      progressed = true;
+      ctx.kv.del(k);
+      if (st.kind === "expire") {
+        out.expired.push({ id: e.id, reason: st.reason });
+        continue;
+      }
+      const o = createOverlay(ctx.kv);
+      try {
+        const logs = applyEffects({ ...ctx, kv: o.kv }, e);
+        o.commit();
+        out.canonicalised.push({
+          id: e.id,
+          core: e.core,
+          collator: e.collator,
+          actors: e.effects.transitions.map((t) => t.actor as ActorId),
+        });
+        out.logs.push(...logs);
+      } catch (x) {
+        if (!(x instanceof EffectsRejected)) throw x;
+        out.expired.push({
+          id: e.id,
+          reason: { kind: "EffectsRejected", code: x.code, details: x.details ?? "" },
+        });
+      }
+    }
+    if (!progressed) return;
+  }
+}
+
+const reject = (code: string, details: string): never => {
+  throw new EffectsRejected(code, details);
+};
+
+/** Applies a ready PoV's effects (DESIGN §4 "Canonicalised"); throws {@link EffectsRejected} to apply none. */
+export function applyEffects(ctx: PoolContext, e: PoolEntry): { actor: ActorId; line: string }[] {
+  const { kv, config, disk } = ctx;
+  const fx = e.effects;
+  const inPov = new Set<number>(fx.transitions.map((t) => t.actor));
+  const must = (id: number, what: string): ActorInfo => {
+    const a = getActor(kv, id as ActorId);
+    if (!a) return reject("UNKNOWN_ACTOR", `${what}: actor ${id}`);
+    return a;
+  };
+  const member = (id: number, what: string) => {
+    if (!inPov.has(id)) reject("NOT_IN_POV", `${what}: actor ${id} has no slab in this PoV`);
+  };
+  const sequenceOf = new Map<number, bigint>();
+
+  // 1. transitions, and the new current slab of each actor (its post image, materialised in full)
+  const pov = decodeExact(Pov, e.pov, "PoV");
+  for (const [i, t] of fx.transitions.entries()) {
+    const a = must(t.actor, "transition");
+    const blob = T.codeBlob.get(kv, a.codeHash);
+    if (!blob) return reject("UNKNOWN_CODE", `actor ${t.actor}`);
+    let post: { hash: Uint8Array; bytes: Uint8Array };
+    try {
+      const program = ctx.engine.load(blob);
+      const pre = program.decodeImage(pov.slabs[i].pre);
+      const img = program.decodeImageAgainst(pre, pov.slabs[i].post);
+      post = { hash: img.hash, bytes: img.encode() };
+    } catch (x) {
+      return reject("BAD_SLAB", `actor ${t.actor}: ${(x as Error).message}`);
+    }
+    if (!bytesEqual(post.hash, t.postHash))
+      reject("BAD_SLAB", `actor ${t.actor}: post image hash differs from postHash`);
+    slabs.put(kv, t.actor as ActorId, post.bytes);
+    putActor(kv, t.actor as ActorId, { ...a, sequence: t.sequence, stateHash: t.postHash });
+    sequenceOf.set(t.actor, t.sequence);
+  }
+
+  // 2. postcards received: checked against the pigeonhole's hash chain (a forged or skipped one fails)
+  for (const r of fx.received) {
+    member(r.actor, "received");
+    const a = must(r.actor, "received");
+    if (!bytesEqual(a.pigeonhole.head, r.headBefore))
+      reject("POSTCARD_SKIPPED", `actor ${r.actor}: headBefore is not the pigeonhole's head`);
+    if (r.count > a.pigeonhole.queue.len)
+      reject("POSTCARD_MISSING", `actor ${r.actor}: ${r.count} received, ${a.pigeonhole.queue.len} waiting`);
+    let head: Uint8Array = a.pigeonhole.head;
+    for (const m of peek(kv, r.actor as ActorId, a, r.count)) head = nextHead(head, m);
+    if (!bytesEqual(head, r.headAfter))
+      reject("POSTCARD_FORGED", `actor ${r.actor}: received messages differ from the pigeonhole's`);
+    putActor(kv, r.actor as ActorId, dequeue(kv, r.actor as ActorId, a, r.count, r.headAfter));
+  }
+
+  // 3. receipts for the queued user calls the agenda ran (collators run them in queue order)
+  for (const c of fx.calls) {
+    member(c.actor, "call");
+    const a = must(c.actor, "call");
+    if (a.calls.len === 0) continue;
+    const q = T.call.get(kv, [c.actor as ActorId, a.calls.first]);
+    if (!q || !bytesEqual(q.input, c.input)) continue; // the collator's own call: no receipt
+    T.call.del(kv, [c.actor as ActorId, a.calls.first]);
+    putActor(kv, c.actor as ActorId, { ...a, calls: { first: a.calls.first + 1n, len: a.calls.len - 1 } });
+    T.receipt.put(kv, q.id, {
+      id: q.id,
+      actor: c.actor,
+      block: ctx.block,
+      sequence: sequenceOf.get(c.actor) ?? 0n,
+      output: c.output,
+    });
+  }
+
+  // 4. transfers between actors
+  for (const t of fx.transfers) {
+    member(t.from, "transfer");
+    const from = must(t.from, "transfer");
+    if (from.balance < t.amount)
+      reject("INSUFFICIENT_BALANCE", `actor ${t.from}: ${from.balance} < ${t.amount}`);
+    putActor(kv, t.from as ActorId, { ...from, balance: from.balance - t.amount });
+    const to = must(t.to, "transfer");
+    putActor(kv, t.to as ActorId, { ...to, balance: to.balance + t.amount });
+  }
+
+  // 5. postcards sent: into the recipients' pigeonholes; a full one rejects the whole PoV (README)
+  for (const m of fx.sent) {
+    if (m.from.tag !== "Actor") return reject("BAD_SENDER", "a PoV can only send postcards from its actors");
+    member(m.from.value, "send");
+    if (m.data.length > config.maxPreimageSize) reject("POSTCARD_TOO_LARGE", `${m.data.length} bytes`);
+    const to = must(m.to, "send");
+    if (to.pigeonhole.queue.len >= config.pigeonholeCapacity) {
+      reject("PIGEONHOLE_FULL", `actor ${m.to} has ${to.pigeonhole.queue.len} postcards waiting`);
+    }
+    putActor(kv, m.to as ActorId, enqueue(kv, m.to as ActorId, to, m));
+  }
+
+  // 6. code changes take effect after this PoV (DESIGN §5 set_code)
+  for (const c of fx.codeChanges) {
+    member(c.actor, "set_code");
+    const a = must(c.actor, "set_code");
+    const next = T.codeInfo.get(kv, c.codeHash);
+    if (!next) return reject("UNKNOWN_CODE", `set_code to an unknown code hash (actor ${c.actor})`);
+    if (bytesEqual(a.codeHash, c.codeHash)) continue;
+    const prev = T.codeInfo.get(kv, a.codeHash);
+    if (prev) T.codeInfo.put(kv, a.codeHash, { ...prev, refs: prev.refs - 1 });
+    T.codeInfo.put(kv, c.codeHash, { ...next, refs: next.refs + 1 });
+    putActor(kv, c.actor as ActorId, { ...a, codeHash: c.codeHash });
+  }
+
+  // 7. disk: stores, then releases, then each actor's quota (DESIGN §7)
+  for (const s of fx.stored) {
+    member(s.actor, "store");
+    const r = disk.store(kv, { tag: "Actor", value: s.actor as ActorId }, s.data, 0n);
+    if (!r.ok) reject(r.error.code, r.error.details ?? "");
+    const a = must(s.actor, "store");
+    putActor(kv, s.actor as ActorId, { ...a, diskUsed: a.diskUsed + BigInt(s.data.length) });
+  }
+  for (const s of fx.released) {
+    member(s.actor, "release");
+    const r = disk.release(kv, { tag: "Actor", value: s.actor as ActorId }, s.hash as Hash);
+    if (!r.ok) return reject(r.error.code, `actor ${s.actor}: ${r.error.details ?? ""}`);
+    const a = must(s.actor, "release");
+    putActor(kv, s.actor as ActorId, { ...a, diskUsed: a.diskUsed - BigInt(r.value.size) });
+  }
+  for (const id of inPov) {
+    const a = must(id, "disk");
+    if (a.diskUsed > a.diskReserved)
+      reject("DISK_OVER_QUOTA", `actor ${id}: ${a.diskUsed} > ${a.diskReserved} bytes`);
+  }
+  // requests made before were served by this play's witness (or dropped): only the new ones stay
+  for (const id of inPov) disk.clearRequests(kv, id as ActorId);
+  for (const r of fx.requested) {
+    member(r.actor, "request");
+    disk.request(kv, r.actor as ActorId, r.hash as Hash, ctx.block);
+  }
+
+  // 8. payouts to the collator, capped by what the actor holds (DESIGN §8)
+  for (const p of fx.payouts) {
+    member(p.actor, "payout");
+    const a = must(p.actor, "payout");
+    // biome-ignore lint/complexity/useMathMinMax: bigint
+    const amount = p.amount < a.balance ? p.amount : a.balance;
+    if (amount === 0n) continue;
+    putActor(kv, p.actor as ActorId, { ...a, balance: a.balance - amount });
+    const c = getAccount(kv, e.collator as AccountId);
+    putAccount(kv, e.collator as AccountId, { ...c, free: c.free + amount });
+  }
+
+  return fx.logs.map((l) => ({ actor: l.actor as ActorId, line: l.line }));
+}

@@ -1,0 +1,149 @@
+/**
+ * The relay chain's state layout (src/chain/README.md "State layout"): SCALE records in typed tables.
+ * DESIGN §4 (actors), §7 (disk), §8 (blocks).
+ */
+import type { AccountId, ActorId, CodeHash, Hash } from "../codec/ids.ts";
+import {
+  AccountIdCodec,
+  ActorIdCodec,
+  BalanceCodec,
+  CodeHashCodec,
+  HashCodec,
+  Message,
+  Origin,
+  Struct,
+  u16,
+  u32,
+  u64,
+  Vector,
+  VecU8,
+} from "../codec/types.ts";
+import { PovEffects } from "../pov/types.ts";
+import { key, Prefix, table } from "./storage.ts";
+
+export const AccountInfo = Struct({ free: BalanceCodec, reserved: BalanceCodec, nonce: u64 });
+export type AccountInfo = ReturnType<typeof AccountInfo.dec>;
+
+/** A stored program: `refs` = 1 for the upload + 1 per actor running it. */
+export const CodeInfo = Struct({ refs: u32, size: u32, uploader: AccountIdCodec, deposit: BalanceCodec });
+export type CodeInfo = ReturnType<typeof CodeInfo.dec>;
+
+/** A FIFO of keyed entries `[first, first + len)`. */
+export const Queue = Struct({ first: u64, len: u32 });
+export type Queue = ReturnType<typeof Queue.dec>;
+
+/**
+ * A pigeonhole: a bounded FIFO of postcards with a running hash chain (DESIGN §4; issue "Postcards").
+ * `head` is the chain over every message ever consumed; `tail` over every message ever enqueued.
+ */
+export const Pigeonhole = Struct({ queue: Queue, head: HashCodec, tail: HashCodec });
+export type Pigeonhole = ReturnType<typeof Pigeonhole.dec>;
+
+/** Relay state of one actor (DESIGN §4) plus its queues and disk account (DESIGN §7). */
+export const ActorInfo = Struct({
+  codeHash: CodeHashCodec,
+  stateHash: HashCodec,
+  sequence: u64,
+  owner: AccountIdCodec,
+  balance: BalanceCodec,
+  /** Disk bytes prepaid (Reserve) and in use (actor `store`s). */
+  diskReserved: u64,
+  diskUsed: u64,
+  diskDeposit: BalanceCodec,
+  calls: Queue,
+  pigeonhole: Pigeonhole,
+  createdAt: u32,
+});
+export type ActorInfo = ReturnType<typeof ActorInfo.dec>;
+
+/** A user call waiting for a collator (an agenda `Call` item to be). `id` is the Call transaction's hash. */
+export const QueuedCall = Struct({ id: HashCodec, from: AccountIdCodec, input: VecU8, queuedAt: u32 });
+export type QueuedCall = ReturnType<typeof QueuedCall.dec>;
+
+/** The result of a queued call, once a canonicalised PoV ran it. `output` is SCALE `CallOutput`. */
+export const Receipt = Struct({
+  id: HashCodec,
+  actor: ActorIdCodec,
+  block: u32,
+  sequence: u64,
+  output: VecU8,
+});
+export type Receipt = ReturnType<typeof Receipt.dec>;
+
+export const BlockHeader = Struct({
+  number: u32,
+  parent: HashCodec,
+  author: AccountIdCodec,
+  /** blake2b-256 over the included transactions' hashes. */
+  txsRoot: HashCodec,
+  /** blake2b-256 over the admitted PoVs' ids. */
+  povsRoot: HashCodec,
+});
+export type BlockHeader = ReturnType<typeof BlockHeader.dec>;
+
+export const BlockRecord = Struct({
+  header: BlockHeader,
+  hash: HashCodec,
+  txs: Vector(HashCodec),
+  admitted: Vector(HashCodec),
+  canonicalised: Vector(HashCodec),
+  expired: Vector(HashCodec),
+});
+export type BlockRecord = ReturnType<typeof BlockRecord.dec>;
+
+/** A validated PoV waiting for its predecessors (DESIGN §4). `order` is its admission order. */
+export const PoolEntry = Struct({
+  id: HashCodec,
+  core: u16,
+  collator: AccountIdCodec,
+  admittedAt: u32,
+  effects: PovEffects,
+  pov: VecU8,
+});
+export type PoolEntry = ReturnType<typeof PoolEntry.dec>;
+
+export const ChainMeta = Struct({
+  head: u32,
+  headHash: HashCodec,
+  genesisHash: HashCodec,
+  nextActor: u32,
+  /** Sum of every balance and deposit; falls by each burned fee. */
+  issuance: BalanceCodec,
+  burned: BalanceCodec,
+  poolSeq: u64,
+});
+export type ChainMeta = ReturnType<typeof ChainMeta.dec>;
+
+/** Who holds a preimage reference: an account (Store tx) or an actor (`store` host call). */
+export type Owner = ReturnType<typeof Origin.dec>;
+
+export const PreimageInfo = Struct({ refs: u32, size: u32 });
+export type PreimageInfo = ReturnType<typeof PreimageInfo.dec>;
+/** One owner's references to one preimage, with the deposit they hold. */
+export const PreimageRef = Struct({ count: u32, deposit: BalanceCodec });
+export type PreimageRef = ReturnType<typeof PreimageRef.dec>;
+
+const ownerKey = (o: Owner): Uint8Array => Origin.enc(o);
+
+export const T = {
+  meta: table(Prefix.Meta, (_: null) => [], ChainMeta),
+  account: table(Prefix.Account, (a: AccountId) => [a], AccountInfo),
+  codeInfo: table(Prefix.CodeInfo, (h: CodeHash) => [h], CodeInfo),
+  codeBlob: table(Prefix.CodeBlob, (h: CodeHash) => [h], VecU8),
+  actor: table(Prefix.Actor, (id: ActorId) => [id], ActorInfo),
+  call: table(Prefix.CallQueue, ([id, i]: [ActorId, bigint]) => [id, i], QueuedCall),
+  message: table(Prefix.Pigeonhole, ([id, i]: [ActorId, bigint]) => [id, i], Message),
+  receipt: table(Prefix.Receipt, (h: Hash) => [h], Receipt),
+  preimageInfo: table(Prefix.PreimageInfo, (h: Hash) => [h], PreimageInfo),
+  preimageBlob: table(Prefix.PreimageBlob, (h: Hash) => [h], VecU8),
+  preimageRef: table(Prefix.PreimageRef, ([o, h]: [Owner, Hash]) => [ownerKey(o), h], PreimageRef),
+  /** Preimages an actor `request`ed, for the witness of its next play (value: the block it asked in). */
+  request: table(Prefix.Request, ([id, h]: [ActorId, Hash]) => [id, h], u32),
+  /** The actor's current image, full encoding (what the next PoV's slab `pre` is). */
+  slab: table(Prefix.Slab, (id: ActorId) => [id], VecU8),
+  block: table(Prefix.Block, (n: number) => [n], BlockRecord),
+  blockByHash: table(Prefix.BlockByHash, (h: Hash) => [h], u32),
+  pool: table(Prefix.Pool, (seq: bigint) => [seq], PoolEntry),
+};
+
+export { key, ownerKey };

@@ -1,0 +1,149 @@
+/** The public shapes of the chain API (src/chain/README.md "API"). */
+import type { AccountId, ActorId, CodeHash, Hash } from "../codec/ids.ts";
+import type { Message, Witness } from "../codec/types.ts";
+import type { Result } from "../errors.ts";
+import type { CodeSource, PovEffects, RelayView } from "../pov/types.ts";
+import type { Engine } from "../vm/engine.ts";
+import type { ChainConfig } from "./config.ts";
+import type { ExpiryReason, PovRejected, TxError } from "./errors.ts";
+import type {
+  AccountInfo,
+  ActorInfo,
+  BlockHeader,
+  BlockRecord,
+  CodeInfo,
+  PreimageInfo,
+  QueuedCall,
+  Receipt,
+} from "./state.ts";
+import type { Storage } from "./storage.ts";
+
+export interface ChainOptions {
+  storage: Storage;
+  /** Loads programs: validates uploads, makes the initial image of new actors, decodes slabs. */
+  engine: Engine;
+  config?: Partial<ChainConfig>;
+}
+
+/** A PoV that its validator group found valid (the pov layer's `Verdict.Valid`), as the node submits it. */
+export interface ValidatedPov {
+  core: number;
+  /** The SCALE `Pov`; its slabs' `post` images become the actors' current slabs at canonicalisation. */
+  pov: Uint8Array;
+  effects: PovEffects;
+  /** The collator that built it: paid the actors' payouts (DESIGN §8). */
+  collator: AccountId;
+}
+
+export interface BlockInput {
+  /** Encoded signed transactions (tx.ts), applied in order; refused ones are left out of the block. */
+  txs: Uint8Array[];
+  /** Validated PoVs to admit to the pool this block (at most one per core; an actor on one core). */
+  povs?: ValidatedPov[];
+  author: AccountId;
+}
+
+/** What a successful transaction did. */
+export interface TxApplied {
+  fee: bigint;
+  /** Create: the new actor. */
+  actor?: ActorId;
+  /** Upload: the code hash (also for a deduplicated upload). */
+  codeHash?: CodeHash;
+  /** Store: the preimage hash. Call: the call id (= tx hash) its receipt will carry. */
+  hash?: Hash;
+}
+
+export interface TxOutcome {
+  hash: Hash;
+  result: Result<TxApplied, TxError>;
+}
+
+export interface PovOutcome {
+  id: Hash;
+  core: number;
+  result: Result<null, PovRejected>;
+}
+
+export interface BlockResult {
+  number: number;
+  hash: Hash;
+  header: BlockHeader;
+  /** Every input transaction, in order, with its result; only the `ok` ones are in the block. */
+  txs: TxOutcome[];
+  /** Every input PoV, with whether it entered the pool. */
+  povs: PovOutcome[];
+  /** PoVs canonicalised by this block's cascade, in order. */
+  canonicalised: { id: Hash; core: number; collator: AccountId; actors: ActorId[] }[];
+  /** PoVs dropped from the pool by this block's cascade. */
+  expired: { id: Hash; reason: ExpiryReason }[];
+  /** `log` lines of the canonicalised PoVs. */
+  logs: { actor: ActorId; line: string }[];
+}
+
+export interface PigeonholeView {
+  /** Chain head over the consumed messages: a PoV's `received.headBefore` must equal it. */
+  head: Hash;
+  /** Chain head over every message enqueued. */
+  tail: Hash;
+  /** Waiting messages, oldest first. */
+  messages: Message[];
+  capacity: number;
+}
+
+export interface PoolView {
+  id: Hash;
+  core: number;
+  collator: AccountId;
+  admittedAt: number;
+  slabs: { actor: ActorId; sequence: bigint; preHash: Hash; postHash: Hash }[];
+}
+
+/**
+ * The relay-chain state machine.
+ *
+ * @example
+ * const chain = createChain({ storage: createMemoryStorage(), engine, config: { genesis } });
+ * const r = chain.applyBlock({ txs: [signTx(alice, { nonce: 0n, call }, chain.config)], author });
+ * chain.actor(actorId(0))?.sequence;
+ */
+export interface Chain {
+  readonly config: ChainConfig;
+  readonly genesisHash: Hash;
+  /** Applies one block atomically: transactions, PoV admission, then the canonicalisation cascade. */
+  applyBlock(input: BlockInput): BlockResult;
+  /** Checks a transaction against the head state without applying it (for the node's tx pool). */
+  checkTx(
+    tx: Uint8Array,
+  ): Result<TxApplied & { hash: Hash; signer: AccountId; nonce: bigint }, import("./errors.ts").TxError>;
+
+  head(): { number: number; hash: Hash; header: BlockHeader };
+  block(at: number | Hash): BlockRecord | undefined;
+  account(id: AccountId): AccountInfo;
+  /** Free balance of an account, or balance of an actor. */
+  balanceOf(id: AccountId | ActorId): bigint;
+  nonceOf(id: AccountId): bigint;
+  actor(id: ActorId): ActorInfo | undefined;
+  actorIds(): ActorId[];
+  code(hash: CodeHash): Uint8Array | undefined;
+  codeInfo(hash: CodeHash): CodeInfo | undefined;
+  readonly codeSource: CodeSource;
+  /** The actor's current image (full encoding): the `pre` of its next slab. */
+  slab(id: ActorId): Uint8Array | undefined;
+  pendingCalls(id: ActorId): QueuedCall[];
+  pigeonhole(id: ActorId): PigeonholeView | undefined;
+  receipt(callId: Hash): Receipt | undefined;
+  preimage(hash: Hash): Uint8Array | undefined;
+  preimageInfo(hash: Hash): PreimageInfo | undefined;
+  /** Preimages the actor asked for (`request`), to put in its next witness. */
+  requests(id: ActorId): Hash[];
+  pool(): PoolView[];
+  /** What a validator needs beside the PoV bytes; `now` is the block the play is for (default head + 1). */
+  relayView(actors: readonly ActorId[], opts?: { now?: number }): RelayView;
+  /** The witness a collator puts in its PoV: waiting postcards with chain heads, requested preimages. */
+  witness(actors: readonly ActorId[], opts?: { now?: number }): Witness;
+  /** Total issuance (falls by burned fees) and fees burned so far. */
+  supply(): { issuance: bigint; burned: bigint };
+}
+
+export type { Engine, Storage };

@@ -60,7 +60,14 @@ export interface Instrumented {
   /** Initial logical pages declared by the program. */
   initialPages: number;
   /** Entry points present, by ABI name. */
-  entries: { main: true; call: true; payout: boolean; dependencies: boolean; initialize: boolean; start: boolean };
+  entries: {
+    main: true;
+    call: true;
+    payout: boolean;
+    dependencies: boolean;
+    initialize: boolean;
+    start: boolean;
+  };
   /** Which `coreplay.*` host functions the program imports. */
   imports: string[];
 }

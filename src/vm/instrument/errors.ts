@@ -1,0 +1,24 @@
+import { CoreplayError } from "../../errors.ts";
+
+/** A program the instrumenter cannot accept (DESIGN §6: determinism rules and limits). */
+export class InstrumentError extends CoreplayError {
+  override name = "InstrumentError";
+  constructor(
+    shortMessage: string,
+    opts: {
+      code:
+        | "NOT_WASM"
+        | "UNSUPPORTED_FEATURE"
+        | "MEMORY_TOO_LARGE"
+        | "BAD_MEMORY"
+        | "UNKNOWN_IMPORT"
+        | "MISSING_EXPORT"
+        | "BAD_SIGNATURE";
+      details?: string;
+      hint?: string;
+      cause?: unknown;
+    },
+  ) {
+    super(shortMessage, opts);
+  }
+}

@@ -1,0 +1,889 @@
+/**
+ * The instrumenter: turns a program's Wasm into a deterministic, metered, suspendable module
+ * (DESIGN §6). The contract with the runtime is in `layout.ts`.
+ *
+ * Pipeline: validate → `denan` (canonical NaNs) → classify functions → meter + virtualise memory →
+ * Asyncify (only functions that can reach `yield`/`preempt` are transformed) → optimise → patch limits.
+ *
+ * Metering (DESIGN §6, "keep metering cheap"):
+ * - A function is *bounded* when it has no loops, no `call_indirect`, calls only bounded functions or
+ *   host imports, and is not an entry point or table target. Bounded functions carry no metering at all:
+ *   their worst-case cost is charged by the caller at the call site.
+ * - Every other function keeps gas in a local: loaded at entry, charged per segment (function entry,
+ *   each loop header, each `if` arm: the static weight of the straight-line code up to the next nested
+ *   loop or arm), flushed to `__cp_gas` before each call and at each exit, re-read after each call.
+ * - Out of gas traps (cooperative) or calls `coreplay_internal.preempt` (preemptible).
+ *
+ * @example
+ * const out = instrument(wasm, { preemptible: false, maxPages: 1024, maxCallDepth: 1024, trackWrites: true });
+ * new WebAssembly.Module(out.wasm);
+ */
+import binaryen from "binaryen";
+import { EXPORTS, HOST_FUNCTIONS, PAGE_SIZE } from "../abi.ts";
+import { patchMemoryLimits } from "./binary.ts";
+import { InstrumentError } from "./errors.ts";
+import type { Instrumented, InstrumentOptions, WasmValueType } from "./layout.ts";
+import { FAULT } from "./layout.ts";
+import { childSlots, type ExpressionRef, forEachExpression, isSupported, X } from "./walk.ts";
+import { expressionWeight } from "./weights.ts";
+
+export { InstrumentError } from "./errors.ts";
+export type { Instrumented, InstrumentOptions } from "./layout.ts";
+export { FAULT } from "./layout.ts";
+
+const G_GAS = "__cp_gas";
+const G_FAULT = "__cp_fault";
+const G_DEPTH = "__cp_depth";
+const G_PAGES = "__cp_pages";
+const F_OOG = "__cp_oog";
+const F_DEPTH_FAULT = "__cp_depth_fault";
+const F_GROW = "__cp_grow";
+const F_MARK = "__cp_mark";
+const F_PREEMPT = "__cp_preempt";
+
+/** Bytes of Asyncify data the runtime may use for one suspended `main`. */
+const ASYNCIFY_BYTES = 128 * 1024;
+/** Gas per byte touched by memory.fill/copy/init, as a right shift (1 gas per 16 bytes). */
+const BULK_GAS_SHIFT = 4;
+/** Gas per page added by memory.grow. */
+const GROW_GAS_PER_PAGE = 2048;
+
+const VALUE_TYPES = new Map<number, WasmValueType>([
+  [binaryen.i32, "i32"],
+  [binaryen.i64, "i64"],
+  [binaryen.f32, "f32"],
+  [binaryen.f64, "f64"],
+]);
+
+interface FunctionFacts {
+  name: string;
+  imported: boolean;
+  importName?: string;
+  hasLoop: boolean;
+  hasCallIndirect: boolean;
+  callees: string[];
+  /** Sum of the weights of all its expressions (own code only). */
+  ownCost: number;
+  frameWeight: number;
+}
+
+export function instrument(code: Uint8Array, opts: InstrumentOptions): Instrumented {
+  if (!WebAssembly.validate(code as Uint8Array<ArrayBuffer>)) {
+    throw new InstrumentError("Program is not valid WebAssembly", {
+      code: "NOT_WASM",
+      details: code.length < 8 ? `only ${code.length} bytes` : "WebAssembly.validate rejected the module",
+      hint: "build the actor with `coreplay build`, or check your toolchain's output",
+    });
+  }
+  const mod = binaryen.readBinary(code);
+  try {
+    return instrumentModule(mod, opts);
+  } finally {
+    mod.dispose();
+  }
+}
+
+function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instrumented {
+  mod.setFeatures(
+    binaryen.Features.MutableGlobals |
+      binaryen.Features.NontrappingFPToInt |
+      binaryen.Features.BulkMemory |
+      binaryen.Features.BulkMemoryOpt |
+      binaryen.Features.SignExt,
+  );
+  const memory = checkMemory(mod, opts);
+  const imports = checkImports(mod);
+  const entries = checkExports(mod);
+
+  // Canonical NaNs: Wasm float arithmetic is deterministic except for NaN bit patterns.
+  mod.runPasses(["denan"]);
+
+  const globals = exportProgramGlobals(mod);
+  const startName = moveStart(mod);
+
+  const facts = collectFacts(mod);
+  const roots = new Set<string>(entries.functionNames);
+  if (startName) roots.add(startName);
+  for (const name of tableTargets(mod)) roots.add(name);
+  const bounded = classify(facts, roots);
+
+  const maxPages = Math.min(memory.max ?? opts.maxPages, opts.maxPages);
+  const dirtyBytes = align16(opts.maxPages);
+  const reservedPages = Math.ceil((dirtyBytes + ASYNCIFY_BYTES) / PAGE_SIZE);
+
+  addRuntimeGlobals(mod, memory.initial);
+  addHelpers(mod, { maxPages, preemptible: opts.preemptible, maxCallDepth: opts.maxCallDepth });
+
+  const meter = new Meter(mod, facts, bounded, opts);
+  for (const f of facts.values()) if (!f.imported) meter.instrumentFunction(f.name);
+
+  if (startName) mod.addFunctionExport(startName, "__cp_start");
+
+  binaryen.setPassArgument(
+    "asyncify-imports",
+    opts.preemptible ? `coreplay.yield,coreplay_internal.preempt` : "coreplay.yield",
+  );
+  try {
+    mod.runPasses(["asyncify"]);
+  } finally {
+    binaryen.clearPassArguments();
+  }
+  binaryen.setOptimizeLevel(2);
+  binaryen.setShrinkLevel(0);
+  mod.optimize();
+
+  const emitted = mod.emitBinary();
+  const wasm = patchMemoryLimits(emitted, memory.initial + reservedPages, maxPages + reservedPages);
+  return {
+    wasm,
+    globals,
+    reservedPages,
+    asyncifyDataOffset: dirtyBytes,
+    initialPages: memory.initial,
+    entries: {
+      main: true,
+      call: true,
+      payout: entries.present.has("payout"),
+      dependencies: entries.present.has("dependencies"),
+      initialize: entries.present.has("_initialize"),
+      start: startName !== undefined,
+    },
+    imports,
+  };
+}
+
+/** binaryen 132 takes one bigint for i64.const; its typings still say (low, high). */
+function i64c(mod: binaryen.Module, v: number): ExpressionRef {
+  return (mod.i64.const as unknown as (v: bigint) => ExpressionRef)(BigInt(v));
+}
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
+function checkMemory(mod: binaryen.Module, opts: InstrumentOptions): { initial: number; max?: number } {
+  if (!mod.hasMemory()) {
+    throw new InstrumentError("Program has no memory", {
+      code: "BAD_MEMORY",
+      hint: "export a memory named `memory` (docs/abi.md)",
+    });
+  }
+  const info = mod.getMemoryInfo();
+  if (info.module || info.base) {
+    throw new InstrumentError("Program imports its memory", {
+      code: "BAD_MEMORY",
+      details: `memory imported from ${info.module}.${info.base}`,
+      hint: "define and export the memory instead (docs/abi.md)",
+    });
+  }
+  if (info.shared || info.is64) {
+    throw new InstrumentError("Program uses a shared or 64-bit memory", {
+      code: "UNSUPPORTED_FEATURE",
+      hint: "actors use one private 32-bit memory",
+    });
+  }
+  if (info.initial > opts.maxPages) {
+    throw new InstrumentError("Program's initial memory is above the cap", {
+      code: "MEMORY_TOO_LARGE",
+      details: `${info.initial} pages requested, cap is ${opts.maxPages} pages (${(opts.maxPages * PAGE_SIZE) >> 20} MiB)`,
+      hint: "lower the program's initial memory (e.g. asc --initialMemory)",
+    });
+  }
+  return info.max === undefined ? { initial: info.initial } : { initial: info.initial, max: info.max };
+}
+
+function checkImports(mod: binaryen.Module): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < mod.getNumGlobals(); i++) {
+    const g = binaryen.getGlobalInfo(mod.getGlobalByIndex(i));
+    if (g.module) {
+      throw new InstrumentError("Program imports a global", {
+        code: "UNKNOWN_IMPORT",
+        details: `${g.module}.${g.base}`,
+        hint: "actors may import only `coreplay` functions (docs/abi.md)",
+      });
+    }
+  }
+  for (let i = 0; i < mod.getNumTables(); i++) {
+    const t = binaryen.getTableInfo(mod.getTableByIndex(i));
+    if (t.module) {
+      throw new InstrumentError("Program imports a table", {
+        code: "UNKNOWN_IMPORT",
+        details: `${t.module}.${t.base}`,
+        hint: "actors may import only `coreplay` functions (docs/abi.md)",
+      });
+    }
+  }
+  for (let i = 0; i < mod.getNumFunctions(); i++) {
+    const f = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (!f.module) continue;
+    const sig = (HOST_FUNCTIONS as Record<string, readonly [readonly string[], readonly string[]]>)[
+      f.base ?? ""
+    ];
+    if (f.module !== "coreplay" || !sig) {
+      throw new InstrumentError("Program imports an unknown function", {
+        code: "UNKNOWN_IMPORT",
+        details: `${f.module}.${f.base}`,
+        hint: "actors may import only the `coreplay` host functions listed in docs/abi.md",
+      });
+    }
+    const params = binaryen.expandType(f.params).map((t) => VALUE_TYPES.get(t));
+    const results = binaryen.expandType(f.results).map((t) => VALUE_TYPES.get(t));
+    if (params.join() !== sig[0].join() || results.join() !== sig[1].join()) {
+      throw new InstrumentError("Host function imported with the wrong signature", {
+        code: "BAD_SIGNATURE",
+        details: `coreplay.${f.base}: expected (${sig[0].join(", ")}) -> (${sig[1].join(", ")}), got (${params.join(", ")}) -> (${results.join(", ")})`,
+        hint: "use the signatures of docs/abi.md",
+      });
+    }
+    names.push(f.base!);
+  }
+  return names;
+}
+
+function checkExports(mod: binaryen.Module): { functionNames: string[]; present: Set<string> } {
+  const byName = new Map<string, binaryen.ExportInfo>();
+  for (let i = 0; i < mod.getNumExports(); i++) {
+    const e = binaryen.getExportInfo(mod.getExportByIndex(i));
+    byName.set(e.name, e);
+  }
+  const mem = byName.get("memory");
+  if (!mem || mem.kind !== binaryen.ExternalMemory) {
+    throw new InstrumentError("Program does not export `memory`", {
+      code: "MISSING_EXPORT",
+      hint: "export the memory as `memory` (docs/abi.md)",
+    });
+  }
+  const functionNames: string[] = [];
+  const present = new Set<string>();
+  for (const [name, spec] of Object.entries(EXPORTS)) {
+    const e = byName.get(name);
+    if (!e || e.kind !== binaryen.ExternalFunction) {
+      if (spec.required) {
+        throw new InstrumentError(`Program does not export \`${name}\``, {
+          code: "MISSING_EXPORT",
+          hint: `every actor exports ${Object.keys(EXPORTS)
+            .filter((k) => EXPORTS[k as keyof typeof EXPORTS].required)
+            .join(", ")} (docs/abi.md)`,
+        });
+      }
+      continue;
+    }
+    const f = binaryen.getFunctionInfo(mod.getFunction(e.value));
+    const params = binaryen.expandType(f.params).map((t) => VALUE_TYPES.get(t));
+    const results = binaryen.expandType(f.results).map((t) => VALUE_TYPES.get(t));
+    if (params.join() !== spec.params.join() || results.join() !== spec.results.join()) {
+      throw new InstrumentError(`Export \`${name}\` has the wrong signature`, {
+        code: "BAD_SIGNATURE",
+        details: `expected (${spec.params.join(", ")}) -> (${spec.results.join(", ")}), got (${params.join(", ")}) -> (${results.join(", ")})`,
+        hint: "use the signatures of docs/abi.md",
+      });
+    }
+    functionNames.push(e.value);
+    present.add(name);
+  }
+  return { functionNames, present };
+}
+
+function exportProgramGlobals(mod: binaryen.Module): Instrumented["globals"] {
+  const out: Instrumented["globals"] = [];
+  const n = mod.getNumGlobals();
+  for (let i = 0; i < n; i++) {
+    const g = binaryen.getGlobalInfo(mod.getGlobalByIndex(i));
+    if (!g.mutable) continue;
+    const type = VALUE_TYPES.get(g.type);
+    if (!type) {
+      throw new InstrumentError("Program has a global of an unsupported type", {
+        code: "UNSUPPORTED_FEATURE",
+        details: `global ${g.name}`,
+      });
+    }
+    const exportName = `__cp_g${out.length}`;
+    mod.addGlobalExport(g.name, exportName);
+    out.push({ exportName, type });
+  }
+  return out;
+}
+
+/** Removes the start section (it would run at every instantiation) and returns its function. */
+function moveStart(mod: binaryen.Module): string | undefined {
+  const start = mod.getStart();
+  if (!start) return undefined;
+  const name = binaryen.getFunctionInfo(start).name;
+  mod.setStart(0 as binaryen.FunctionRef);
+  return name;
+}
+
+function tableTargets(mod: binaryen.Module): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < mod.getNumElementSegments(); i++) {
+    const seg = binaryen.getElementSegmentInfo(mod.getElementSegmentByIndex(i));
+    out.push(...seg.data);
+  }
+  return out;
+}
+
+function collectFacts(mod: binaryen.Module): Map<string, FunctionFacts> {
+  const facts = new Map<string, FunctionFacts>();
+  for (let i = 0; i < mod.getNumFunctions(); i++) {
+    const ref = mod.getFunctionByIndex(i);
+    const info = binaryen.getFunctionInfo(ref);
+    const f: FunctionFacts = {
+      name: info.name,
+      imported: Boolean(info.module),
+      hasLoop: false,
+      hasCallIndirect: false,
+      callees: [],
+      ownCost: 0,
+      frameWeight: 1 + Math.floor((binaryen.expandType(info.params).length + info.vars.length) / 16),
+    };
+    if (info.module) f.importName = `${info.module}.${info.base}`;
+    facts.set(info.name, f);
+    if (f.imported) continue;
+    checkTypes(info.name, [info.params, info.results, ...info.vars]);
+    forEachExpression(info.body, (e) => {
+      const id = binaryen.getExpressionId(e);
+      if (!isSupported(id)) unsupported(info.name, `expression kind ${id}`);
+      const type = binaryen.getExpressionType(e);
+      if (type !== binaryen.none && type !== binaryen.unreachable && !VALUE_TYPES.has(type)) {
+        unsupported(info.name, "a non-numeric value type (SIMD, references or tuples)");
+      }
+      if (
+        (id === binaryen.LoadId && X.Load.isAtomic(e)) ||
+        (id === binaryen.StoreId && X.Store.isAtomic(e))
+      ) {
+        unsupported(info.name, "atomic memory access");
+      }
+      if (id === binaryen.LoopId) f.hasLoop = true;
+      else if (id === binaryen.CallIndirectId) f.hasCallIndirect = true;
+      else if (id === binaryen.CallId) {
+        if (X.Call.isReturn(e)) unsupported(info.name, "tail calls");
+        f.callees.push(X.Call.getTarget(e));
+      }
+      f.ownCost += expressionWeight(e);
+    });
+  }
+  return facts;
+}
+
+function checkTypes(fn: string, types: number[]): void {
+  for (const t of types) {
+    for (const part of binaryen.expandType(t)) {
+      if (!VALUE_TYPES.has(part)) unsupported(fn, "a non-numeric value type (SIMD or references)");
+    }
+    if (binaryen.expandType(t).length > 1) unsupported(fn, "multiple results");
+  }
+}
+
+function unsupported(fn: string, what: string): never {
+  throw new InstrumentError("Program uses an unsupported WebAssembly feature", {
+    code: "UNSUPPORTED_FEATURE",
+    details: `function ${fn} uses ${what}`,
+    hint: "actors are limited to MVP Wasm + mutable globals, sign-ext, saturating conversions and bulk memory (docs/abi.md)",
+  });
+}
+
+interface Bound {
+  /** Worst-case gas of one call, including bounded callees. */
+  maxCost: number;
+  /** Worst-case frame weight of one call, including bounded callees. */
+  depth: number;
+}
+
+/** Finds bounded functions (see the module comment) and their worst-case cost and depth. */
+function classify(facts: Map<string, FunctionFacts>, roots: Set<string>): Map<string, Bound> {
+  const bounded = new Map<string, Bound>();
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (name: string): Bound | undefined => {
+    const f = facts.get(name)!;
+    if (f.imported) return { maxCost: 0, depth: 0 };
+    const s = state.get(name);
+    if (s === "visiting") return undefined; // recursion: not bounded
+    if (s === "done") return bounded.get(name);
+    state.set(name, "visiting");
+    let result: Bound | undefined;
+    if (!f.hasLoop && !f.hasCallIndirect && !roots.has(name)) {
+      let maxCost = f.ownCost;
+      let depth = 0;
+      let ok = true;
+      for (const callee of f.callees) {
+        const b = visit(callee);
+        if (!b) {
+          ok = false;
+          continue;
+        }
+        maxCost += b.maxCost;
+        depth = Math.max(depth, b.depth);
+      }
+      if (ok) result = { maxCost, depth: depth + f.frameWeight };
+    } else {
+      for (const callee of f.callees) visit(callee);
+    }
+    state.set(name, "done");
+    if (result) bounded.set(name, result);
+    return result;
+  };
+  for (const name of facts.keys()) visit(name);
+  return bounded;
+}
+
+function addRuntimeGlobals(mod: binaryen.Module, initialPages: number): void {
+  mod.addGlobal(G_GAS, binaryen.i64, true, i64c(mod, 0));
+  mod.addGlobal(G_FAULT, binaryen.i32, true, mod.i32.const(0));
+  mod.addGlobal(G_DEPTH, binaryen.i32, true, mod.i32.const(0));
+  mod.addGlobal(G_PAGES, binaryen.i32, true, mod.i32.const(initialPages));
+  for (const g of [G_GAS, G_FAULT, G_DEPTH, G_PAGES]) mod.addGlobalExport(g, g);
+}
+
+/** The scratch area starts right above the logical memory. */
+function scratchBase(mod: binaryen.Module): ExpressionRef {
+  return mod.i32.shl(mod.global.get(G_PAGES, binaryen.i32), mod.i32.const(16));
+}
+
+function addHelpers(
+  mod: binaryen.Module,
+  o: { maxPages: number; preemptible: boolean; maxCallDepth: number },
+): void {
+  const { i32, i64 } = binaryen;
+  // Faults: record why, then trap. The runtime reads `__cp_fault` after the trap.
+  mod.addFunction(
+    F_OOG,
+    binaryen.none,
+    binaryen.none,
+    [],
+    mod.block(null, [mod.global.set(G_FAULT, mod.i32.const(FAULT.OutOfGas)), mod.unreachable()]),
+  );
+  mod.addFunction(
+    F_DEPTH_FAULT,
+    binaryen.none,
+    binaryen.none,
+    [],
+    mod.block(null, [mod.global.set(G_FAULT, mod.i32.const(FAULT.CallDepth)), mod.unreachable()]),
+  );
+  if (o.preemptible)
+    mod.addFunctionImport(F_PREEMPT, "coreplay_internal", "preempt", binaryen.none, binaryen.none);
+
+  // memory.grow(delta) on the logical memory: params (delta) locals (old)
+  const delta = () => mod.local.get(0, i32);
+  const old = () => mod.local.get(1, i32);
+  mod.addFunction(
+    F_GROW,
+    i32,
+    i32,
+    [i32],
+    mod.block(
+      null,
+      [
+        mod.local.set(1, mod.global.get(G_PAGES, i32)),
+        // delta > maxPages - old  →  -1 (unsigned, so huge deltas fail too)
+        mod.if(
+          mod.i32.gt_u(delta(), mod.i32.sub(mod.i32.const(o.maxPages), old())),
+          mod.return(mod.i32.const(-1)),
+        ),
+        mod.global.set(
+          G_GAS,
+          mod.i64.sub(
+            mod.global.get(G_GAS, i64),
+            mod.i64.mul(mod.i64.extend_u(delta()), i64c(mod, GROW_GAS_PER_PAGE)),
+          ),
+        ),
+        mod.if(mod.i32.eq(mod.memory.grow(delta()), mod.i32.const(-1)), mod.return(mod.i32.const(-1))),
+        // Move the dirty map up with the scratch, then zero the pages the program now owns.
+        mod.memory.copy(
+          mod.i32.shl(mod.i32.add(old(), delta()), mod.i32.const(16)),
+          mod.i32.shl(old(), mod.i32.const(16)),
+          mod.i32.const(o.maxPages),
+        ),
+        mod.memory.fill(
+          mod.i32.shl(old(), mod.i32.const(16)),
+          mod.i32.const(0),
+          mod.i32.shl(delta(), mod.i32.const(16)),
+        ),
+        mod.global.set(G_PAGES, mod.i32.add(old(), delta())),
+        mod.return(old()),
+      ],
+      binaryen.unreachable,
+    ),
+  );
+
+  // mark(dest, len): bounds-check a bulk write against the logical memory, mark its pages dirty and
+  // charge for its bytes. params (dest, len)
+  const dest = () => mod.local.get(0, i32);
+  const len = () => mod.local.get(1, i32);
+  mod.addFunction(
+    F_MARK,
+    binaryen.createType([i32, i32]),
+    binaryen.none,
+    [],
+    mod.block(null, [
+      mod.if(
+        mod.i64.gt_u(
+          mod.i64.add(mod.i64.extend_u(dest()), mod.i64.extend_u(len())),
+          mod.i64.shl(mod.i64.extend_u(mod.global.get(G_PAGES, i32)), i64c(mod, 16)),
+        ),
+        mod.unreachable(),
+      ),
+      mod.global.set(
+        G_GAS,
+        mod.i64.sub(
+          mod.global.get(G_GAS, i64),
+          mod.i64.shr_u(mod.i64.extend_u(len()), i64c(mod, BULK_GAS_SHIFT)),
+        ),
+      ),
+      mod.if(
+        len(),
+        mod.memory.fill(
+          mod.i32.add(scratchBase(mod), mod.i32.shr_u(dest(), mod.i32.const(16))),
+          mod.i32.const(1),
+          mod.i32.add(
+            mod.i32.sub(
+              mod.i32.shr_u(mod.i32.sub(mod.i32.add(dest(), len()), mod.i32.const(1)), mod.i32.const(16)),
+              mod.i32.shr_u(dest(), mod.i32.const(16)),
+            ),
+            mod.i32.const(1),
+          ),
+        ),
+      ),
+    ]),
+  );
+}
+
+/** Rewrites one function: metering (unless bounded), memory virtualisation, dirty tracking, depth. */
+class Meter {
+  private readonly addVar: (fn: number, type: number) => number;
+  private fn = 0;
+  private metered = false;
+  private locals = new Map<string, number>();
+
+  constructor(
+    private readonly mod: binaryen.Module,
+    private readonly facts: Map<string, FunctionFacts>,
+    private readonly bounded: Map<string, Bound>,
+    private readonly opts: InstrumentOptions,
+  ) {
+    this.addVar = (
+      binaryen as unknown as { _BinaryenFunctionAddVar: (f: number, t: number) => number }
+    )._BinaryenFunctionAddVar;
+  }
+
+  instrumentFunction(name: string): void {
+    const mod = this.mod;
+    this.fn = mod.getFunction(name);
+    this.metered = !this.bounded.has(name);
+    this.locals.clear();
+    const info = binaryen.getFunctionInfo(this.fn);
+    const body = info.body;
+    const slot = { get: () => body, set: (_: ExpressionRef) => {} };
+    let newBody = body;
+    slot.set = (e) => {
+      newBody = e;
+    };
+    const entryCost = this.segment(slot);
+    if (!this.metered) {
+      if (newBody !== body) X.Function.setBody(this.fn, newBody);
+      return;
+    }
+    const facts = this.facts.get(name)!;
+    const depthWeight = facts.frameWeight + this.maxBoundedDepth(facts);
+    const results = info.results;
+    const g = this.local("gas", binaryen.i64);
+    const parts: ExpressionRef[] = [
+      mod.local.set(g, mod.global.get(G_GAS, binaryen.i64)),
+      mod.global.set(G_DEPTH, mod.i32.add(mod.global.get(G_DEPTH, binaryen.i32), mod.i32.const(depthWeight))),
+      mod.if(
+        mod.i32.gt_u(mod.global.get(G_DEPTH, binaryen.i32), mod.i32.const(this.opts.maxCallDepth)),
+        mod.call(F_DEPTH_FAULT, [], binaryen.none),
+      ),
+      ...this.charge(entryCost),
+    ];
+    const exit = () => [
+      mod.global.set(G_GAS, mod.local.get(g, binaryen.i64)),
+      mod.global.set(G_DEPTH, mod.i32.sub(mod.global.get(G_DEPTH, binaryen.i32), mod.i32.const(depthWeight))),
+    ];
+    this.exitCode = exit;
+    // Returns inside the body were rewritten by `segment` via `rewriteReturn`; now the normal exit.
+    this.rewriteReturns(newBody, results, (e) => {
+      newBody = e;
+    });
+    if (results === binaryen.none) {
+      parts.push(newBody, ...exit());
+      X.Function.setBody(this.fn, mod.block(null, parts, binaryen.none));
+    } else {
+      const ret = this.local("ret", results);
+      parts.push(mod.local.set(ret, newBody), ...exit(), mod.local.get(ret, results));
+      X.Function.setBody(this.fn, mod.block(null, parts, results));
+    }
+  }
+
+  private exitCode: () => ExpressionRef[] = () => [];
+
+  private maxBoundedDepth(f: FunctionFacts): number {
+    let d = 0;
+    for (const c of f.callees) d = Math.max(d, this.bounded.get(c)?.depth ?? 0);
+    return d;
+  }
+
+  /** A var of `type` reserved for `purpose` in the current function (shared within it). */
+  private local(purpose: string, type: number): number {
+    const key = `${purpose}:${type}`;
+    let idx = this.locals.get(key);
+    if (idx === undefined) {
+      idx = this.addVar(this.fn, type);
+      this.locals.set(key, idx);
+    }
+    return idx;
+  }
+
+  /** A fresh var, for sites whose operands may nest the same kind of site. */
+  private freshLocal(type: number): number {
+    return this.addVar(this.fn, type);
+  }
+
+  /** `gas -= cost; if gas < 0 → out of gas` (metered functions only). */
+  private charge(cost: number): ExpressionRef[] {
+    if (!this.metered || cost === 0) return [];
+    const mod = this.mod;
+    const g = this.local("gas", binaryen.i64);
+    const exhausted = mod.i64.lt_s(
+      mod.local.tee(g, mod.i64.sub(mod.local.get(g, binaryen.i64), i64c(mod, cost)), binaryen.i64),
+      i64c(mod, 0),
+    );
+    const onEmpty = this.opts.preemptible
+      ? mod.block(null, [
+          mod.global.set(G_GAS, mod.local.get(g, binaryen.i64)),
+          mod.call(F_PREEMPT, [], binaryen.none),
+          mod.local.set(g, mod.global.get(G_GAS, binaryen.i64)),
+        ])
+      : mod.call(F_OOG, [], binaryen.none);
+    return [mod.if(exhausted, onEmpty)];
+  }
+
+  private flush(): ExpressionRef[] {
+    if (!this.metered) return [];
+    return [this.mod.global.set(G_GAS, this.mod.local.get(this.local("gas", binaryen.i64), binaryen.i64))];
+  }
+
+  private reload(): ExpressionRef[] {
+    if (!this.metered) return [];
+    const g = this.local("gas", binaryen.i64);
+    return [this.mod.local.set(g, this.mod.global.get(G_GAS, binaryen.i64))];
+  }
+
+  /** Prefix `code` to an arm/body, keeping its type. */
+  private prefix(code: ExpressionRef[], e: ExpressionRef): ExpressionRef {
+    if (code.length === 0) return e;
+    return this.mod.block(null, [...code, e], binaryen.getExpressionType(e));
+  }
+
+  /**
+   * Processes the expression in `slot` and everything under it; returns the static cost it adds to the
+   * enclosing segment. Nested loop bodies and if arms become segments of their own, charged in place.
+   */
+  private segment(slot: { get(): ExpressionRef; set(e: ExpressionRef): void }): number {
+    const e = slot.get();
+    const id = binaryen.getExpressionId(e);
+    let cost = expressionWeight(e);
+
+    if (id === binaryen.LoopId) {
+      const body = { get: () => X.Loop.getBody(e), set: (c: ExpressionRef) => X.Loop.setBody(e, c) };
+      const inner = this.segment(body);
+      body.set(this.prefix(this.charge(inner), body.get()));
+      return cost;
+    }
+    if (id === binaryen.IfId) {
+      const cond = { get: () => X.If.getCondition(e), set: (c: ExpressionRef) => X.If.setCondition(e, c) };
+      cost += this.segment(cond);
+      const arms = [
+        { get: () => X.If.getIfTrue(e), set: (c: ExpressionRef) => X.If.setIfTrue(e, c) },
+        { get: () => X.If.getIfFalse(e), set: (c: ExpressionRef) => X.If.setIfFalse(e, c) },
+      ];
+      for (const arm of arms) {
+        if (arm.get() === 0) continue;
+        const inner = this.segment(arm);
+        arm.set(this.prefix(this.charge(inner), arm.get()));
+      }
+      return cost;
+    }
+    for (const child of childSlots(e)) cost += this.segment(child);
+
+    switch (id) {
+      case binaryen.CallId: {
+        const target = X.Call.getTarget(e);
+        const b = this.bounded.get(target);
+        if (b) cost += b.maxCost;
+        slot.set(
+          this.aroundCall(
+            e,
+            X.Call.getNumOperands(e),
+            (i) => X.Call.getOperandAt(e, i),
+            (i, c) => X.Call.setOperandAt(e, i, c),
+          ),
+        );
+        break;
+      }
+      case binaryen.CallIndirectId: {
+        slot.set(
+          this.aroundCall(
+            e,
+            1,
+            () => X.CallIndirect.getTarget(e),
+            (_, c) => X.CallIndirect.setTarget(e, c),
+          ),
+        );
+        break;
+      }
+      case binaryen.StoreId:
+        this.trackStore(e);
+        break;
+      case binaryen.MemorySizeId:
+        slot.set(this.mod.global.get(G_PAGES, binaryen.i32));
+        break;
+      case binaryen.MemoryGrowId:
+        slot.set(this.rewriteGrow(e));
+        break;
+      case binaryen.MemoryFillId:
+      case binaryen.MemoryCopyId:
+      case binaryen.MemoryInitId:
+        slot.set(this.rewriteBulk(e, id));
+        break;
+    }
+    return cost;
+  }
+
+  /**
+   * `call` with the gas local flushed right before control leaves (after its operands are evaluated,
+   * since operands may charge) and re-read right after.
+   */
+  private aroundCall(
+    call: ExpressionRef,
+    n: number,
+    get: (i: number) => ExpressionRef,
+    set: (i: number, c: ExpressionRef) => void,
+  ): ExpressionRef {
+    if (!this.metered) return call;
+    const mod = this.mod;
+    const before: ExpressionRef[] = [];
+    if (n === 0) before.push(...this.flush());
+    else {
+      const last = get(n - 1);
+      const type = binaryen.getExpressionType(last);
+      if (type === binaryen.unreachable) return call;
+      const t = this.local("operand", type);
+      set(n - 1, mod.block(null, [mod.local.set(t, last), ...this.flush(), mod.local.get(t, type)], type));
+    }
+    const type = binaryen.getExpressionType(call);
+    if (type === binaryen.none || type === binaryen.unreachable) {
+      return mod.block(
+        null,
+        [...before, call, ...this.reload()],
+        type === binaryen.unreachable ? binaryen.unreachable : binaryen.none,
+      );
+    }
+    const r = this.local("result", type);
+    return mod.block(
+      null,
+      [...before, mod.local.set(r, call), ...this.reload(), mod.local.get(r, type)],
+      type,
+    );
+  }
+
+  /** Marks the stored page(s) dirty and traps on stores beyond the logical memory (layout.ts). */
+  private trackStore(store: ExpressionRef): void {
+    const mod = this.mod;
+    const ptr = X.Store.getPtr(store);
+    if (binaryen.getExpressionType(ptr) === binaryen.unreachable) return;
+    const bytes = X.Store.getBytes(store);
+    const offset = X.Store.getOffset(store);
+    const p = this.local("ptr", binaryen.i32);
+    const last = this.local("last", binaryen.i32);
+    const i32 = binaryen.i32;
+    const pageOf = (addr: ExpressionRef) => mod.i32.shr_u(addr, mod.i32.const(16));
+    const mark = (page: ExpressionRef) =>
+      mod.i32.store8(0, 1, mod.i32.add(scratchBase(mod), page), mod.i32.const(1));
+    const code: ExpressionRef[] = [
+      mod.local.set(p, ptr),
+      mod.local.set(last, mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset + bytes - 1))),
+      mod.if(mod.i32.ge_u(pageOf(mod.local.get(last, i32)), mod.global.get(G_PAGES, i32)), mod.unreachable()),
+      mark(pageOf(mod.local.get(last, i32))),
+      mark(pageOf(mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset)))),
+      mod.local.get(p, i32),
+    ];
+    X.Store.setPtr(store, mod.block(null, code, i32));
+  }
+
+  private rewriteGrow(grow: ExpressionRef): ExpressionRef {
+    const mod = this.mod;
+    const d = X.MemoryGrow.getDelta(grow);
+    if (binaryen.getExpressionType(d) === binaryen.unreachable) return grow;
+    const t = this.freshLocal(binaryen.i32);
+    return mod.block(
+      null,
+      [
+        mod.local.set(t, d),
+        ...this.flush(),
+        mod.local.set(t, mod.call(F_GROW, [mod.local.get(t, binaryen.i32)], binaryen.i32)),
+        ...this.reload(),
+        mod.local.get(t, binaryen.i32),
+      ],
+      binaryen.i32,
+    );
+  }
+
+  private rewriteBulk(e: ExpressionRef, id: number): ExpressionRef {
+    const mod = this.mod;
+    const i32 = binaryen.i32;
+    const cls =
+      id === binaryen.MemoryFillId
+        ? { names: ["Dest", "Value", "Size"], c: X.MemoryFill }
+        : id === binaryen.MemoryCopyId
+          ? { names: ["Dest", "Source", "Size"], c: X.MemoryCopy }
+          : { names: ["Dest", "Offset", "Size"], c: X.MemoryInit };
+    const c = cls.c as unknown as Record<string, (e: ExpressionRef, v?: ExpressionRef) => ExpressionRef>;
+    const operands = cls.names.map((n) => c[`get${n}`]!(e));
+    if (operands.some((o) => binaryen.getExpressionType(o) === binaryen.unreachable)) return e;
+    const temps = operands.map(() => this.freshLocal(i32));
+    const code: ExpressionRef[] = operands.map((o, i) => mod.local.set(temps[i]!, o));
+    code.push(
+      ...this.flush(),
+      mod.call(F_MARK, [mod.local.get(temps[0]!, i32), mod.local.get(temps[2]!, i32)], binaryen.none),
+      ...this.reload(),
+    );
+    cls.names.forEach((n, i) => {
+      c[`set${n}`]!(e, mod.local.get(temps[i]!, i32));
+    });
+    code.push(e);
+    return mod.block(null, code, binaryen.none);
+  }
+
+  /** Every `return` in a metered function runs the exit code (flush gas, pop depth) first. */
+  private rewriteReturns(root: ExpressionRef, results: number, setRoot: (e: ExpressionRef) => void): void {
+    if (!this.metered) return;
+    const mod = this.mod;
+    const visit = (slot: { get(): ExpressionRef; set(e: ExpressionRef): void }) => {
+      const e = slot.get();
+      const id = binaryen.getExpressionId(e);
+      for (const child of childSlots(e)) visit(child);
+      if (id !== binaryen.ReturnId) return;
+      const value = X.Return.getValue(e);
+      if (value === 0) {
+        slot.set(mod.block(null, [...this.exitCode(), e], binaryen.unreachable));
+      } else if (binaryen.getExpressionType(value) !== binaryen.unreachable) {
+        const ret = this.local("ret", results);
+        X.Return.setValue(
+          e,
+          mod.block(
+            null,
+            [mod.local.set(ret, value), ...this.exitCode(), mod.local.get(ret, results)],
+            results,
+          ),
+        );
+      }
+    };
+    let current = root;
+    visit({
+      get: () => current,
+      set: (e) => {
+        current = e;
+        setRoot(e);
+      },
+    });
+  }
+}

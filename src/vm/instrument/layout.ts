@@ -32,6 +32,18 @@
  * - [{@link Instrumented.asyncifyDataOffset}, reservedPages * 65536): free for the runtime's Asyncify data
  *   (the 8-byte header `{ start, end }` and the unwound stack). `memory.grow` moves the dirty map up with
  *   the scratch; the Asyncify area is only used while unwinding/rewinding, when no grow can happen.
+ *
+ * Runtime duties (determinism)
+ * - `__cp_depth`: set it to 0 before a `call`, an inspector or the first start of `main`; when main
+ *   suspends, save its value in the image and set it back before resuming (Asyncify skips the depth
+ *   bookkeeping while unwinding/rewinding, so the saved value is the suspended stack's depth).
+ * - Clear the dirty map at the end of every entry and keep the Asyncify area zero outside unwinding and
+ *   rewinding: loads are not bounds-checked against the logical size (only stores and bulk writes are), so
+ *   the scratch must hold the same bytes in a continuous instance and in one restored from an image.
+ * - Gas may end slightly negative (by at most one segment's static cost or one bulk operation's charge):
+ *   report such an entry as having used its whole budget.
+ * - Instrumentation is deterministic: the same input and options give byte-identical output, so the
+ *   instrumented module may be cached by (code hash, options).
  */
 
 export interface InstrumentOptions {

@@ -8,6 +8,7 @@ import { blake2b256 } from "../crypto/blake2b.ts";
 import type { Disk } from "../disk/index.ts";
 import { slabs } from "../disk/index.ts";
 import { err, ok, type Result } from "../errors.ts";
+import { MAX_MESSAGE_SIZE } from "../pov/limits.ts";
 import type { Engine } from "../vm/engine.ts";
 import type { ChainConfig } from "./config.ts";
 import { TxError } from "./errors.ts";

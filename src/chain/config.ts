@@ -16,7 +16,7 @@ export interface ChainConfig {
   /** Reserved per byte of preimage or disk reservation (DESIGN §7). */
   diskDepositPerByte: bigint;
   maxCodeSize: number;
-  /** Bound on one preimage (DESIGN §7) and on a postcard's data. */
+  /** Bound on one preimage (DESIGN §7). Postcards are bounded by the pov layer's MAX_MESSAGE_SIZE. */
   maxPreimageSize: number;
   maxCallInput: number;
   /** Postcards waiting in one pigeonhole at most. */

@@ -3,19 +3,13 @@
  * running hash chain `head' = blake2b(head || SCALE(message))`, starting from {@link EMPTY_HEAD}.
  */
 import type { ActorId, Hash } from "../codec/ids.ts";
-import { Message } from "../codec/types.ts";
-import { blake2b256 } from "../crypto/blake2b.ts";
+import type { Message } from "../codec/types.ts";
+import { EMPTY_HEAD, nextHead } from "../pov/pigeonhole.ts";
 import { type ActorInfo, T } from "./state.ts";
 import type { KvRead, KvWrite } from "./storage.ts";
 
-/** The chain head of a pigeonhole that never held a message. */
-export const EMPTY_HEAD = new Uint8Array(32) as Hash;
-
-/**
- * The chain head after `message`.
- * @example nextHead(EMPTY_HEAD, { from: { tag: "Actor", value: 1 }, to: 2, data })
- */
-export const nextHead = (head: Uint8Array, message: Message): Hash => blake2b256(head, Message.enc(message));
+// One hash chain for collators, validators and the chain: the pov layer's (DESIGN §4).
+export { EMPTY_HEAD, nextHead };
 
 /** Appends `message` (caller checked capacity); returns the updated record. */
 export function enqueue(kv: KvWrite, id: ActorId, info: ActorInfo, message: Message): ActorInfo {

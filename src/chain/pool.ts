@@ -10,6 +10,7 @@ import { blake2b256 } from "../crypto/blake2b.ts";
 import type { Disk } from "../disk/index.ts";
 import { slabs } from "../disk/index.ts";
 import { err, ok, type Result } from "../errors.ts";
+import { MAX_MESSAGE_SIZE } from "../pov/limits.ts";
 import type { Engine } from "../vm/engine.ts";
 import type { ChainConfig } from "./config.ts";
 import { EffectsRejected, type ExpiryReason, PovRejected } from "./errors.ts";
@@ -214,18 +215,28 @@ export function applyEffects(ctx: PoolContext, e: PoolEntry): { actor: ActorId; 
     sequenceOf.set(t.actor, t.sequence);
   }
 
-  // 2. postcards received: checked against the pigeonhole's hash chain (a forged or skipped one fails)
+  // 2. postcards received: checked against the pigeonhole's hash chain (a forged or skipped one fails).
+  // `seen` messages were read (all must be real), `count` of them consumed (dequeued).
   for (const r of fx.received) {
     member(r.actor, "received");
     const a = must(r.actor, "received");
-    if (!bytesEqual(a.pigeonhole.head, r.headBefore))
+    if (!bytesEqual(a.pigeonhole.head, r.headBefore)) {
       reject("POSTCARD_SKIPPED", `actor ${r.actor}: headBefore is not the pigeonhole's head`);
-    if (r.count > a.pigeonhole.queue.len)
-      reject("POSTCARD_MISSING", `actor ${r.actor}: ${r.count} received, ${a.pigeonhole.queue.len} waiting`);
-    let head: Uint8Array = a.pigeonhole.head;
-    for (const m of peek(kv, r.actor as ActorId, a, r.count)) head = nextHead(head, m);
-    if (!bytesEqual(head, r.headAfter))
+    }
+    if (r.count > r.seen)
+      reject("POSTCARD_MISSING", `actor ${r.actor}: consumed ${r.count} > read ${r.seen}`);
+    if (r.seen > a.pigeonhole.queue.len) {
+      reject("POSTCARD_MISSING", `actor ${r.actor}: ${r.seen} read, ${a.pigeonhole.queue.len} waiting`);
+    }
+    let head = a.pigeonhole.head as Hash;
+    let afterCount: Uint8Array = head;
+    for (const [i, m] of peek(kv, r.actor as ActorId, a, r.seen).entries()) {
+      head = nextHead(head, m);
+      if (i + 1 === r.count) afterCount = head;
+    }
+    if (!bytesEqual(afterCount, r.headAfter) || !bytesEqual(head, r.headSeen)) {
       reject("POSTCARD_FORGED", `actor ${r.actor}: received messages differ from the pigeonhole's`);
+    }
     putActor(kv, r.actor as ActorId, dequeue(kv, r.actor as ActorId, a, r.count, r.headAfter));
   }
 
@@ -262,7 +273,7 @@ export function applyEffects(ctx: PoolContext, e: PoolEntry): { actor: ActorId; 
   for (const m of fx.sent) {
     if (m.from.tag !== "Actor") return reject("BAD_SENDER", "a PoV can only send postcards from its actors");
     member(m.from.value, "send");
-    if (m.data.length > config.maxPreimageSize) reject("POSTCARD_TOO_LARGE", `${m.data.length} bytes`);
+    if (m.data.length > MAX_MESSAGE_SIZE) reject("POSTCARD_TOO_LARGE", `${m.data.length} bytes`);
     const to = must(m.to, "send");
     if (to.pigeonhole.queue.len >= config.pigeonholeCapacity) {
       reject("PIGEONHOLE_FULL", `actor ${m.to} has ${to.pigeonhole.queue.len} postcards waiting`);

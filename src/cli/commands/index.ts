@@ -4,4 +4,6 @@
  */
 import type { Command } from "commander";
 
-export const commandModules: Array<() => Promise<{ register(program: Command): void }>> = [];
+export const commandModules: Array<() => Promise<{ register(program: Command): void }>> = [
+  () => import("./build.ts"),
+];

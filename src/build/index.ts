@@ -1,0 +1,90 @@
+/**
+ * `buildProgram`: AssemblyScript actor source → program blob + code hash (what `coreplay build` does).
+ * Nothing is instrumented here: that happens at upload (DESIGN §6).
+ */
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import asc from "assemblyscript/asc";
+import type { CodeHash } from "../codec/ids.ts";
+import type { ProgramMetadata } from "../codec/types.ts";
+import { blake2b256 } from "../crypto/blake2b.ts";
+import { wrapProgram } from "./blob.ts";
+import { checkAbi } from "./check.ts";
+import { type CompileOptions, compileActor, DEFAULT_RUNTIME } from "./compile.ts";
+import { BuildError, type Diagnostic } from "./errors.ts";
+
+export { unwrapProgram, wrapProgram } from "./blob.ts";
+export { checkAbi } from "./check.ts";
+export { compileActor, DEFAULT_RUNTIME, SDK_ASSEMBLY_DIR } from "./compile.ts";
+export { BuildError, type Diagnostic } from "./errors.ts";
+
+export interface BuildOptions extends CompileOptions {
+  /** Opt-in preemption (DESIGN §6): recorded in the metadata, applied by the instrumenter at upload. */
+  preemptible?: boolean;
+  /** Program name in the metadata; default: the project folder's name. */
+  name?: string;
+}
+
+export interface BuiltProgram {
+  /** The program blob (what `coreplay build` writes to a .cpl file). */
+  blob: Uint8Array;
+  /** blake2b-256 of the blob. */
+  codeHash: CodeHash;
+  /** The raw Wasm inside the blob. */
+  wasm: Uint8Array;
+  metadata: ProgramMetadata;
+  /** The entry file that was compiled. */
+  entry: string;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Resolves an entry: a `.ts` file as is, a folder as `<folder>/assembly/index.ts`.
+ * Throws {@link BuildError} when neither exists.
+ */
+export async function resolveEntry(entryOrFolder: string): Promise<{ entry: string; name: string }> {
+  const abs = path.resolve(entryOrFolder);
+  const info = await stat(abs).catch(() => undefined);
+  if (info?.isDirectory()) {
+    const entry = path.join(abs, "assembly", "index.ts");
+    if (!(await stat(entry).catch(() => undefined))?.isFile()) {
+      throw new BuildError(`No actor entry in ${entryOrFolder}`, {
+        code: "BUILD_NO_ENTRY",
+        details: `expected ${entry}`,
+        hint: "pass an entry .ts file, or a folder with assembly/index.ts (`coreplay new` makes one)",
+      });
+    }
+    return { entry, name: path.basename(abs) };
+  }
+  if (info?.isFile()) {
+    const dir = path.dirname(abs);
+    // <project>/assembly/index.ts is named after <project>; any other file after itself.
+    const name =
+      path.basename(dir) === "assembly" ? path.basename(path.dirname(dir)) : path.basename(abs, ".ts");
+    return { entry: abs, name };
+  }
+  throw new BuildError(`No such file or folder: ${entryOrFolder}`, {
+    code: "BUILD_NO_ENTRY",
+    hint: "pass an entry .ts file or an actor project folder",
+  });
+}
+
+/**
+ * Compiles an actor (an entry file, or a folder meaning `<folder>/assembly/index.ts`) and wraps it in a
+ * program blob. Throws {@link BuildError} listing the diagnostics when it does not compile.
+ *
+ * @example
+ * const { blob, codeHash } = await buildProgram("examples/counter", { preemptible: false });
+ */
+export async function buildProgram(entryOrFolder: string, options: BuildOptions = {}): Promise<BuiltProgram> {
+  const { entry, name } = await resolveEntry(entryOrFolder);
+  const { wasm, diagnostics } = await compileActor(entry, options);
+  checkAbi(wasm, entryOrFolder);
+  const metadata: ProgramMetadata = {
+    name: options.name ?? name,
+    preemptible: options.preemptible ?? false,
+    build: `assemblyscript ${asc.version} runtime=${options.runtime ?? DEFAULT_RUNTIME}${options.optimize === false ? "" : " -O3"}`,
+  };
+  const blob = wrapProgram(wasm, metadata);
+  return { blob, codeHash: blake2b256(blob) as unknown as CodeHash, wasm, metadata, entry, diagnostics };
+}

@@ -117,8 +117,11 @@ function scriptProgram(name: string, def: ScriptActor): Program {
     decodeImageAgainst: (_base, bytes) => imageOf(name, stateOf(name, bytes)),
     instantiate(actor, image, host) {
       let committed = stateOf(name, image.encode());
+      let yielded: { work: State; used: () => bigint } | undefined;
+      let spent = (): bigint => 0n;
       const run = <T>(gas: bigint, inCall: boolean, body: (ctx: Ctx) => T) => {
         let left = gas;
+        spent = () => gas - left;
         const charge = (n: number | bigint) => {
           const c = BigInt(n);
           if (c > left) {
@@ -128,6 +131,7 @@ function scriptProgram(name: string, def: ScriptActor): Program {
           left -= c;
         };
         const work = cloneState(committed);
+        yielded = inCall ? undefined : { work, used: () => gas - left };
         const ctx: Ctx = {
           mem: work.mem,
           host,
@@ -176,8 +180,18 @@ function scriptProgram(name: string, def: ScriptActor): Program {
             return { status: committed.status === "ended" ? "returned" : "yielded", gasUsed: used };
           } catch (e) {
             if (e instanceof OutOfGas) return { status: "out-of-gas", gasUsed: gas };
+            if (e instanceof Yield && yielded) {
+              // yield() inside a step: main suspends there (the rest of the step is skipped).
+              yielded.work.pc = committed.pc + 1;
+              yielded.work.status = yielded.work.pc >= steps.length ? "ended" : "suspended";
+              committed = yielded.work;
+              return {
+                status: committed.status === "ended" ? "returned" : "yielded",
+                gasUsed: yielded.used(),
+              };
+            }
             committed = { ...cloneState(committed), status: "failed" };
-            return { status: "trapped", gasUsed: gas, reason: String(e) };
+            return { status: "trapped", gasUsed: spent(), reason: String(e) };
           }
         },
         call(origin, input, gas) {
@@ -193,10 +207,8 @@ function scriptProgram(name: string, def: ScriptActor): Program {
             };
           } catch (e) {
             const tag = e instanceof OutOfGas ? "OutOfGas" : e instanceof Yield ? "YieldInCall" : "Trap";
-            return {
-              output: { success: false, value: { tag, value: undefined } } as CallOutput,
-              gasUsed: gas,
-            };
+            const gasUsed = tag === "OutOfGas" ? gas : spent();
+            return { output: { success: false, value: { tag, value: undefined } } as CallOutput, gasUsed };
           }
         },
         payout(now) {

@@ -114,7 +114,7 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
   addRuntimeGlobals(mod, memory.initial);
   addHelpers(mod, { maxPages, preemptible: opts.preemptible, maxCallDepth: opts.maxCallDepth });
 
-  const meter = new Meter(mod, facts, bounded, opts);
+  const meter = new Meter(mod, facts, bounded, planDepth(facts, tableTargets(mod)), opts);
   for (const f of facts.values()) if (!f.imported) meter.instrumentFunction(f.name);
 
   if (startName) mod.addFunctionExport(startName, "__cp_start");
@@ -338,7 +338,7 @@ function collectFacts(mod: binaryen.Module): Map<string, FunctionFacts> {
     if (info.module) f.importName = `${info.module}.${info.base}`;
     facts.set(info.name, f);
     if (f.imported) continue;
-    checkTypes(info.name, [info.params, info.results, ...info.vars]);
+    checkTypes(info.name, info.params, info.results, info.vars);
     forEachExpression(info.body, (e) => {
       const id = binaryen.getExpressionId(e);
       if (!isSupported(id)) unsupported(info.name, `expression kind ${id}`);
@@ -364,13 +364,13 @@ function collectFacts(mod: binaryen.Module): Map<string, FunctionFacts> {
   return facts;
 }
 
-function checkTypes(fn: string, types: number[]): void {
-  for (const t of types) {
+function checkTypes(fn: string, params: number, results: number, vars: number[]): void {
+  for (const t of [params, results, ...vars]) {
     for (const part of binaryen.expandType(t)) {
       if (!VALUE_TYPES.has(part)) unsupported(fn, "a non-numeric value type (SIMD or references)");
     }
-    if (binaryen.expandType(t).length > 1) unsupported(fn, "multiple results");
   }
+  if (binaryen.expandType(results).length > 1) unsupported(fn, "multiple results");
 }
 
 function unsupported(fn: string, what: string): never {
@@ -379,6 +379,81 @@ function unsupported(fn: string, what: string): never {
     details: `function ${fn} uses ${what}`,
     hint: "actors are limited to MVP Wasm + mutable globals, sign-ext, saturating conversions and bulk memory (docs/abi.md)",
   });
+}
+
+/** Whether `e` has a loop anywhere under it. */
+function containsLoop(e: ExpressionRef): boolean {
+  let found = false;
+  forEachExpression(e, (x) => {
+    if (binaryen.getExpressionId(x) === binaryen.LoopId) found = true;
+  });
+  return found;
+}
+
+/**
+ * Deterministic stack overflow without paying for it everywhere: only functions on a call-graph cycle
+ * (recursion, direct or through `call_indirect`) count depth, each by its frame weight plus the deepest
+ * acyclic chain of frames it can push below itself. Acyclic chains are bounded statically.
+ */
+interface DepthPlan {
+  recursive: Map<string, number>;
+}
+
+function planDepth(facts: Map<string, FunctionFacts>, targets: string[]): DepthPlan {
+  const edges = new Map<string, string[]>();
+  for (const f of facts.values()) {
+    edges.set(f.name, f.imported ? [] : [...f.callees, ...(f.hasCallIndirect ? targets : [])]);
+  }
+  // Tarjan's strongly connected components.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const cyclic = new Set<string>();
+  let counter = 0;
+  const strong = (v: string) => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        strong(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || (edges.get(v) ?? []).includes(v)) for (const c of component) cyclic.add(c);
+    }
+  };
+  for (const name of facts.keys()) if (!index.has(name)) strong(name);
+
+  const acyclicDepth = new Map<string, number>();
+  const chain = (name: string): number => {
+    if (cyclic.has(name)) return 0;
+    const known = acyclicDepth.get(name);
+    if (known !== undefined) return known;
+    const f = facts.get(name)!;
+    let below = 0;
+    for (const c of edges.get(name) ?? []) below = Math.max(below, chain(c));
+    const d = (f.imported ? 0 : f.frameWeight) + below;
+    acyclicDepth.set(name, d);
+    return d;
+  };
+  const recursive = new Map<string, number>();
+  for (const name of cyclic) {
+    let below = 0;
+    for (const c of edges.get(name) ?? []) below = Math.max(below, chain(c));
+    recursive.set(name, facts.get(name)!.frameWeight + below);
+  }
+  return { recursive };
 }
 
 interface Bound {
@@ -557,6 +632,7 @@ class Meter {
     private readonly mod: binaryen.Module,
     private readonly facts: Map<string, FunctionFacts>,
     private readonly bounded: Map<string, Bound>,
+    private readonly depth: DepthPlan,
     private readonly opts: InstrumentOptions,
   ) {
     this.addVar = (
@@ -581,23 +657,33 @@ class Meter {
       if (newBody !== body) X.Function.setBody(this.fn, newBody);
       return;
     }
-    const facts = this.facts.get(name)!;
-    const depthWeight = facts.frameWeight + this.maxBoundedDepth(facts);
+    const depthWeight = this.depth.recursive.get(name);
     const results = info.results;
     const g = this.local("gas", binaryen.i64);
-    const parts: ExpressionRef[] = [
-      mod.local.set(g, mod.global.get(G_GAS, binaryen.i64)),
-      mod.global.set(G_DEPTH, mod.i32.add(mod.global.get(G_DEPTH, binaryen.i32), mod.i32.const(depthWeight))),
-      mod.if(
-        mod.i32.gt_u(mod.global.get(G_DEPTH, binaryen.i32), mod.i32.const(this.opts.maxCallDepth)),
-        mod.call(F_DEPTH_FAULT, [], binaryen.none),
-      ),
-      ...this.charge(entryCost),
-    ];
-    const exit = () => [
-      mod.global.set(G_GAS, mod.local.get(g, binaryen.i64)),
-      mod.global.set(G_DEPTH, mod.i32.sub(mod.global.get(G_DEPTH, binaryen.i32), mod.i32.const(depthWeight))),
-    ];
+    const parts: ExpressionRef[] = [mod.local.set(g, mod.global.get(G_GAS, binaryen.i64))];
+    if (depthWeight !== undefined) {
+      parts.push(
+        mod.global.set(
+          G_DEPTH,
+          mod.i32.add(mod.global.get(G_DEPTH, binaryen.i32), mod.i32.const(depthWeight)),
+        ),
+        mod.if(
+          mod.i32.gt_u(mod.global.get(G_DEPTH, binaryen.i32), mod.i32.const(this.opts.maxCallDepth)),
+          mod.call(F_DEPTH_FAULT, [], binaryen.none),
+        ),
+      );
+    }
+    parts.push(...this.charge(entryCost));
+    const exit = () =>
+      depthWeight === undefined
+        ? [mod.global.set(G_GAS, mod.local.get(g, binaryen.i64))]
+        : [
+            mod.global.set(G_GAS, mod.local.get(g, binaryen.i64)),
+            mod.global.set(
+              G_DEPTH,
+              mod.i32.sub(mod.global.get(G_DEPTH, binaryen.i32), mod.i32.const(depthWeight)),
+            ),
+          ];
     this.exitCode = exit;
     // Returns inside the body were rewritten by `segment` via `rewriteReturn`; now the normal exit.
     this.rewriteReturns(newBody, results, (e) => {
@@ -614,12 +700,6 @@ class Meter {
   }
 
   private exitCode: () => ExpressionRef[] = () => [];
-
-  private maxBoundedDepth(f: FunctionFacts): number {
-    let d = 0;
-    for (const c of f.callees) d = Math.max(d, this.bounded.get(c)?.depth ?? 0);
-    return d;
-  }
 
   /** A var of `type` reserved for `purpose` in the current function (shared within it). */
   private local(purpose: string, type: number): number {
@@ -694,9 +774,12 @@ class Meter {
       const arms = [
         { get: () => X.If.getIfTrue(e), set: (c: ExpressionRef) => X.If.setIfTrue(e, c) },
         { get: () => X.If.getIfFalse(e), set: (c: ExpressionRef) => X.If.setIfFalse(e, c) },
-      ];
+      ].filter((arm) => arm.get() !== 0);
+      if (!arms.some((arm) => containsLoop(arm.get()))) {
+        // Loop-free arms: charge the dearer arm up front, saving a check per branch.
+        return cost + Math.max(0, ...arms.map((arm) => this.segment(arm)));
+      }
       for (const arm of arms) {
-        if (arm.get() === 0) continue;
         const inner = this.segment(arm);
         arm.set(this.prefix(this.charge(inner), arm.get()));
       }
@@ -803,7 +886,8 @@ class Meter {
       mod.local.set(last, mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset + bytes - 1))),
       mod.if(mod.i32.ge_u(pageOf(mod.local.get(last, i32)), mod.global.get(G_PAGES, i32)), mod.unreachable()),
       mark(pageOf(mod.local.get(last, i32))),
-      mark(pageOf(mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset)))),
+      // A wider store may straddle two pages.
+      ...(bytes > 1 ? [mark(pageOf(mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset))))] : []),
       mod.local.get(p, i32),
     ];
     X.Store.setPtr(store, mod.block(null, code, i32));

@@ -4,7 +4,7 @@
  */
 
 import { concatBytes } from "../codec/bytes.ts";
-import type { AccountId, ActorId, CodeHash, Hash } from "../codec/ids.ts";
+import { type AccountId, type ActorId, accountId, type CodeHash, type Hash } from "../codec/ids.ts";
 import type { Witness } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import { createDisk, slabs } from "../disk/index.ts";
@@ -86,6 +86,7 @@ export function createChain(opts: ChainOptions): Chain {
     genesisHash,
 
     applyBlock(input) {
+      accountId(input.author); // a malformed author is the node's bug: throw before touching state
       return storage.transaction((kv) => {
         const meta = getMeta(kv);
         const number = meta.head + 1;

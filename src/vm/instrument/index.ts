@@ -114,7 +114,7 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
   addRuntimeGlobals(mod, memory.initial);
   addHelpers(mod, { maxPages, preemptible: opts.preemptible, maxCallDepth: opts.maxCallDepth });
 
-  const meter = new Meter(mod, facts, bounded, planDepth(facts, tableTargets(mod)), opts);
+  const meter = new Meter(mod, bounded, planDepth(facts, tableTargets(mod)), opts);
   for (const f of facts.values()) if (!f.imported) meter.instrumentFunction(f.name);
 
   if (startName) mod.addFunctionExport(startName, "__cp_start");
@@ -459,17 +459,15 @@ function planDepth(facts: Map<string, FunctionFacts>, targets: string[]): DepthP
 interface Bound {
   /** Worst-case gas of one call, including bounded callees. */
   maxCost: number;
-  /** Worst-case frame weight of one call, including bounded callees. */
-  depth: number;
 }
 
-/** Finds bounded functions (see the module comment) and their worst-case cost and depth. */
+/** Finds bounded functions (see the module comment) and their worst-case cost. */
 function classify(facts: Map<string, FunctionFacts>, roots: Set<string>): Map<string, Bound> {
   const bounded = new Map<string, Bound>();
   const state = new Map<string, "visiting" | "done">();
   const visit = (name: string): Bound | undefined => {
     const f = facts.get(name)!;
-    if (f.imported) return { maxCost: 0, depth: 0 };
+    if (f.imported) return { maxCost: 0 };
     const s = state.get(name);
     if (s === "visiting") return undefined; // recursion: not bounded
     if (s === "done") return bounded.get(name);
@@ -477,7 +475,6 @@ function classify(facts: Map<string, FunctionFacts>, roots: Set<string>): Map<st
     let result: Bound | undefined;
     if (!f.hasLoop && !f.hasCallIndirect && !roots.has(name)) {
       let maxCost = f.ownCost;
-      let depth = 0;
       let ok = true;
       for (const callee of f.callees) {
         const b = visit(callee);
@@ -486,9 +483,8 @@ function classify(facts: Map<string, FunctionFacts>, roots: Set<string>): Map<st
           continue;
         }
         maxCost += b.maxCost;
-        depth = Math.max(depth, b.depth);
       }
-      if (ok) result = { maxCost, depth: depth + f.frameWeight };
+      if (ok) result = { maxCost };
     } else {
       for (const callee of f.callees) visit(callee);
     }
@@ -630,7 +626,6 @@ class Meter {
 
   constructor(
     private readonly mod: binaryen.Module,
-    private readonly facts: Map<string, FunctionFacts>,
     private readonly bounded: Map<string, Bound>,
     private readonly depth: DepthPlan,
     private readonly opts: InstrumentOptions,

@@ -27,6 +27,7 @@ const PROGRAM_HINTS: Partial<Record<ProgramErrorCode, string>> = {
   BAD_ABI_VERSION: "rebuild the actor against ABI version 1",
   WRONG_FORMAT: "this engine runs Wasm programs only",
   NOT_WASM: "the blob's code must be a WebAssembly binary module (magic \\0asm, version 1)",
+  INVALID_WASM: "the Wasm does not validate; check your toolchain's output and target (wasm32, MVP)",
   TRUNCATED: "the Wasm binary ends early; upload the whole file",
   UNKNOWN_IMPORT: "import only the host functions of docs/abi.md, from module `coreplay`",
   MISSING_EXPORT: "export `memory`, `main` and `call` (docs/abi.md, 'Exports')",

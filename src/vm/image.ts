@@ -115,6 +115,8 @@ export interface ImageContext {
   codeHash: CodeHash;
   globalTypes: readonly WasmValueType[];
   maxPages: number;
+  /** The program's initial memory: an image never has fewer pages. */
+  minPages: number;
   /** Bytes available for the continuation in the runtime's Asyncify area. */
   maxContinuation: number;
 }
@@ -143,6 +145,7 @@ function decodeRest(r: Reader, ctx: ImageContext): ImageRest {
   }
   const pageCount = r.u32();
   if (pageCount > ctx.maxPages) throw r.corrupt(`${pageCount} pages above the cap of ${ctx.maxPages}`);
+  if (pageCount < ctx.minPages) throw r.corrupt(`${pageCount} pages, below the program's ${ctx.minPages}`);
   const n = r.compact();
   if (n !== ctx.globalTypes.length)
     throw r.corrupt(`${n} globals, the program has ${ctx.globalTypes.length}`);

@@ -6,9 +6,18 @@ import binaryen from "binaryen";
 import { ABI_VERSION, PROGRAM_MAGIC, ProgramBlob, type ProgramMetadata } from "../codec/types.ts";
 import { CoreplayError } from "../errors.ts";
 
+/** What WAT may use: the features actors may use, plus SIMD and threads so tests can show rejection. */
+const WAT_FEATURES =
+  binaryen.Features.MutableGlobals |
+  binaryen.Features.SignExt |
+  binaryen.Features.NontrappingFPToInt |
+  binaryen.Features.BulkMemory |
+  binaryen.Features.SIMD128 |
+  binaryen.Features.Atomics |
+  binaryen.Features.Multivalue;
+
 /**
- * Assembles WAT text into a Wasm binary with Binaryen (all features enabled for parsing; the engine
- * decides what it accepts).
+ * Assembles WAT text into a Wasm binary with Binaryen (the engine decides what it accepts).
  *
  * @example const wasm = wasmFromWat(`(module (memory (export "memory") 1))`);
  */
@@ -20,7 +29,7 @@ export function wasmFromWat(wat: string): Uint8Array {
     throw new CoreplayError("Invalid WAT", { code: "INVALID_WAT", details: String(cause), cause });
   }
   try {
-    mod.setFeatures(binaryen.Features.All);
+    mod.setFeatures(WAT_FEATURES);
     if (!mod.validate()) {
       throw new CoreplayError("WAT does not validate", {
         code: "INVALID_WAT",

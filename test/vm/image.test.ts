@@ -16,7 +16,13 @@ import {
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 const codeHash = blake2b256(new Uint8Array([1, 2, 3])) as Uint8Array as CodeHash;
-const ctx: ImageContext = { codeHash, globalTypes: ["i32", "i64"], maxPages: 64, maxContinuation: 4096 };
+const ctx: ImageContext = {
+  codeHash,
+  globalTypes: ["i32", "i64"],
+  maxPages: 64,
+  minPages: 0,
+  maxContinuation: 4096,
+};
 
 function page(fill: Array<[number, number]>): Uint8Array | undefined {
   if (fill.every(([, v]) => v === 0)) return undefined;

@@ -1,0 +1,544 @@
+/**
+ * A live Wasm actor: one WebAssembly instance of an instrumented program with an image loaded
+ * (DESIGN §5, §6; runtime duties in src/vm/instrument/layout.ts).
+ *
+ * After every entry the instance either commits (the changed pages become a new immutable image that
+ * shares everything else with the previous one) or rolls back to the last committed image (only the
+ * changed pages are written back). Changed pages are found from the dirty-page map when the program was
+ * instrumented with `trackWrites`, else by comparing memory with the committed pages.
+ */
+import type { ActorId } from "../codec/ids.ts";
+import type { CallError, CallOutput } from "../codec/types.ts";
+import { PAGE_SIZE } from "./abi.ts";
+import type { ActorInstance, CallOutcome, HostEnv, MainStatus, ServiceOutcome } from "./engine.ts";
+import { hostCost, PAGE_DIRTY_GAS } from "./gas.ts";
+import { createHostImports, type EntryKind, HostAbort, type HostRuntime } from "./host.ts";
+import { createImage, isZeroPage, pagesEqual, type WasmImage, ZERO_PAGE } from "./image.ts";
+import { FAULT, type Instrumented, type WasmValueType } from "./instrument/layout.ts";
+
+const EMPTY = new Uint8Array(0);
+const I64_MAX = (1n << 63n) - 1n;
+
+/** What an instance needs from its program (see wasm-engine.ts). */
+export interface CompiledProgram {
+  readonly module: WebAssembly.Module;
+  readonly layout: Instrumented;
+  readonly maxPages: number;
+  readonly trackWrites: boolean;
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  main: () => void;
+  call: (origin: bigint) => number;
+  payout?: (now: bigint) => bigint;
+  dependencies?: (now: bigint) => void;
+  _initialize?: () => void;
+  __cp_start?: () => void;
+  __cp_gas: WebAssembly.Global;
+  __cp_fault: WebAssembly.Global;
+  __cp_depth: WebAssembly.Global;
+  __cp_pages: WebAssembly.Global;
+  asyncify_start_unwind: (ptr: number) => void;
+  asyncify_stop_unwind: () => void;
+  asyncify_start_rewind: (ptr: number) => void;
+  asyncify_stop_rewind: () => void;
+  asyncify_get_state: () => number;
+}
+
+type Failure = "OutOfGas" | "Trap" | "YieldInCall";
+type Run<T> =
+  | { ok: true; value: T; left: bigint }
+  | { ok: false; kind: Failure; reason: string; left: bigint };
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** Global value → u64 bit pattern (the image's representation). */
+function toBits(type: WasmValueType, v: number | bigint): bigint {
+  switch (type) {
+    case "i32":
+      return BigInt((v as number) >>> 0);
+    case "i64":
+      return BigInt.asUintN(64, v as bigint);
+    case "f32":
+      scratch.setFloat32(0, v as number, true);
+      return BigInt(scratch.getUint32(0, true));
+    case "f64":
+      scratch.setFloat64(0, v as number, true);
+      return scratch.getBigUint64(0, true);
+  }
+}
+
+function fromBits(type: WasmValueType, bits: bigint): number | bigint {
+  switch (type) {
+    case "i32":
+      return Number(BigInt.asIntN(32, bits));
+    case "i64":
+      return BigInt.asIntN(64, bits);
+    case "f32":
+      scratch.setUint32(0, Number(bits), true);
+      return scratch.getFloat32(0, true);
+    case "f64":
+      scratch.setBigUint64(0, bits, true);
+      return scratch.getFloat64(0, true);
+  }
+}
+
+export class WasmActorInstance implements ActorInstance, HostRuntime {
+  // HostRuntime state for the entry in progress.
+  kind: EntryKind = "init";
+  input: Uint8Array = EMPTY;
+  reply: Uint8Array = EMPTY;
+  resultBuffer: Uint8Array = EMPTY;
+  private unwound: "yield" | "preempt" | undefined;
+  private busy = false;
+
+  private ex!: Exports;
+  private globals!: WebAssembly.Global[];
+  private committed: WasmImage | undefined;
+
+  /**
+   * `image` undefined: a fresh instance for `createImage` (data segments only; call {@link initialise}).
+   */
+  constructor(
+    private readonly program: CompiledProgram,
+    readonly actor: ActorId,
+    image: WasmImage | undefined,
+    readonly host: HostEnv | undefined,
+  ) {
+    this.instantiate(image);
+  }
+
+  private instantiate(image: WasmImage | undefined): void {
+    const inst = new WebAssembly.Instance(this.program.module, createHostImports(this));
+    this.ex = inst.exports as unknown as Exports;
+    this.globals = this.program.layout.globals.map(
+      (g) => this.ex[g.exportName as keyof Exports] as WebAssembly.Global,
+    );
+    if (image !== undefined) this.load(image);
+  }
+
+  /** Writes an image into a freshly instantiated memory (whose data segments are already applied). */
+  private load(image: WasmImage): void {
+    const { reservedPages, initialPages } = this.program.layout;
+    const mem = this.ex.memory;
+    const have = mem.buffer.byteLength / PAGE_SIZE;
+    if (have < image.pageCount + reservedPages) mem.grow(image.pageCount + reservedPages - have);
+    const bytes = new Uint8Array(mem.buffer);
+    for (let i = 0; i < image.pageCount; i++) {
+      const p = image.pages[i];
+      if (p !== undefined) bytes.set(p, i * PAGE_SIZE);
+      else if (i < initialPages) bytes.fill(0, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+    }
+    this.ex.__cp_pages.value = image.pageCount;
+    this.writeGlobals(image);
+    this.ex.__cp_depth.value = image.depth;
+    this.committed = image;
+  }
+
+  private writeGlobals(image: WasmImage): void {
+    const types = this.program.layout.globals;
+    for (let i = 0; i < types.length; i++) this.globals[i].value = fromBits(types[i].type, image.globals[i]);
+  }
+
+  private readGlobals(): bigint[] {
+    const types = this.program.layout.globals;
+    return this.globals.map((g, i) => toBits(types[i].type, g.value));
+  }
+
+  get image(): WasmImage {
+    return this.committed!;
+  }
+
+  get pages(): number {
+    return this.committed!.pageCount;
+  }
+
+  get status(): MainStatus {
+    return this.committed!.status;
+  }
+
+  snapshot(): WasmImage {
+    return this.committed!;
+  }
+
+  // ---- HostRuntime -------------------------------------------------------------------------------
+
+  charge(gas: bigint): void {
+    const left = this.ex.__cp_gas.value as bigint;
+    if (left < gas) {
+      this.ex.__cp_gas.value = 0n;
+      throw new HostAbort("OutOfGas", "out of gas in a host function");
+    }
+    this.ex.__cp_gas.value = left - gas;
+  }
+
+  gasLeft(): bigint {
+    const left = this.ex.__cp_gas.value as bigint;
+    return left < 0n ? 0n : left;
+  }
+
+  private logicalBytes(): number {
+    return (this.ex.__cp_pages.value as number) * PAGE_SIZE;
+  }
+
+  read(ptr: number, len: number): Uint8Array {
+    const p = ptr >>> 0;
+    const n = len >>> 0;
+    if (p + n > this.logicalBytes())
+      throw new HostAbort("Trap", `host read of ${n} bytes at ${p} out of bounds`);
+    return new Uint8Array(this.ex.memory.buffer, p, n).slice();
+  }
+
+  write(ptr: number, bytes: Uint8Array): void {
+    const p = ptr >>> 0;
+    const end = this.logicalBytes();
+    if (p + bytes.byteLength > end) {
+      throw new HostAbort("Trap", `host write of ${bytes.byteLength} bytes at ${p} out of bounds`);
+    }
+    if (bytes.byteLength === 0) return;
+    const mem = new Uint8Array(this.ex.memory.buffer);
+    mem.set(bytes, p);
+    if (this.program.trackWrites) {
+      // The map lives right above the logical memory (layout.ts, "Scratch layout").
+      for (let i = Math.floor(p / PAGE_SIZE); i <= Math.floor((p + bytes.byteLength - 1) / PAGE_SIZE); i++) {
+        mem[end + i] = 1;
+      }
+    }
+  }
+
+  private asyncifyArea(): { data: number; end: number } {
+    const base = this.logicalBytes();
+    const { asyncifyDataOffset, reservedPages } = this.program.layout;
+    return { data: base + asyncifyDataOffset, end: base + reservedPages * PAGE_SIZE };
+  }
+
+  suspend(reason: "yield" | "preempt"): void {
+    const ex = this.ex;
+    if (ex.asyncify_get_state() === 2) {
+      // Rewinding into the suspended stack has reached the point where it stopped: carry on from here.
+      ex.asyncify_stop_rewind();
+      this.clearAsyncifyArea();
+      return;
+    }
+    if (reason === "yield") this.charge(hostCost("yield"));
+    if (this.kind === "call") {
+      throw new HostAbort(reason === "yield" ? "YieldInCall" : "OutOfGas", `${reason} inside call`);
+    }
+    if (this.kind !== "main")
+      throw new HostAbort(reason === "yield" ? "Trap" : "OutOfGas", `${reason} in ${this.kind}`);
+    const { data, end } = this.asyncifyArea();
+    const view = new DataView(ex.memory.buffer);
+    view.setUint32(data, data + 8, true);
+    view.setUint32(data + 4, end, true);
+    this.unwound = reason;
+    ex.asyncify_start_unwind(data);
+  }
+
+  private clearAsyncifyArea(): void {
+    const { data, end } = this.asyncifyArea();
+    new Uint8Array(this.ex.memory.buffer).fill(0, data, end);
+  }
+
+  // ---- entries -----------------------------------------------------------------------------------
+
+  private run<T>(kind: EntryKind, input: Uint8Array, gas: bigint, depth: number, fn: () => T): Run<T> {
+    this.busy = true;
+    this.kind = kind;
+    this.input = input;
+    this.reply = EMPTY;
+    this.resultBuffer = EMPTY;
+    this.unwound = undefined;
+    const ex = this.ex;
+    ex.__cp_gas.value = gas > I64_MAX ? I64_MAX : gas < 0n ? 0n : gas;
+    ex.__cp_fault.value = 0;
+    ex.__cp_depth.value = depth;
+    try {
+      const value = fn();
+      return { ok: true, value, left: ex.__cp_gas.value as bigint };
+    } catch (e) {
+      let kind: Failure;
+      let reason: string;
+      if (e instanceof HostAbort) {
+        kind = e.kind;
+        reason = e.message;
+      } else if (e instanceof WebAssembly.RuntimeError) {
+        const fault = ex.__cp_fault.value as number;
+        kind = fault === FAULT.OutOfGas ? "OutOfGas" : "Trap";
+        reason = fault === FAULT.CallDepth ? "call depth limit exceeded" : e.message;
+      } else if (e instanceof RangeError && /call stack/i.test(e.message)) {
+        // The instrumenter's depth limit should always fire first; this is the engine's own stack.
+        kind = "Trap";
+        reason = `host stack exhausted: ${e.message}`;
+      } else {
+        this.resetAsyncify();
+        this.rollback();
+        throw e;
+      }
+      this.resetAsyncify();
+      return { ok: false, kind, reason, left: ex.__cp_gas.value as bigint };
+    } finally {
+      this.busy = false;
+      this.kind = "init";
+      this.input = EMPTY;
+    }
+  }
+
+  private resetAsyncify(): void {
+    const state = this.ex.asyncify_get_state();
+    if (state === 1) this.ex.asyncify_stop_unwind();
+    else if (state === 2) this.ex.asyncify_stop_rewind();
+  }
+
+  /** Pages whose content differs from the committed image (over the current logical size). */
+  private changedPages(): number[] {
+    const base = this.committed!;
+    const n = this.ex.__cp_pages.value as number;
+    const mem = new Uint8Array(this.ex.memory.buffer);
+    const out: number[] = [];
+    const differs = (i: number) =>
+      !pagesEqual(
+        mem.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
+        i < base.pageCount ? base.pages[i] : undefined,
+      );
+    if (this.program.trackWrites) {
+      const map = n * PAGE_SIZE;
+      for (let i = 0; i < n; i++) if ((mem[map + i] !== 0 || i >= base.pageCount) && differs(i)) out.push(i);
+    } else {
+      for (let i = 0; i < n; i++) if (differs(i)) out.push(i);
+    }
+    return out;
+  }
+
+  private clearDirtyMap(): void {
+    if (!this.program.trackWrites) return;
+    const at = this.logicalBytes();
+    new Uint8Array(this.ex.memory.buffer).fill(0, at, at + this.program.maxPages);
+  }
+
+  /** Puts memory and globals back to the committed image. */
+  private rollback(changed = this.changedPages()): void {
+    const base = this.committed!;
+    if ((this.ex.__cp_pages.value as number) !== base.pageCount) {
+      // Memory grew: a Wasm memory cannot shrink, and physical size must stay logical + reserved pages
+      // (loads are not bounds-checked against the logical size), so start over from the image.
+      this.instantiate(base);
+      return;
+    }
+    const mem = new Uint8Array(this.ex.memory.buffer);
+    for (const i of changed) mem.set(base.pages[i] ?? ZERO_PAGE, i * PAGE_SIZE);
+    this.writeGlobals(base);
+    this.ex.__cp_depth.value = base.depth;
+    this.clearDirtyMap();
+    this.clearAsyncifyArea();
+  }
+
+  /** Makes the current memory and globals the committed image. */
+  private commit(
+    changed: number[],
+    rest: { status: MainStatus; args: Uint8Array; continuation: Uint8Array; depth: number },
+  ): void {
+    const base = this.committed!;
+    const n = this.ex.__cp_pages.value as number;
+    const pages = base.pages.slice(0, n);
+    for (let i = base.pageCount; i < n; i++) pages[i] = undefined;
+    const mem = new Uint8Array(this.ex.memory.buffer);
+    for (const i of changed) {
+      const p = mem.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      pages[i] = isZeroPage(p) ? undefined : p;
+    }
+    this.committed = createImage(
+      { codeHash: base.codeHash, pageCount: n, pages, globals: this.readGlobals(), ...rest },
+      base,
+      changed,
+    );
+    this.clearDirtyMap();
+  }
+
+  /** Gas used by an entry given what is left (which may be slightly negative: layout.ts). */
+  private static used(limit: bigint, left: bigint): bigint {
+    return left <= 0n ? limit : left >= limit ? 0n : limit - left;
+  }
+
+  /** Runs the start function and `_initialize` of a fresh instance and takes its first image. */
+  initialise(codeHash: WasmImage["codeHash"], gas: bigint): { ok: true } | { ok: false; reason: string } {
+    const n = this.ex.__cp_pages.value as number;
+    const empty = createImage({
+      codeHash,
+      pageCount: n,
+      pages: new Array(n).fill(undefined),
+      globals: this.readGlobals(),
+      depth: 0,
+      status: "pending",
+      args: EMPTY,
+      continuation: EMPTY,
+    });
+    this.committed = empty;
+    const { entries } = this.program.layout;
+    const r = this.run("init", EMPTY, gas, 0, () => {
+      if (entries.start) this.ex.__cp_start!();
+      if (entries.initialize) this.ex._initialize!();
+    });
+    if (!r.ok) return { ok: false, reason: `${r.kind}: ${r.reason}` };
+    // Against an all-zero base, changedPages() finds every non-zero page, data segments included.
+    this.commit(this.changedPagesAgainstZero(), {
+      status: "pending",
+      args: EMPTY,
+      continuation: EMPTY,
+      depth: 0,
+    });
+    return { ok: true };
+  }
+
+  private changedPagesAgainstZero(): number[] {
+    const n = this.ex.__cp_pages.value as number;
+    const mem = new Uint8Array(this.ex.memory.buffer);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++)
+      if (!isZeroPage(mem.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE))) out.push(i);
+    return out;
+  }
+
+  service(gas: bigint): ServiceOutcome {
+    const img = this.committed!;
+    if (img.status === "ended" || img.status === "failed") return { status: "idle", gasUsed: 0n };
+    if (this.busy) return { status: "trapped", gasUsed: 0n, reason: "re-entered while running" };
+    const resume = img.status === "suspended";
+    const r = this.run("main", img.args, gas, resume ? img.depth : 0, () => {
+      if (resume) {
+        const { data, end } = this.asyncifyArea();
+        const mem = new Uint8Array(this.ex.memory.buffer);
+        mem.set(img.continuation, data + 8);
+        const view = new DataView(this.ex.memory.buffer);
+        view.setUint32(data, data + 8 + img.continuation.byteLength, true);
+        view.setUint32(data + 4, end, true);
+        this.ex.asyncify_start_rewind(data);
+      }
+      this.ex.main();
+    });
+    if (!r.ok) return this.serviceFailed(gas, r.kind, r.reason, r.left);
+
+    const ex = this.ex;
+    const state = ex.asyncify_get_state();
+    let status: MainStatus;
+    let outcome: ServiceOutcome["status"];
+    let continuation = EMPTY;
+    if (state === 1) {
+      ex.asyncify_stop_unwind();
+      const { data } = this.asyncifyArea();
+      const top = new DataView(ex.memory.buffer).getUint32(data, true);
+      continuation = new Uint8Array(ex.memory.buffer, data + 8, top - data - 8).slice();
+      this.clearAsyncifyArea();
+      status = "suspended";
+      outcome = this.unwound === "preempt" ? "preempted" : "yielded";
+    } else if (state === 0) {
+      status = "ended";
+      outcome = "returned";
+    } else {
+      this.resetAsyncify();
+      return this.serviceFailed(gas, "Trap", "rewind did not reach the suspension point", r.left);
+    }
+    const changed = this.changedPages();
+    let left = r.left - BigInt(changed.length) * PAGE_DIRTY_GAS;
+    if (left < 0n) {
+      // A preempted main already spent its budget; the pages it wrote are charged what is left.
+      if (outcome !== "preempted")
+        return this.serviceFailed(gas, "OutOfGas", "out of gas for dirty pages", left, changed);
+      left = 0n;
+    }
+    this.commit(changed, {
+      status,
+      args: status === "ended" ? EMPTY : img.args,
+      continuation,
+      depth: status === "suspended" ? (ex.__cp_depth.value as number) : 0,
+    });
+    return { status: outcome, gasUsed: WasmActorInstance.used(gas, left) };
+  }
+
+  private serviceFailed(
+    gas: bigint,
+    kind: Failure,
+    reason: string,
+    left: bigint,
+    changed?: number[],
+  ): ServiceOutcome {
+    this.rollback(changed);
+    if (kind === "OutOfGas") return { status: "out-of-gas", gasUsed: gas };
+    const img = this.committed!;
+    // DESIGN §4 rule 4: a main that traps is marked ended-with-error; memory is as before the step.
+    this.committed = createImage(
+      { ...img, status: "failed", args: EMPTY, continuation: EMPTY, depth: 0 },
+      img,
+      [],
+    );
+    return { status: "trapped", gasUsed: WasmActorInstance.used(gas, left), reason };
+  }
+
+  call(origin: ActorId | null, input: Uint8Array, gas: bigint): CallOutcome {
+    const fail = (error: CallError, gasUsed: bigint): CallOutcome => ({
+      output: { success: false, value: error },
+      gasUsed,
+    });
+    if (this.busy) return fail({ tag: "Reentry", value: undefined }, 0n);
+    const r = this.run("call", input, gas, 0, () => this.ex.call(BigInt(origin ?? -1)));
+    const img = this.committed!;
+    if (!r.ok) {
+      this.rollback();
+      this.ex.__cp_depth.value = img.depth;
+      const used = r.kind === "OutOfGas" ? gas : WasmActorInstance.used(gas, r.left);
+      return fail({ tag: r.kind, value: undefined } as CallError, used);
+    }
+    const reply = this.reply;
+    if (r.value !== 0) {
+      this.rollback();
+      const error: CallError =
+        r.value === 1 ? { tag: "Actor", value: reply } : { tag: "Trap", value: undefined };
+      return fail(error, WasmActorInstance.used(gas, r.left));
+    }
+    const changed = this.changedPages();
+    const left = r.left - BigInt(changed.length) * PAGE_DIRTY_GAS;
+    if (left < 0n) {
+      this.rollback(changed);
+      return fail({ tag: "OutOfGas", value: undefined }, gas);
+    }
+    this.commit(changed, {
+      status: img.status,
+      args: img.args,
+      continuation: img.continuation,
+      depth: img.depth,
+    });
+    const output: CallOutput = { success: true, value: reply };
+    return { output, gasUsed: WasmActorInstance.used(gas, left) };
+  }
+
+  /** Runs an inspector and always rolls back (a throw-away copy of the image, DESIGN §5). */
+  private inspect<T>(fn: () => T, gas: bigint): T | undefined {
+    if (this.busy) return undefined;
+    const r = this.run("inspect", EMPTY, gas, 0, fn);
+    this.rollback();
+    return r.ok ? r.value : undefined;
+  }
+
+  payout(now: number, gas: bigint): bigint {
+    const f = this.ex.payout;
+    if (f === undefined) return 0n;
+    const v = this.inspect(() => f(BigInt(now)), gas);
+    return v === undefined ? 0n : BigInt.asUintN(64, v);
+  }
+
+  dependencies(now: number, gas: bigint): ActorId[] {
+    const f = this.ex.dependencies;
+    if (f === undefined) return [];
+    let reply: Uint8Array = EMPTY;
+    const ok = this.inspect(() => {
+      f(BigInt(now));
+      reply = this.reply;
+      return true;
+    }, gas);
+    if (!ok || reply.byteLength % 4 !== 0) return [];
+    const view = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
+    const ids: ActorId[] = [];
+    for (let i = 0; i < reply.byteLength; i += 4) ids.push(view.getUint32(i, true) as ActorId);
+    return ids;
+  }
+}

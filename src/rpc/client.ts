@@ -60,6 +60,7 @@ export interface Client {
     state(id: number): Promise<ActorJson>;
     call(id: number, data: Bytesish): Promise<{ callId: Hex }>;
     callAndWait(id: number, data: Bytesish, timeoutMs?: number): Promise<ReceiptJson>;
+    send(id: number, data: Bytesish): Promise<{ block: number }>;
     receipt(callId: Hex, wait?: { timeoutMs: number }): Promise<ReceiptJson>;
     query(id: number, data: Bytesish): Promise<{ ok: boolean; output: Hex; error?: string }>;
     logs(id: number, opts?: { fromBlock?: number; limit?: number }): Promise<LogJson[]>;
@@ -196,6 +197,7 @@ export function createClient(url: string): Client {
       call: (id, data) => request("actor_v1_call", [id, hex(data)]),
       callAndWait: (id, data, timeoutMs) =>
         request("actor_v1_call", [id, hex(data), { wait: true, timeoutMs }]),
+      send: (id, data) => request("actor_v1_send", [id, hex(data)]),
       receipt: (callId, wait) =>
         request("actor_v1_receipt", wait ? [callId, { wait: true, timeoutMs: wait.timeoutMs }] : [callId]),
       query: (id, data) => request("actor_v1_query", [id, hex(data)]),

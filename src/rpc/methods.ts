@@ -125,10 +125,15 @@ export function createMethods(api: NodeApi): MethodTable {
       const a = actorOr404(p);
       const data = p.bytes(1, "data");
       const o = p.options(2, "options");
-      const { callId } = api.submitCall(a.id, data);
+      const { callId } = await api.submitCall(a.id, data);
       if (o.wait !== true) return { callId };
       const timeout = typeof o.timeoutMs === "number" && o.timeoutMs > 0 ? o.timeoutMs : DEFAULT_WAIT_MS;
       return api.waitReceipt(callId, timeout);
+    },
+    actor_v1_send: async (p) => {
+      p.atMost(2);
+      const a = actorOr404(p);
+      return api.send(a.id, p.bytes(1, "data"));
     },
     actor_v1_receipt: async (p) => {
       p.atMost(2);

@@ -130,8 +130,11 @@ export interface NodeApi {
   }): Promise<{ actor: number; codeHash: Hex }>;
   listActors(): ActorJson[];
   actor(id: number): ActorJson | undefined;
-  submitCall(actor: number, data: Uint8Array): { callId: Hex };
+  /** Queues a user call; resolves with its id once a block included the call (its receipt follows later). */
+  submitCall(actor: number, data: Uint8Array): Promise<{ callId: Hex }>;
   receipt(callId: Hex): ReceiptJson | undefined;
+  /** Posts a postcard from a dev account into the actor's pigeonhole; resolves once included. */
+  send(actor: number, data: Uint8Array): Promise<{ block: number }>;
   /** Resolves once the call is canonicalised or dropped; rejects with a Timeout RpcError. */
   waitReceipt(callId: Hex, timeoutMs: number): Promise<ReceiptJson>;
   /** Runs `call` on a throw-away copy of the actor's current image. */

@@ -54,7 +54,7 @@ export function createFakeApi(): NodeApi & { emit(e: NodeEvent): void } {
     },
     listActors: () => [...actors.values()],
     actor: (id) => actors.get(id),
-    submitCall(actor, data) {
+    async submitCall(actor, data) {
       const callId = h32(nextCall++);
       receipts.set(callId, {
         callId,
@@ -67,6 +67,9 @@ export function createFakeApi(): NodeApi & { emit(e: NodeEvent): void } {
       return { callId };
     },
     receipt: (id) => receipts.get(id),
+    async send() {
+      return { block: blocks.length };
+    },
     async waitReceipt(id, timeoutMs) {
       const r = receipts.get(id);
       if (r) return r;

@@ -6,4 +6,12 @@ import type { Command } from "commander";
 
 export const commandModules: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./build.ts"),
+  () => import("./dev.ts"),
+  () => import("./deploy.ts"),
+  () => import("./call.ts"),
+  () => import("./send.ts"),
+  () => import("./actor.ts"),
+  () => import("./blocks.ts"),
+  () => import("./logs.ts"),
+  () => import("./validate.ts"),
 ];

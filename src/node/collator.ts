@@ -1,0 +1,218 @@
+/**
+ * Collators (DESIGN §8): find the actors with work, co-schedule each with its `dependencies()`, pack the
+ * groups onto free cores (one collator per core: the canonical collator of the group's first actor),
+ * and build each core's PoV with `buildPov`. Runs in the node's main thread; validation is elsewhere.
+ */
+import type { Chain } from "../chain/index.ts";
+import { toHex } from "../codec/bytes.ts";
+import type { ActorId, Hash } from "../codec/ids.ts";
+import { type BuiltPov, buildPov, type DraftItem } from "../pov/build.ts";
+import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED } from "../pov/limits.ts";
+import { RelayView } from "../pov/types.ts";
+import type { Engine, HostEnv, MainStatus, Program } from "../vm/engine.ts";
+import { canonicalCollators, type Group, groupActors, packCores } from "./schedule.ts";
+
+/** Gas for one `dependencies(now)` inspector run. */
+const DEPENDENCIES_GAS = 1_000_000n;
+
+export interface CoreJob {
+  core: number;
+  collator: number;
+  actors: ActorId[];
+  calls: number;
+  built: BuiltPov;
+  /** SCALE `RelayView` the validators need beside the PoV. */
+  view: Uint8Array;
+  codes: Array<[Uint8Array, Uint8Array]>;
+}
+
+export interface Collators {
+  /** Builds this block's PoVs on the chain's head. Never throws for one bad actor: it is skipped and logged. */
+  build(): { jobs: CoreJob[]; skipped: Array<{ actors: number[]; reason: string }> };
+  /** `main`'s status from the actor's current image (cached by state hash). */
+  status(actor: ActorId): MainStatus | undefined;
+  program(codeHash: Uint8Array): Program | undefined;
+}
+
+/** Inspectors get no host functions (DESIGN §5): any use traps. */
+const noHost = (self: ActorId): HostEnv => {
+  const deny = (): never => {
+    throw new Error("host functions are not available to inspectors");
+  };
+  return {
+    self,
+    now: 0,
+    coscheduled: deny,
+    callActor: deny,
+    send: deny,
+    recv: deny,
+    lookup: deny,
+    request: deny,
+    store: deny,
+    release: deny,
+    balance: deny,
+    transfer: deny,
+    setCode: deny,
+    log: deny,
+  };
+};
+
+export function createCollators(opts: {
+  chain: Chain;
+  engine: Engine;
+  collators: number;
+  cores: number;
+  /** Most calls per actor per play (default: as many as fit an agenda). */
+  maxCallsPerActor?: number;
+}): Collators {
+  const { chain, engine } = opts;
+  const programs = new Map<string, Program>();
+  const statuses = new Map<string, MainStatus>();
+
+  const program = (codeHash: Uint8Array): Program | undefined => {
+    const k = toHex(codeHash);
+    let p = programs.get(k);
+    if (!p) {
+      const blob = chain.code(codeHash as never);
+      if (!blob) return undefined;
+      p = engine.load(blob);
+      programs.set(k, p);
+    }
+    return p;
+  };
+
+  const status = (actor: ActorId): MainStatus | undefined => {
+    const info = chain.actor(actor);
+    if (!info) return undefined;
+    const k = toHex(info.stateHash);
+    let s = statuses.get(k);
+    if (!s) {
+      const p = program(info.codeHash);
+      const slab = chain.slab(actor);
+      if (!p || !slab) return undefined;
+      s = p.decodeImage(slab).status;
+      if (statuses.size > 100_000) statuses.clear();
+      statuses.set(k, s);
+    }
+    return s;
+  };
+
+  const dependencies = (actor: ActorId, now: number): number[] => {
+    const info = chain.actor(actor);
+    const slab = chain.slab(actor);
+    const p = info && program(info.codeHash);
+    if (!p || !slab) return [];
+    try {
+      return p.instantiate(actor, p.decodeImage(slab), noHost(actor)).dependencies(now, DEPENDENCIES_GAS);
+    } catch {
+      return [];
+    }
+  };
+
+  function build(): ReturnType<Collators["build"]> {
+    const head = chain.head();
+    const now = head.number + 1;
+    const pooled = new Set(chain.pool().flatMap((e) => e.slabs.map((s) => s.actor as number)));
+    const calls = new Map<number, number>();
+    const withWork: number[] = [];
+    const all = chain.actorIds();
+    for (const a of all) {
+      if (pooled.has(a)) continue;
+      const queued = chain.pendingCalls(a).length;
+      const mail = chain.pigeonhole(a)?.messages.length ?? 0;
+      const st = status(a);
+      const busy = st === "pending" || st === "suspended";
+      if (queued > 0 || mail > 0 || busy || chain.requests(a).length > 0) {
+        withWork.push(a);
+        calls.set(a, queued);
+      }
+    }
+    const skipped: Array<{ actors: number[]; reason: string }> = [];
+    if (withWork.length === 0) return { jobs: [], skipped };
+
+    const exists = new Set<number>(all);
+    const groups = groupActors(
+      withWork,
+      (a) => dependencies(a as ActorId, now),
+      (a) => exists.has(a) && !pooled.has(a),
+      MAX_COSCHEDULED,
+    );
+    const owner = canonicalCollators(all, opts.collators, head.hash);
+    const maxCalls = opts.maxCallsPerActor ?? MAX_AGENDA_ITEMS;
+    const gs: Group[] = groups.map((g) => ({
+      actors: g,
+      weight: g.reduce(
+        (n, a) => n + 1 + Math.min(maxCalls, calls.get(a) ?? chain.pendingCalls(a as ActorId).length),
+        0,
+      ),
+      collator: owner.get(g[0]!) ?? 0,
+    }));
+    const { cores } = packCores(gs, opts.cores, { maxItems: MAX_AGENDA_ITEMS, maxActors: MAX_COSCHEDULED });
+
+    const jobs: CoreJob[] = [];
+    for (const c of cores) {
+      const actors = c.actors as ActorId[];
+      // Calls share the agenda's item budget: one Service per actor first (it starts or resumes main).
+      let budget = MAX_AGENDA_ITEMS - actors.length;
+      const draft: DraftItem[] = actors.map((actor) => ({
+        actor,
+        entry: { tag: "Service", value: { times: 1 } },
+      }));
+      for (const actor of actors) {
+        for (const q of chain.pendingCalls(actor).slice(0, Math.min(maxCalls, budget))) {
+          draft.push({ actor, entry: { tag: "Call", value: { input: q.input } } });
+          budget--;
+        }
+      }
+      const job = buildCore(c.core, c.collator, actors, draft, now);
+      if ("reason" in job) skipped.push({ actors, reason: job.reason });
+      else jobs.push(job);
+    }
+    return { jobs, skipped };
+  }
+
+  function buildCore(
+    core: number,
+    collator: number,
+    actors: ActorId[],
+    draft: DraftItem[],
+    now: number,
+  ): CoreJob | { reason: string } {
+    const view = chain.relayView(actors, { now });
+    const w = chain.witness(actors, { now });
+    const slabs = actors.map((actor) => ({ actor, pre: chain.slab(actor)! }));
+    const codes: Array<[Uint8Array, Uint8Array]> = [];
+    const seen = new Set<string>();
+    for (const a of view.actors) {
+      const k = toHex(a.codeHash);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      codes.push([a.codeHash, chain.code(a.codeHash)!]);
+    }
+    // Calls must be a prefix of each actor's queue (the chain dequeues in order), so an agenda that
+    // outruns the core is retried with fewer calls from the back.
+    let agenda = draft;
+    for (;;) {
+      try {
+        const built = buildPov({
+          view,
+          slabs,
+          agenda,
+          witness: { messages: w.messages, preimages: w.preimages },
+          engine,
+          codes: chain.codeSource,
+        });
+        const ncalls = agenda.length - actors.length;
+        return { core, collator, actors, calls: ncalls, built, view: RelayView.enc(view), codes };
+      } catch (e) {
+        const ncalls = agenda.length - actors.length;
+        if (ncalls === 0) return { reason: (e as Error).message };
+        agenda = agenda.slice(0, actors.length + Math.floor(ncalls / 2));
+      }
+    }
+  }
+
+  return { build, status, program };
+}
+
+export type { Hash };

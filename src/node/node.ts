@@ -1,0 +1,428 @@
+/**
+ * `createNode`: a whole theatre in one process (DESIGN §9). The node owns time, I/O and concurrency:
+ * block production (instant, manual or every N ms), the tx pool, the collators, the validator pool and
+ * persistence (the chain's LMDB plus the node's own for logs and summaries). The chain stays a pure
+ * state machine; the node only calls `applyBlock` once per block.
+ */
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import {
+  type Chain,
+  type ChainConfig,
+  createChain,
+  createLmdbStorage,
+  createMemoryStorage,
+  type Storage,
+  signTx,
+  type TxApplied,
+  type TxCall,
+  type ValidatedPov,
+} from "../chain/index.ts";
+import { toHex } from "../codec/bytes.ts";
+import type { ActorId, Hash } from "../codec/ids.ts";
+import { blake2b256 } from "../crypto/blake2b.ts";
+import type { Keypair } from "../crypto/ed25519.ts";
+import { describeReason } from "../pov/errors.ts";
+import { Verdict } from "../pov/types.ts";
+import type { BlockJson, LogJson, NodeEvent, PovJson } from "../rpc/types.ts";
+import type { Engine } from "../vm/engine.ts";
+import { collatorAccount, DEV_BALANCE, devAccounts } from "./accounts.ts";
+import { type Collators, type CoreJob, createCollators } from "./collator.ts";
+import { loadEngine } from "./engine.ts";
+import { NodeError } from "./errors.ts";
+import { createNodeDb, type NodeDb } from "./node-db.ts";
+import { createTxPool, type Intent } from "./txpool.ts";
+import { createValidatorPool, type ValidatorPool } from "./validator-pool.ts";
+
+export type BlockTime = "instant" | "manual" | number;
+
+export interface NodeOptions {
+  /** LMDB directory; `undefined` keeps everything in memory (tests). */
+  dataDir?: string;
+  /** `instant` (default): a block as soon as there is work; `manual`: only on request; ms: every ms. */
+  blockTime?: BlockTime;
+  cores?: number;
+  collators?: number;
+  /** Validator worker threads (default: one per CPU). */
+  validators?: number;
+  /** Matching verdicts that back a PoV (default min(2, validators)). */
+  backers?: number;
+  validatorTimeoutMs?: number;
+  /** Handler module for validator workers (tests); default the real validator. */
+  validatorHandler?: string;
+  coreGas?: bigint;
+  chain?: Partial<ChainConfig>;
+  engine?: Engine;
+  /** In instant mode, the pause between blocks when the only work is unfinished `main`s. */
+  idleTickMs?: number;
+  /** Most transactions per block. */
+  maxTxsPerBlock?: number;
+}
+
+/** Endowment of actors created through the RPC without a balance: enough to pay collators for long. */
+export const DEFAULT_ENDOWMENT = 10n ** 20n;
+
+export interface CoreplayNode {
+  readonly chain: Chain;
+  readonly engine: Engine;
+  readonly options: Required<Pick<NodeOptions, "cores" | "collators" | "validators" | "blockTime">> & {
+    coreGas: bigint;
+    dataDir?: string;
+  };
+  readonly db: NodeDb;
+  readonly pool: ValidatorPool;
+  readonly storage: Storage;
+  readonly collators: Collators;
+  hashPov(pov: Uint8Array): Hash;
+  /** Copies the databases aside (dev_v1_snapshot). */
+  snapshot(): Promise<{ id: string; block: number }>;
+  /** Restores a snapshot: the chain continues from its head. */
+  revert(id: string): Promise<void>;
+  /** Produces one block now (whatever the mode), after any block in progress. */
+  produceBlock(): Promise<BlockJson>;
+  /** Signs `call` with a dev account at the next block; resolves once it is included (or refused). */
+  submit(call: TxCall, signer?: Keypair): Promise<TxApplied & { hash: Hash }>;
+  /** Resolves with the receipt once the call is canonicalised (checked after every block). */
+  waitReceipt(callId: Hash, timeoutMs: number): Promise<void>;
+  subscribe(listener: (e: NodeEvent) => void): () => void;
+  /** Wakes instant block production (after a submit, or when actors have work). */
+  poke(): void;
+  blockSummary(n: number): BlockJson | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens (or creates) the chain in `dataDir` and starts producing blocks.
+ *
+ * @example
+ * const node = await createNode({ dataDir: ".coreplay", blockTime: 1000, cores: 4, collators: 3 });
+ * const head = await node.produceBlock();
+ * await node.stop();
+ */
+export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> {
+  const cores = opts.cores ?? 4;
+  const collators = opts.collators ?? 3;
+  const validators = opts.validators ?? availableParallelism();
+  const blockTime = opts.blockTime ?? "instant";
+  if (!Number.isInteger(cores) || cores < 1 || cores > 1024) {
+    throw new NodeError("Invalid --cores", {
+      code: "NODE_BAD_OPTION",
+      details: `${cores}`,
+      hint: "use 1..1024",
+    });
+  }
+  if (!Number.isInteger(collators) || collators < 1) {
+    throw new NodeError("Invalid --collators", {
+      code: "NODE_BAD_OPTION",
+      details: `${collators}`,
+      hint: "use 1 or more",
+    });
+  }
+  if (typeof blockTime === "number" && (!Number.isFinite(blockTime) || blockTime < 1)) {
+    throw new NodeError("Invalid --block-time", {
+      code: "NODE_BAD_OPTION",
+      details: `${blockTime}`,
+      hint: "use instant, manual or a number of milliseconds",
+    });
+  }
+  const engine = opts.engine ?? (await loadEngine());
+  let storage: Storage;
+  try {
+    storage = opts.dataDir ? createLmdbStorage({ path: join(opts.dataDir, "chain") }) : createMemoryStorage();
+  } catch (cause) {
+    throw new NodeError("Cannot open the data dir", {
+      code: "NODE_DATA_DIR",
+      details: `${opts.dataDir}: ${(cause as Error).message}`,
+      hint: "pass another --data-dir, or stop the node that uses it",
+      cause,
+    });
+  }
+  const dev = devAccounts();
+  const chain = createChain({
+    storage,
+    engine,
+    config: {
+      cores,
+      ...(opts.coreGas !== undefined ? { coreGas: opts.coreGas } : {}),
+      callQueueCapacity: 4096,
+      ...opts.chain,
+      genesis: { accounts: dev.map((k) => ({ account: k.publicKey, balance: DEV_BALANCE })) },
+    },
+  });
+  const db = createNodeDb(opts.dataDir ? join(opts.dataDir, "node") : undefined);
+  const pool = await createValidatorPool({
+    size: validators,
+    backers: opts.backers,
+    timeoutMs: opts.validatorTimeoutMs,
+    handler: opts.validatorHandler,
+  });
+  const col = createCollators({ chain, engine, collators, cores });
+  const txpool = createTxPool();
+  const listeners = new Set<(e: NodeEvent) => void>();
+  const waiters = new Map<string, { id: Hash; done: () => void }>();
+  const emit = (e: NodeEvent) => {
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  };
+  const maxTxs = opts.maxTxsPerBlock ?? 20_000;
+  const idleTick = opts.idleTickMs ?? 100;
+  let stopped = false;
+  let lock: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  let poked = false;
+
+  const povJson = (job: CoreJob, status: PovJson["status"], backers: number[], reason?: string): PovJson => ({
+    hash: toHex(chainPovId(job.built.pov)),
+    core: job.core,
+    collator: job.collator,
+    actors: [...job.actors],
+    calls: job.calls,
+    gasUsed: job.built.gasUsed.toString(),
+    size: job.built.pov.byteLength,
+    relayParent: chain.head().number,
+    status,
+    backers,
+    ...(reason ? { reason } : {}),
+  });
+
+  async function produce(): Promise<BlockJson> {
+    if (stopped) throw new NodeError("Node is stopped", { code: "NODE_STOPPED" });
+    // 1. Collators build on the head; 2. validators re-execute each PoV in the worker pool.
+    const { jobs } = col.build();
+    const backings = await Promise.all(
+      jobs.map((j) => pool.validate({ pov: j.built.pov, view: j.view, codes: j.codes })),
+    );
+    const dropped: PovJson[] = [];
+    const povs: ValidatedPov[] = [];
+    const built = new Map<string, PovJson>();
+    for (const [i, job] of jobs.entries()) {
+      const b = backings[i]!;
+      if (!b.backed) {
+        dropped.push(povJson(job, "unbacked", [], b.faults.join("; ")));
+        continue;
+      }
+      const verdict = Verdict.dec(b.verdict!);
+      if (verdict.tag === "Invalid") {
+        dropped.push(povJson(job, "invalid", b.backers, describeReason(verdict.value)));
+        continue;
+      }
+      const summary = povJson(job, "pending", b.backers);
+      built.set(summary.hash, summary);
+      db.putPov(summary.hash, job.built.pov, summary);
+      db.putView(summary.hash, job.view);
+      povs.push({
+        core: job.core,
+        pov: job.built.pov,
+        effects: verdict.value,
+        collator: collatorAccount(job.collator),
+      });
+    }
+    // 3. Transactions, signed now so each signer's nonces are consecutive.
+    const intents = txpool.take(maxTxs);
+    const nonces = new Map<string, bigint>();
+    const txs = intents.map((it) => {
+      const k = toHex(it.signer.publicKey);
+      const n = nonces.get(k) ?? chain.nonceOf(it.signer.publicKey);
+      nonces.set(k, n + 1n);
+      return signTx(it.signer, { nonce: n, call: it.call }, chain.config);
+    });
+    // 4. One atomic block: transactions, PoV admission, canonicalisation cascade (DESIGN §4).
+    const r = chain.applyBlock({ txs, povs, author: collatorAccount(0) });
+    const again: Intent[] = [];
+    const failedSigners = new Set<string>();
+    for (const [i, it] of intents.entries()) {
+      const out = r.txs[i]!;
+      const k = toHex(it.signer.publicKey);
+      if (out.result.ok) it.done({ ok: true, value: { ...out.result.value, hash: out.hash } });
+      else if (out.result.error.code === "TX_FUTURE_NONCE" && failedSigners.has(k)) again.push(it);
+      else {
+        failedSigners.add(k);
+        it.done({ ok: false, error: out.result.error });
+      }
+    }
+    if (again.length > 0) txpool.putBack(again);
+    for (const p of r.povs) {
+      if (!p.result.ok) {
+        const s = built.get(toHex(p.id));
+        if (s) dropped.push({ ...s, status: "invalid", reason: p.result.error.shortMessage });
+      }
+    }
+    // 5. Summaries, logs and events.
+    const canon: PovJson[] = r.canonicalised.map((c) => {
+      const k = toHex(c.id);
+      const s = built.get(k) ?? db.pov(k)?.summary;
+      return {
+        ...(s ?? {
+          hash: k as `0x${string}`,
+          core: c.core,
+          collator: -1,
+          actors: c.actors.map(Number),
+          calls: 0,
+          gasUsed: "0",
+          size: 0,
+          relayParent: r.number - 1,
+          backers: [],
+        }),
+        status: "canonicalised",
+      };
+    });
+    for (const e of r.expired) {
+      const k = toHex(e.id);
+      const s = db.pov(k)?.summary;
+      if (s) dropped.push({ ...s, status: "expired", reason: String(e.reason) });
+    }
+    const block: BlockJson = {
+      number: r.number,
+      hash: toHex(r.hash),
+      parentHash: toHex(r.header.parent),
+      timestamp: Date.now(),
+      povs: canon,
+      dropped,
+      extrinsics: r.txs.filter((t) => t.result.ok).length,
+    };
+    db.putBlock(block);
+    const logs: LogJson[] = r.logs.map((l) => ({ actor: l.actor, block: r.number, line: l.line }));
+    db.putLogs(logs);
+    for (const c of canon) db.putPovSummary(c.hash, c);
+
+    emit({ event: "newBlock", block });
+    for (const p of canon) emit({ event: "canonicalised", block: r.number, pov: p });
+    for (const p of dropped)
+      emit({ event: p.status === "expired" ? "expired" : "invalid", block: r.number, pov: p });
+    for (const l of logs) emit({ event: "log", log: l });
+    for (const [k, w] of waiters) {
+      if (chain.receipt(w.id)) {
+        waiters.delete(k);
+        w.done();
+      }
+    }
+    const touched = new Set<number>(canon.flatMap((p) => p.actors));
+    for (const a of touched) emit({ event: "state", actor: a as never });
+    return block;
+  }
+
+  function produceBlock(): Promise<BlockJson> {
+    const run = lock.then(produce, produce);
+    lock = run.catch(() => {});
+    return run;
+  }
+
+  /** What is left to do after a block: "now" (txs, calls, postcards), "later" (unfinished mains), or nothing. */
+  function pending(): "now" | "later" | "none" {
+    if (txpool.size > 0) return "now";
+    const pooled = new Set(chain.pool().flatMap((e) => e.slabs.map((s) => s.actor as number)));
+    let later = false;
+    for (const a of chain.actorIds()) {
+      if (pooled.has(a)) continue;
+      if (chain.pendingCalls(a).length > 0 || (chain.pigeonhole(a)?.messages.length ?? 0) > 0) return "now";
+      const st = col.status(a as ActorId);
+      if (st === "pending" || st === "suspended") later = true;
+    }
+    return later ? "later" : "none";
+  }
+
+  function schedule(delay: number) {
+    if (stopped || timer) return;
+    timer = setTimeout(async () => {
+      timer = undefined;
+      poked = false;
+      try {
+        await produceBlock();
+      } catch (e) {
+        process.emitWarning(`block production failed: ${(e as Error).message}`);
+      }
+      if (blockTime === "instant") {
+        const p = pending();
+        if (p === "now" || poked) schedule(0);
+        else if (p === "later") schedule(idleTick);
+      } else if (typeof blockTime === "number") schedule(blockTime);
+    }, delay);
+  }
+
+  function poke() {
+    poked = true;
+    if (blockTime === "instant") schedule(0);
+  }
+
+  if (typeof blockTime === "number") schedule(blockTime);
+  if (blockTime === "instant" && pending() !== "none") schedule(0);
+
+  return {
+    chain,
+    engine,
+    options: {
+      cores,
+      collators,
+      validators: pool.size,
+      blockTime,
+      coreGas: chain.config.coreGas,
+      dataDir: opts.dataDir,
+    },
+    db,
+    pool,
+    storage,
+    collators: col,
+    hashPov: chainPovId,
+    async snapshot() {
+      throw new NodeError("Snapshots are not available", {
+        code: "UNAVAILABLE",
+        hint: "restart with a fresh --data-dir",
+      });
+    },
+    async revert() {
+      throw new NodeError("Snapshots are not available", {
+        code: "UNAVAILABLE",
+        hint: "restart with a fresh --data-dir",
+      });
+    },
+    produceBlock,
+    submit(call, signer = dev[0]!) {
+      if (stopped) return Promise.reject(new NodeError("Node is stopped", { code: "NODE_STOPPED" }));
+      return new Promise((ok, fail) => {
+        txpool.add({ signer, call, done: (r) => (r.ok ? ok(r.value) : fail(r.error)) });
+        poke();
+      });
+    },
+    waitReceipt(callId, timeoutMs) {
+      if (chain.receipt(callId)) return Promise.resolve();
+      return new Promise((ok, fail) => {
+        const k = `${toHex(callId)}/${Math.random()}`;
+        const t = setTimeout(() => {
+          waiters.delete(k);
+          fail(new NodeError("Timed out waiting for the call", { code: "TIMEOUT" }));
+        }, timeoutMs);
+        waiters.set(k, {
+          id: callId,
+          done: () => {
+            clearTimeout(t);
+            ok();
+          },
+        });
+        poke();
+      });
+    },
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    poke,
+    blockSummary: (n) => db.block(n),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await lock;
+      await pool.close();
+      await db.close();
+      await storage.close();
+    },
+  };
+}
+
+/** The chain's PoV id: blake2b-256 of its bytes (src/chain/pool.ts). */
+const chainPovId = (pov: Uint8Array): Hash => blake2b256(pov);

@@ -171,8 +171,7 @@ function dispatch(ctx: TxContext, tx: SignedTx, hash: Hash): Result<Omit<TxAppli
       const { actor, data } = call.value;
       const a = getActor(kv, actor);
       if (!a) return unknownActor(actor);
-      if (data.length > config.maxPreimageSize)
-        return tooLarge("Postcard", data.length, config.maxPreimageSize);
+      if (data.length > MAX_MESSAGE_SIZE) return tooLarge("Postcard", data.length, MAX_MESSAGE_SIZE);
       if (a.pigeonhole.queue.len >= config.pigeonholeCapacity) {
         return err(
           new TxError("TX_PIGEONHOLE_FULL", "Pigeonhole full", `actor ${actor}: ${a.pigeonhole.queue.len}`),

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { type Chain, createChain, createMemoryStorage, type ValidatedPov } from "../../src/chain/index.ts";
 import type { ActorId, CodeHash } from "../../src/codec/ids.ts";
+import { CallOutput, Pov } from "../../src/codec/types.ts";
 import { blake2b256 } from "../../src/crypto/blake2b.ts";
 import { buildPov, type DraftItem, validatePov } from "../../src/pov/index.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
@@ -151,5 +152,59 @@ describe("chain + pov + wasm engine", () => {
     const r2 = chain.applyBlock({ txs: [], povs: [w1], author: collator.publicKey });
     expect(!r2.povs[0].result.ok && r2.povs[0].result.error.code).toBe("POV_STALE_SEQUENCE");
     expect(chain.actor(a)?.sequence).toBe(4n);
+  });
+});
+
+describe("validators reject what the chain must never canonicalise (against chain.relayView)", () => {
+  it("wrong Call output, wrong post, missing Service, missing or extra slab, stale sequence", () => {
+    const { chain, apply, ids } = start();
+    const [a, b] = ids;
+    apply([tx(chain, bob, { tag: "Call", value: { actor: a, input: op(OP.inc) } })]);
+    const { built, view } = collate(chain, a);
+    const check = (pov: typeof built.decoded, v = view) =>
+      validatePov(Pov.enc(pov), v, chain.codeSource, engine);
+    const d = built.decoded;
+    expect(check(d).tag).toBe("Valid");
+    // rule 4: a Call whose recorded output differs
+    const agenda = d.agenda.map((i) =>
+      i.entry.tag === "Call"
+        ? {
+            ...i,
+            entry: {
+              tag: "Call" as const,
+              value: {
+                ...i.entry.value,
+                output: CallOutput.enc({ success: true, value: new Uint8Array([9, 9, 9, 9]) }),
+              },
+            },
+          }
+        : i,
+    );
+    expect(check({ ...d, agenda })).toMatchObject({ tag: "Invalid", value: { tag: "OutputMismatch" } });
+    // rule 5: a post image that is not what the play produced
+    expect(check({ ...d, slabs: [{ ...d.slabs[0], post: d.slabs[0].pre }] })).toMatchObject({
+      tag: "Invalid",
+      value: { tag: "PostMismatch" },
+    });
+    // rule 1: no Service for the actor
+    expect(check({ ...d, agenda: d.agenda.filter((i) => i.entry.tag !== "Service") })).toMatchObject({
+      tag: "Invalid",
+      value: { tag: "AgendaMismatch" },
+    });
+    // rule 2: a missing slab, an extra slab
+    expect(check({ ...d, slabs: [] }, chain.relayView([a, b]))).toMatchObject({ tag: "Invalid" });
+    const extra = {
+      actor: b,
+      sequence: 1n,
+      pre: chain.slab(b) as Uint8Array,
+      post: chain.slab(b) as Uint8Array,
+    };
+    expect(check({ ...d, slabs: [...d.slabs, extra] }, chain.relayView([a, b]))).toMatchObject({
+      tag: "Invalid",
+      value: { tag: "SlabMismatch" },
+    });
+    // rule 3: once canonical, the same PoV is stale against the new relay view; the chain refuses it too
+    apply([], [validate(chain, built, view)]);
+    expect(check(d, chain.relayView([a]))).toMatchObject({ tag: "Invalid", value: { tag: "StaleSequence" } });
   });
 });

@@ -8,6 +8,7 @@ import { formatAccounts } from "../../node/accounts.ts";
 import { createNodeApi } from "../../node/api.ts";
 import { deployExamples } from "../../node/examples.ts";
 import { type BlockTime, createNode } from "../../node/node.ts";
+import { createDashboardMethods } from "../../rpc/dashboard-methods.ts";
 import { createMethods } from "../../rpc/methods.ts";
 import { createRpcServer } from "../../rpc/server.ts";
 import { CliError, examples, progress, run } from "../util.ts";
@@ -93,7 +94,11 @@ export function register(program: Command): void {
       const api = createNodeApi(node);
       let server: Awaited<ReturnType<typeof createRpcServer>>;
       try {
-        server = await createRpcServer({ port, host: o.host, methods: createMethods(api) });
+        server = await createRpcServer({
+          port,
+          host: o.host,
+          methods: { ...createMethods(api), ...createDashboardMethods(node) },
+        });
       } catch (cause) {
         await node.stop();
         throw new CliError(`Cannot listen on ${o.host}:${port}`, {

@@ -87,10 +87,9 @@ export function replyError(message: string): i32 {
   return CALL_ERR;
 }
 
-/** Replies the result of `dependencies(now)`: SCALE `Vec<u32>` of actor ids. */
+/** Replies the result of `dependencies(now)`: the actor ids as consecutive u32 LE (src/vm/instance.ts). */
 export function replyDependencies(ids: u32[]): void {
-  const w = new Writer();
-  w.compact(<u64>ids.length);
+  const w = new Writer(ids.length * 4);
   for (let i = 0; i < ids.length; i++) w.u32(ids[i]);
   reply(w.finish());
 }

@@ -37,6 +37,15 @@ export function checkAbi(wasm: Uint8Array, what: string): void {
       .map(([name]) => name),
     ...(exports.has("memory") ? [] : ["memory"]),
   ];
+  const allowed = new Set<string>([...Object.keys(EXPORTS), "memory"]);
+  const extra = [...exports].filter((name) => !allowed.has(name));
+  if (extra.length > 0) {
+    throw new BuildError(`${what} exports more than the ABI's entry points`, {
+      code: "BUILD_EXTRA_EXPORT",
+      details: `unexpected export(s): ${extra.join(", ")}`,
+      hint: "export only main, call, payout, dependencies from the entry file (drop `export` elsewhere)",
+    });
+  }
   if (missing.length > 0) {
     throw new BuildError(`${what} lacks required entry points`, {
       code: "BUILD_MISSING_EXPORT",

@@ -3,10 +3,12 @@ import { CallContext, Methods, log } from "coreplay-sdk";
 
 let count: u64 = 0;
 
+/** 0x00 get() -> u64 */
 function get(ctx: CallContext): void {
   ctx.out.u64(count);
 }
 
+/** 0x01 increment() -> u64 (the new count) */
 function increment(ctx: CallContext): void {
   count += 1;
   log("count = " + count.toString());

@@ -3,7 +3,15 @@ import { describe, expect, it } from "vitest";
 import { actorId } from "../../src/codec/ids.ts";
 import { CallOutput, decodeExact, Witness } from "../../src/codec/types.ts";
 import { blake2b256 } from "../../src/crypto/blake2b.ts";
-import { MAX_MESSAGE_SIZE, MAX_OUTBOX_MESSAGES } from "../../src/pov/limits.ts";
+import {
+  MAX_LOG_LINE,
+  MAX_LOG_LINES,
+  MAX_MESSAGE_SIZE,
+  MAX_OUTBOX_MESSAGES,
+  MAX_PREIMAGE_SIZE,
+  MAX_REQUESTS,
+  MAX_STORED_BYTES,
+} from "../../src/pov/limits.ts";
 import { EMPTY_HEAD, headAfter } from "../../src/pov/pigeonhole.ts";
 import { HOST_ERROR } from "../../src/vm/abi.ts";
 import { call, hex, type Op, postcard, service, setup, text, utf8 } from "./fixtures.ts";
@@ -284,8 +292,32 @@ describe("disk: lookup, store, request, release", () => {
     expect(new TextDecoder().decode(built.decoded.slabs[0]!.post)).toContain("blob");
     const big = build(fx, [call(1, [["store", "y".repeat(1024 * 1024 + 1)]]), service(1)]);
     expect(big.effects.stored).toEqual([]);
-    expect(new TextDecoder().decode(big.decoded.slabs[0]!.post)).toContain(`stored${"\u0002"}`.slice(0, 6));
     expect(new TextDecoder().decode(big.decoded.slabs[0]!.post)).toContain(String(HOST_ERROR.TooLarge));
+  });
+});
+
+describe("per-play bounds", () => {
+  it("caps requests, drops logs past the line bound and cuts long lines", () => {
+    const fx = setup([{ id: 1 }]);
+    const requests: Op[] = Array.from({ length: MAX_REQUESTS + 2 }, () => ["request", "44".repeat(32)] as Op);
+    const logs: Op[] = Array.from(
+      { length: MAX_LOG_LINES + 3 },
+      (_, i) => ["log", i === 0 ? "z".repeat(5000) : "l"] as Op,
+    );
+    const built = build(fx, [call(1, [...requests, ...logs]), service(1)]);
+    const e = effectsOf(check(fx, built.pov));
+    expect(e.requested).toHaveLength(MAX_REQUESTS);
+    expect(e.logs).toHaveLength(MAX_LOG_LINES);
+    expect(e.logs[0]?.line).toHaveLength(MAX_LOG_LINE);
+  });
+  it("bounds the preimage bytes stored in one play", () => {
+    const fx = setup([{ id: 1 }]);
+    const mib = (c: string): Op => ["store", c.repeat(MAX_PREIMAGE_SIZE)];
+    const ops = "abcdefghij".split("").map(mib);
+    const built = build(fx, [call(1, ops), service(1)]);
+    const stored = effectsOf(check(fx, built.pov)).stored;
+    expect(stored).toHaveLength(Math.floor(MAX_STORED_BYTES / MAX_PREIMAGE_SIZE));
+    expect(new TextDecoder().decode(built.decoded.slabs[0]!.post)).toContain(`|${HOST_ERROR.Full}`);
   });
 });
 

@@ -13,7 +13,17 @@ const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
  * const chain = createChain({ storage, engine, config });
  */
 export function createMemoryStorage(): Storage {
-  const data = new Map<string, Uint8Array>();
+  // one map per first key byte (the table prefix), so a scan of one table never walks the others
+  const tables = new Map<string, Map<string, Uint8Array>>();
+  const tableOf = (h: string, create: boolean) => {
+    const t = h.slice(0, 2);
+    let m = tables.get(t);
+    if (!m && create) {
+      m = new Map();
+      tables.set(t, m);
+    }
+    return m;
+  };
   let inTx = false;
   let closed = false;
   const check = () => {
@@ -22,14 +32,18 @@ export function createMemoryStorage(): Storage {
   const read: KvRead = {
     get(k) {
       check();
-      return data.get(hex(k))?.slice();
+      const h = hex(k);
+      return tableOf(h, false)?.get(h)?.slice();
     },
     *scan(prefix) {
       check();
       const p = hex(prefix);
-      const keys = [...data.keys()].filter((h) => h.startsWith(p)).sort();
-      for (const h of keys) {
-        const v = data.get(h);
+      const tabs = p.length >= 2 ? [tableOf(p, false)] : [...tables.values()];
+      const hits: string[] = [];
+      for (const t of tabs) if (t) for (const h of t.keys()) if (h.startsWith(p)) hits.push(h);
+      hits.sort();
+      for (const h of hits) {
+        const v = tableOf(h, false)?.get(h);
         if (v) yield [unhex(h), v.slice()];
       }
     },
@@ -37,10 +51,12 @@ export function createMemoryStorage(): Storage {
   const sink: KvWrite = {
     ...read,
     put(k, v) {
-      data.set(hex(k), v.slice());
+      const h = hex(k);
+      tableOf(h, true)?.set(h, v.slice());
     },
     del(k) {
-      data.delete(hex(k));
+      const h = hex(k);
+      tableOf(h, false)?.delete(h);
     },
   };
   return {

@@ -1,5 +1,5 @@
 /**
- * Read-only methods the dashboard (dashboard/, docs/dashboard.md) needs beyond docs/rpc.md: memory pages
+ * Read-only methods the dashboard (dashboard/, dashboard/README.md) needs beyond docs/rpc.md: memory pages
  * and disk use per actor, postcards waiting in pigeonholes (with their senders), PoVs pending in the
  * pool, stored preimages, and an actor's recent calls with their replies. Nothing here changes state.
  */

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `coreplay` command. Sources are TypeScript run through tsx, so a fresh clone needs no build step.
-import { register } from "tsx/esm/api";
-
+// binaryen (~12 MB of JS) is imported natively before tsx is registered: through tsx's loader it takes
+// minutes; once in the ESM cache, the TypeScript sources that import it reuse it.
+if (["dev", "build", "deploy", "play"].includes(process.argv[2] ?? "")) await import("binaryen");
+const { register } = await import("tsx/esm/api");
 register();
 await import("../src/cli/main.ts");

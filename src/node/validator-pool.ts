@@ -24,6 +24,8 @@ export interface ValidatorPoolOptions {
   timeoutMs?: number;
   /** File URL of the handler module (default: the real validator, ./validate-handler.ts). */
   handler?: string;
+  /** Packages each worker imports natively before tsx (default ["binaryen"], which the engine needs). */
+  preload?: string[];
 }
 
 export interface PovToValidate {
@@ -78,13 +80,14 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   const backers = Math.min(size, Math.max(1, opts.backers ?? Math.min(2, size)));
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const handler = opts.handler ?? DEFAULT_HANDLER;
+  const preload = opts.preload ?? ["binaryen"];
   let nextId = 1;
   let replaced = 0;
   let closed = false;
   const slots: Slot[] = [];
 
   function spawn(index: number): Slot {
-    const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY, handler } });
+    const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY, handler, preload } });
     const slot: Slot = {
       index,
       worker,

@@ -88,6 +88,13 @@ export function signTx(
 }
 
 /**
+ * Hashes of transactions whose signature verified. Verification is a pure function of the bytes, so
+ * remembering it is safe; it saves the second ed25519 verify when the tx pool's `checkTx` already did it.
+ */
+const VERIFIED = new Set<string>();
+const VERIFIED_MAX = 16_384;
+
+/**
  * Decodes and checks the signature of a transaction (stateless checks only).
  *
  * @example const r = decodeTx(bytes); if (r.ok) r.value.payload.nonce
@@ -99,10 +106,17 @@ export function decodeTx(bytes: Uint8Array): Result<SignedTx & { hash: Hash; len
   } catch (e) {
     return err(new TxError("TX_MALFORMED", "Malformed transaction", (e as Error).message));
   }
-  if (!verify(tx.signature, signingPayload(tx.payload), tx.payload.signer)) {
-    return err(new TxError("TX_BAD_SIGNATURE", "Bad transaction signature"));
+  const hash = txHash(bytes);
+  const key = Buffer.from(hash).toString("hex");
+  if (!VERIFIED.has(key)) {
+    if (!verify(tx.signature, signingPayload(tx.payload), tx.payload.signer)) {
+      return err(new TxError("TX_BAD_SIGNATURE", "Bad transaction signature"));
+    }
+    VERIFIED.add(key);
+    // bounded: forget the oldest (a Set iterates in insertion order)
+    if (VERIFIED.size > VERIFIED_MAX) VERIFIED.delete(VERIFIED.values().next().value as string);
   }
-  return ok({ ...tx, hash: txHash(bytes), length: bytes.length });
+  return ok({ ...tx, hash, length: bytes.length });
 }
 
 export type { AccountId };

@@ -203,6 +203,7 @@ export function applyEffects(ctx: PoolContext, e: PoolEntry): { actor: ActorId; 
     try {
       const program = ctx.engine.load(blob);
       const pre = program.decodeImage(pov.slabs[i].pre);
+      if (!bytesEqual(pre.hash, t.preHash)) throw new Error("pre image hash differs from preHash");
       const img = program.decodeImageAgainst(pre, pov.slabs[i].post);
       post = { hash: img.hash, bytes: img.encode() };
     } catch (x) {

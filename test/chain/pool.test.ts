@@ -143,6 +143,11 @@ describe("canonicalisation", () => {
     v.effects.transitions[0].postHash = blake2b256(bytes("other")) as never;
     const r = block(chain, [], [v]);
     expect(r.expired[0].reason).toMatchObject({ kind: "EffectsRejected", code: "BAD_SLAB" });
+    // effects that claim the current state as preHash while the slab carries another pre image
+    const lying = makePov([{ ...s, pre: bytes("another pre") }]);
+    lying.effects.transitions[0].preHash = chain.actor(ids[0])?.stateHash as never;
+    const r1 = block(chain, [], [lying]);
+    expect(r1.expired[0].reason).toMatchObject({ kind: "EffectsRejected", code: "BAD_SLAB" });
     const corrupt = makePov([{ ...s, post: new Uint8Array([0xff, 1]) }]);
     const r2 = block(chain, [], [corrupt]);
     expect(r2.expired[0].reason).toMatchObject({ kind: "EffectsRejected", code: "BAD_SLAB" });

@@ -12,6 +12,7 @@ const WAT_FEATURES =
   binaryen.Features.SignExt |
   binaryen.Features.NontrappingFPToInt |
   binaryen.Features.BulkMemory |
+  binaryen.Features.BulkMemoryOpt |
   binaryen.Features.SIMD128 |
   binaryen.Features.Atomics |
   binaryen.Features.Multivalue;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type CallOutput, u32, u128 } from "../../src/codec/types.ts";
 import type { ActorId } from "../../src/codec/ids.ts";
+import { type CallOutput, u32, u128 } from "../../src/codec/types.ts";
 import { createHarness, type Harness } from "../../src/harness/index.ts";
 import { buildExample } from "../build-example.ts";
 
@@ -28,7 +28,9 @@ function ok(out: CallOutput): Uint8Array {
   return out.value;
 }
 const errText = (out: CallOutput) =>
-  !out.success && out.value.tag === "Actor" ? new TextDecoder().decode(out.value.value) : `not an actor error`;
+  !out.success && out.value.tag === "Actor"
+    ? new TextDecoder().decode(out.value.value)
+    : `not an actor error`;
 
 function info(h: Harness, id: ActorId) {
   const v = ok(h.call(id, Uint8Array.of(0x03)));

@@ -2,7 +2,6 @@
 import { ABI_MODULE, EXPORTS, HOST_FUNCTIONS } from "../vm/abi.ts";
 import { BuildError } from "./errors.ts";
 
-
 /**
  * Throws {@link BuildError} when `wasm` imports anything but `coreplay.*` host functions or lacks a
  * required export (`main`, `call`, `memory`). The engine re-checks signatures at upload.

@@ -54,7 +54,11 @@ export function createActions(rpc, { model, onDeployed, onPauseView }) {
         "actor_v1_create",
         balance ? [codeHash, args, balance] : [codeHash, args],
       );
-      say("ok", `deployed ${name || "program"} as actor #${actor}`);
+      say(
+        "ok",
+        `deployed ${name || "program"} as actor #${actor} · `,
+        h("a", { href: `#/actor/${actor}` }, "open its page"),
+      );
       onDeployed(actor);
     } catch (e) {
       fail(e);

@@ -14,9 +14,6 @@ export function createActorPage(rpc, { onCall }) {
 
   const drawer = $("actor-page");
   $("actor-close").addEventListener("click", () => close());
-  drawer.addEventListener("click", (e) => {
-    if (e.target === drawer) close();
-  });
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && current !== null) close();
   });

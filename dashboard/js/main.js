@@ -32,10 +32,7 @@ const openActor = (id) => actorPage.open(id);
 const actorPage = createActorPage(rpc, { onCall: (id) => actions.selectActor(id) });
 const actions = createActions(rpc, {
   model,
-  onDeployed: (id) => {
-    void refreshState();
-    actorPage.open(id);
-  },
+  onDeployed: () => void refreshState(),
   onPauseView(p) {
     paused = p;
     if (!p) scheduleRender();
@@ -136,7 +133,16 @@ function render() {
   document.body.dataset.ready = "true";
 }
 
-window.addEventListener("resize", () => drawPostcards(model));
+// The actor page sits below the top bar, whose height depends on the screen width.
+function measureTopbar() {
+  const h = document.querySelector(".topbar")?.getBoundingClientRect().height ?? 60;
+  document.documentElement.style.setProperty("--topbar-h", `${Math.ceil(h)}px`);
+}
+measureTopbar();
+window.addEventListener("resize", () => {
+  measureTopbar();
+  drawPostcards(model);
+});
 
 // ---- routing: #/actor/<id> ----
 

@@ -70,7 +70,8 @@ afterAll(async () => {
   await node?.stop();
 }, 60_000);
 
-describe("dashboard in a real browser", () => {
+// Blocks re-execute PoVs in validator workers: slow on a busy machine, so generous timeouts.
+describe("dashboard in a real browser", { timeout: 600_000 }, () => {
   it("is served at / and shows one stage per core, the audience and the live connection", async () => {
     const res = await page.goto(node!.url);
     expect(res?.status()).toBe(200);
@@ -99,9 +100,6 @@ describe("dashboard in a real browser", () => {
     actor = Number(/actor #(\d+)/.exec(text)?.[1]);
     expect(text).toContain("deployed echo as actor #");
     expect(actor).toBeGreaterThanOrEqual(0);
-    // The actor page opened; close it to look at the theatre.
-    await page.waitForSelector("#actor-page:not([hidden])");
-    await page.click("#actor-close");
     await page.waitForSelector(`.chip[data-actor="${actor}"]`, { timeout: 30_000 });
   });
 

@@ -26,7 +26,7 @@ function inputFor(id: number, n: number): Uint8Array {
 /** The kernel module with no instrumentation at all; imports are minimal stubs. */
 function plainRunner(): (input: Uint8Array) => number {
   const module = new WebAssembly.Module(wasmFromWat(KERNELS) as Uint8Array<ArrayBuffer>);
-  let current = new Uint8Array();
+  let current: Uint8Array = new Uint8Array();
   let out = 0;
   let memory: WebAssembly.Memory;
   const inst = new WebAssembly.Instance(module, {

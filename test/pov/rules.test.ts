@@ -1,11 +1,19 @@
 /** The validity rules of DESIGN §4, each with a positive and a negative case (script engine). */
 import { describe, expect, it } from "vitest";
-import { actorId } from "../../src/codec/ids.ts";
-import { CallOutput, type Pov } from "../../src/codec/types.ts";
+import { actorId, type Hash } from "../../src/codec/ids.ts";
+import { CallOutput, type Pov, type Witness } from "../../src/codec/types.ts";
 import { PovBuildError } from "../../src/pov/errors.ts";
+import {
+  MAX_AGENDA_ITEMS,
+  MAX_COSCHEDULED,
+  MAX_MESSAGE_SIZE,
+  MAX_PREIMAGE_SIZE,
+} from "../../src/pov/limits.ts";
+import { EMPTY_HEAD } from "../../src/pov/pigeonhole.ts";
 import { effectsHash, encodeVerdict } from "../../src/pov/validate.ts";
-import { call, service, setup, text } from "./fixtures.ts";
-import { build, check, edit, effectsOf, reasonOf, show } from "./helpers.ts";
+import type { ActorInstance, Engine } from "../../src/vm/engine.ts";
+import { call, postcard, service, setup, text } from "./fixtures.ts";
+import { build, check, edit, editWitness, effectsOf, reasonOf, show } from "./helpers.ts";
 
 const two = () => setup([{ id: 1, plan: [[["inc"]], [["inc"]]] }, { id: 2 }]);
 
@@ -235,5 +243,124 @@ describe("rule 5: final images equal the posts", () => {
     // main (no steps) ends at once; the failed call rolled back: only main's status changed.
     expect(e.transitions[0]?.preHash).not.toEqual(e.transitions[0]?.postHash);
     expect(encodeVerdict(check(fx, built.pov))).toEqual(encodeVerdict(check(fx, built.pov)));
+  });
+});
+
+describe("every other bad input is a typed verdict", () => {
+  const fx = setup([{ id: 1 }, { id: 2 }]);
+  const msgs = (to: number, n = 1) => Array.from({ length: n }, () => postcard(to, "m"));
+  const base = build(fx, [call(1, [["recv"]]), call(2, [["recv"]]), service(1), service(2)], {
+    witness: {
+      messages: [
+        { actor: actorId(1), headBefore: EMPTY_HEAD, messages: msgs(1) },
+        { actor: actorId(2), headBefore: EMPTY_HEAD, messages: msgs(2) },
+      ],
+    },
+  });
+  const cases: Array<[string, (w: Witness) => void, string]> = [
+    [
+      "relay parent",
+      (w) => {
+        w.relayParent = new Uint8Array(32) as Hash;
+      },
+      "relay parent differs",
+    ],
+    [
+      "block number",
+      (w) => {
+        w.now += 1;
+      },
+      "relay block number differs",
+    ],
+    [
+      "message list order",
+      (w) => {
+        w.messages.reverse();
+      },
+      "message lists not in ascending actor order",
+    ],
+    [
+      "empty message list",
+      (w) => {
+        w.messages[0]!.messages = [];
+      },
+      "empty message list for actor 1",
+    ],
+    [
+      "oversized message",
+      (w) => {
+        w.messages[0]!.messages[0]!.data = new Uint8Array(MAX_MESSAGE_SIZE + 1);
+      },
+      "a message above the size bound",
+    ],
+    [
+      "oversized preimage",
+      (w) => {
+        w.preimages.push(new Uint8Array(MAX_PREIMAGE_SIZE + 1));
+      },
+      "a preimage above the size bound",
+    ],
+  ];
+  for (const [what, change, reason] of cases) {
+    it(`witness: ${what}`, () => {
+      expect(effectsOf(check(fx, base.pov)).received).toHaveLength(2);
+      expect(reasonOf(check(fx, editWitness(base.pov, change)))).toEqual({
+        tag: "BadWitness",
+        value: reason,
+      });
+    });
+  }
+  it("too many agenda items or slabs", () => {
+    const long = edit(base.pov, (p) => {
+      const s = p.agenda[2] as Pov["agenda"][number];
+      p.agenda = Array.from({ length: MAX_AGENDA_ITEMS + 1 }, () => s);
+    });
+    expect(reasonOf(check(fx, long)).tag).toBe("AgendaMismatch");
+    const wide = edit(base.pov, (p) => {
+      p.agenda = Array.from({ length: MAX_COSCHEDULED + 1 }, (_, i) => ({
+        actor: actorId(i + 1),
+        entry: { tag: "Service" as const, value: { times: 1 } },
+      }));
+      p.slabs = p.agenda.map((i) => ({ ...(p.slabs[0] as Pov["slabs"][number]), actor: i.actor }));
+    });
+    expect(reasonOf(check(fx, wide))).toEqual({
+      tag: "SlabMismatch",
+      value: `more than ${MAX_COSCHEDULED} slabs`,
+    });
+  });
+  it("a program the engine refuses is UnknownCode", () => {
+    const refusing = { ...fx, codes: { code: () => new Uint8Array([1, 2, 3]) } };
+    expect(reasonOf(check(refusing, base.pov)).tag).toBe("UnknownCode");
+  });
+  it("an engine that throws mid-play gives BadImage, not an exception", () => {
+    const inner = fx.engine;
+    const throwing: Engine = {
+      format: "wasm",
+      load(blob) {
+        const p = inner.load(blob);
+        return {
+          ...p,
+          decodeImage: (b) => p.decodeImage(b),
+          decodeImageAgainst: (a, b) => p.decodeImageAgainst(a, b),
+          createImage: (a) => p.createImage(a),
+          instantiate(actor, image, host) {
+            const i = p.instantiate(actor, image, host);
+            return {
+              ...i,
+              service: i.service.bind(i),
+              snapshot: i.snapshot.bind(i),
+              payout: i.payout.bind(i),
+              call() {
+                throw new RangeError("engine bug");
+              },
+            } as ActorInstance;
+          },
+        };
+      },
+    };
+    expect(reasonOf(check({ ...fx, engine: throwing }, base.pov))).toEqual({
+      tag: "BadImage",
+      value: "engine failed in call of actor 1",
+    });
   });
 });

@@ -215,7 +215,10 @@ function hostFor(play: Play, self: ActorId): HostEnv {
     },
     log(line) {
       if (play.logs.length >= MAX_LOG_LINES) return;
-      pushJournaled(j, play.logs, { actor: self, line: line.slice(0, MAX_LOG_LINE) });
+      let cut = line.length > MAX_LOG_LINE ? line.slice(0, MAX_LOG_LINE) : line;
+      // Never leave half a surrogate pair: it would not survive a UTF-8 round trip.
+      if (cut.length < line.length && /[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+      pushJournaled(j, play.logs, { actor: self, line: cut });
     },
   };
 }

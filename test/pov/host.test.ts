@@ -310,6 +310,12 @@ describe("per-play bounds", () => {
     expect(e.logs).toHaveLength(MAX_LOG_LINES);
     expect(e.logs[0]?.line).toHaveLength(MAX_LOG_LINE);
   });
+  it("cuts a long log line without splitting a surrogate pair", () => {
+    const fx = setup([{ id: 1 }]);
+    const line = `${"a".repeat(MAX_LOG_LINE - 1)}😀tail`;
+    const e = effectsOf(check(fx, build(fx, [call(1, [["log", line]]), service(1)]).pov));
+    expect(e.logs[0]?.line).toBe("a".repeat(MAX_LOG_LINE - 1));
+  });
   it("bounds the preimage bytes stored in one play", () => {
     const fx = setup([{ id: 1 }]);
     const mib = (c: string): Op => ["store", c.repeat(MAX_PREIMAGE_SIZE)];

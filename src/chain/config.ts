@@ -23,6 +23,10 @@ export interface ChainConfig {
   pigeonholeCapacity: number;
   /** User calls waiting for one actor at most. */
   callQueueCapacity: number;
+  /** How far ahead of an actor's sequence a pooled PoV may be (pipelining depth). */
+  maxPipeline: number;
+  /** Blocks a PoV may wait in the pool before it is dropped (`TimedOut`). */
+  poolTtl: number;
   /** Endowed accounts of block 0. */
   genesis: { accounts: { account: AccountId; balance: bigint }[] };
 }
@@ -41,6 +45,8 @@ export const DEFAULT_CHAIN_CONFIG: ChainConfig = {
   maxCallInput: 64 * 1024,
   pigeonholeCapacity: 256,
   callQueueCapacity: 256,
+  maxPipeline: 8,
+  poolTtl: 64,
   genesis: { accounts: [] },
 };
 

@@ -52,6 +52,7 @@ export type PovRejectCode =
   | "POV_DUPLICATE_SLAB"
   | "POV_UNKNOWN_ACTOR"
   | "POV_STALE_SEQUENCE"
+  | "POV_TOO_FAR_AHEAD"
   | "POV_DUPLICATE"
   | "POV_MALFORMED";
 
@@ -71,6 +72,8 @@ export class PovRejected extends CoreplayError {
 export type ExpiryReason =
   | { kind: "Superseded"; actor: number }
   | { kind: "PreHashMismatch"; actor: number }
+  /** Waited longer than `config.poolTtl` blocks for its predecessors. */
+  | { kind: "TimedOut"; admittedAt: number }
   | { kind: "EffectsRejected"; code: string; details: string };
 
 /** Effects of a PoV that cannot apply against the relay state (internal; becomes an {@link ExpiryReason}). */

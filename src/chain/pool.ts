@@ -80,6 +80,15 @@ export function admit(ctx: PoolContext, seen: AdmissionState, v: ValidatedPov): 
         ),
       );
     }
+    if (t.sequence - a.sequence > BigInt(config.maxPipeline)) {
+      return err(
+        new PovRejected(
+          "POV_TOO_FAR_AHEAD",
+          "Slab sequence too far ahead of the actor's",
+          `actor ${t.actor}: ${t.sequence} > ${a.sequence} + ${config.maxPipeline}`,
+        ),
+      );
+    }
   }
   let pov: Pov;
   try {
@@ -128,7 +137,12 @@ export function status(ctx: PoolContext, e: PoolEntry): Status {
     if (next && !preOk) return { kind: "expire", reason: { kind: "PreHashMismatch", actor: t.actor } };
     if (!next) ready = false;
   }
-  return ready ? { kind: "ready" } : { kind: "wait" };
+  if (ready) return { kind: "ready" };
+  // bounded waiting: a PoV whose predecessor never comes does not stay forever
+  if (ctx.block - e.admittedAt > ctx.config.poolTtl) {
+    return { kind: "expire", reason: { kind: "TimedOut", admittedAt: e.admittedAt } };
+  }
+  return { kind: "wait" };
 }
 
 /**

@@ -1,10 +1,10 @@
 /** DESIGN §4: admission, canonicalisation, the two expiry rules, pipelining. */
 import { describe, expect, it } from "vitest";
-import type { PovRejectCode } from "../../src/chain/index.ts";
+import { createChain, createMemoryStorage, type PovRejectCode } from "../../src/chain/index.ts";
 import type { ActorId } from "../../src/codec/ids.ts";
 import { Pov } from "../../src/codec/types.ts";
 import { blake2b256 } from "../../src/crypto/blake2b.ts";
-import { block, bob, bytes, makePov, nextSlab, setup } from "./helpers.ts";
+import { block, bob, bytes, fakeEngine, makePov, nextSlab, setup, testConfig } from "./helpers.ts";
 
 function rejected(
   chain: ReturnType<typeof setup>["chain"],
@@ -219,5 +219,33 @@ describe("admission", () => {
     expect(chain.pool()).toMatchObject([
       { core: 0, collator: bob.publicKey, slabs: [{ actor: ids[0], sequence: 3n }] },
     ]);
+  });
+});
+
+describe("bounded pool", () => {
+  it("rejects a slab more than maxPipeline ahead, admits one exactly maxPipeline ahead", () => {
+    const { chain, ids } = setup(1);
+    const s = nextSlab(chain, ids[0], "far");
+    const max = BigInt(chain.config.maxPipeline);
+    rejected(chain, [makePov([{ ...s, sequence: max + 1n }])], "POV_TOO_FAR_AHEAD");
+    expect(block(chain, [], [makePov([{ ...s, sequence: max }])]).povs[0].result.ok).toBe(true);
+  });
+
+  it("a PoV whose predecessor never comes times out after poolTtl blocks", () => {
+    const chain = createChain({
+      storage: createMemoryStorage(),
+      engine: fakeEngine(),
+      config: { ...testConfig, poolTtl: 2 },
+    });
+    const { ids } = setup(1, 10n, chain);
+    const s2 = nextSlab(chain, ids[0], "a", nextSlab(chain, ids[0], "a"));
+    const admitted = block(chain, [], [makePov([s2])]);
+    expect(block(chain).expired).toEqual([]);
+    expect(block(chain).expired).toEqual([]);
+    const r = block(chain);
+    expect(r.expired).toEqual([
+      { id: admitted.povs[0].id, reason: { kind: "TimedOut", admittedAt: admitted.number } },
+    ]);
+    expect(chain.pool()).toEqual([]);
   });
 });

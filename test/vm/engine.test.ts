@@ -217,3 +217,37 @@ describe("service semantics", () => {
     expect(a.service(G).status).toBe("returned");
   });
 });
+
+describe("call depth across suspensions", () => {
+  it("yielding deep in recursion many times never drifts the depth counter", () => {
+    const wat = `(module
+      (import "coreplay" "yield" (func $yield))
+      (memory (export "memory") 1)
+      (func $down (param $d i32)
+        (if (i32.eqz (local.get $d)) (then (call $yield)) (else (call $down (i32.sub (local.get $d) (i32.const 1))))))
+      (func (export "main") (local $i i32)
+        (loop $l
+          (call $down (i32.const 40))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 200)))))
+      (func (export "call") (param i64) (result i32) (i32.const 0)))`;
+    const p = createWasmEngine({ maxCallDepth: 100 }).load(programFromWat(wat));
+    let img = p.createImage(new Uint8Array());
+    const depths = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const a = p.instantiate(actorId(1), img, fakeHost());
+      expect(a.service(G).status).toBe("yielded");
+      img = a.snapshot();
+      depths.add(img.depth);
+    }
+    expect(depths.size).toBe(1);
+    expect([...depths][0]).toBeGreaterThan(40);
+    const a = p.instantiate(actorId(1), img, fakeHost());
+    expect(a.service(G).status).toBe("returned");
+    // A deeper recursion than the limit is a deterministic trap.
+    const deep = createWasmEngine({ maxCallDepth: 30 }).load(programFromWat(wat));
+    const d = deep.instantiate(actorId(1), deep.createImage(new Uint8Array()), fakeHost());
+    expect(d.service(G).status).toBe("trapped");
+    expect(d.status).toBe("failed");
+  });
+});

@@ -20,7 +20,6 @@ import {
   makePov,
   nextSlab,
   receivedOf,
-  type SlabSpec,
   setup,
   totalHeld,
   tx,
@@ -89,7 +88,6 @@ describe("chain invariants under random interleavings (property)", () => {
         const submitted = new Map<string, ValidatedPov>();
         const everSubmitted: ValidatedPov[] = [];
         const aheadQueue: ValidatedPov[] = [];
-        const tips = new Map<number, SlabSpec>();
         const model = new Map<number, Message[]>(ids.map((id) => [id, chain.pigeonhole(id)?.messages ?? []]));
         let fees = chain.supply().burned;
         let salt = 0;
@@ -176,16 +174,13 @@ describe("chain invariants under random interleavings (property)", () => {
             const actors = op.actors.map((i) => ids[i]);
             if (op.ahead) {
               const id = actors[0];
-              const from = tips.get(id) ?? nextSlab(chain, id, `t${salt}`);
-              if (!tips.has(id)) {
-                // first build n+1 and hold it back, then n+2 from it
-                aheadQueue.push(makePov([from], {}, { salt: `a${salt}` }));
-              }
-              const s = nextSlab(chain, id, `t${salt}`, from);
-              tips.set(id, s);
-              aheadQueue.push(
+              // build n+1 and n+2 now; n+2 goes in this block (it waits), n+1 is held back for later
+              const s1 = nextSlab(chain, id, `t${salt}`);
+              const s2 = nextSlab(chain, id, `t${salt}`, s1);
+              aheadQueue.push(makePov([s1], {}, { salt: `a${salt}` }));
+              povs.push(
                 makePov(
-                  [s],
+                  [s2],
                   {
                     sent: op.sends.map(([to, d]) => ({
                       from: { tag: "Actor" as const, value: id },

@@ -40,8 +40,13 @@ async function stepUntil(p: Page, done: () => Promise<boolean>, max: number, wha
     if (await done()) return;
     await step(p);
   }
-  if (!(await done()))
-    throw new Error(`after ${max} blocks: ${what}\nnode log:\n${node?.log().slice(-3000)}`);
+  if (!(await done())) {
+    await p.screenshot({ path: join(OUT, "dashboard-failure.png"), fullPage: true });
+    const said = await p.locator("#action-out").textContent();
+    throw new Error(
+      `after ${max} blocks: ${what}\npage says: ${said}\nnode log:\n${node?.log().slice(-3000)}`,
+    );
+  }
 }
 
 beforeAll(async () => {

@@ -44,7 +44,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 export function admit(ctx: PoolContext, seen: AdmissionState, v: ValidatedPov): Result<Hash, PovRejected> {
   const id = blake2b256(v.pov);
   const { kv, config } = ctx;
-  if (seen.ids.has(hex(id)) || [...T.pool.scan(kv)].some(([, e]) => bytesEqual(e.id, id))) {
+  if (seen.ids.has(hex(id)) || T.poolById.get(kv, id) !== undefined) {
     return err(new PovRejected("POV_DUPLICATE", "PoV already submitted", hex(id)));
   }
   if (!Number.isInteger(v.core) || v.core < 0 || v.core >= config.cores) {
@@ -111,8 +111,9 @@ export function admit(ctx: PoolContext, seen: AdmissionState, v: ValidatedPov): 
     collator: v.collator,
     admittedAt: ctx.block,
     effects: v.effects,
-    pov: v.pov,
   });
+  T.poolPov.put(kv, meta.poolSeq, v.pov);
+  T.poolById.put(kv, id, meta.poolSeq);
   putMeta(kv, { ...meta, poolSeq: meta.poolSeq + 1n });
   return ok(id);
 }
@@ -160,14 +161,18 @@ export function cascade(
       const st = status(ctx, e);
       if (st.kind === "wait") continue;
       progressed = true;
+      const seq = new DataView(k.buffer, k.byteOffset + 1, 8).getBigUint64(0);
+      const povBytes = T.poolPov.get(ctx.kv, seq) ?? new Uint8Array();
       ctx.kv.del(k);
+      T.poolPov.del(ctx.kv, seq);
+      T.poolById.del(ctx.kv, e.id);
       if (st.kind === "expire") {
         out.expired.push({ id: e.id, reason: st.reason });
         continue;
       }
       const o = createOverlay(ctx.kv);
       try {
-        const logs = applyEffects({ ...ctx, kv: o.kv }, e);
+        const logs = applyEffects({ ...ctx, kv: o.kv }, e, povBytes);
         o.commit();
         out.canonicalised.push({
           id: e.id,
@@ -193,7 +198,11 @@ const reject = (code: string, details: string): never => {
 };
 
 /** Applies a ready PoV's effects (DESIGN §4 "Canonicalised"); throws {@link EffectsRejected} to apply none. */
-export function applyEffects(ctx: PoolContext, e: PoolEntry): { actor: ActorId; line: string }[] {
+export function applyEffects(
+  ctx: PoolContext,
+  e: PoolEntry,
+  povBytes: Uint8Array,
+): { actor: ActorId; line: string }[] {
   const { kv, config, disk } = ctx;
   const fx = e.effects;
   const inPov = new Set<number>(fx.transitions.map((t) => t.actor));
@@ -208,7 +217,12 @@ export function applyEffects(ctx: PoolContext, e: PoolEntry): { actor: ActorId; 
   const sequenceOf = new Map<number, bigint>();
 
   // 1. transitions, and the new current slab of each actor (its post image, materialised in full)
-  const pov = decodeExact(Pov, e.pov, "PoV");
+  let pov: Pov;
+  try {
+    pov = decodeExact(Pov, povBytes, "PoV");
+  } catch (x) {
+    return reject("BAD_SLAB", `stored PoV does not decode: ${(x as Error).message}`);
+  }
   for (const [i, t] of fx.transitions.entries()) {
     const a = must(t.actor, "transition");
     const blob = T.codeBlob.get(kv, a.codeHash);

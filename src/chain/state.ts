@@ -91,14 +91,16 @@ export const BlockRecord = Struct({
 });
 export type BlockRecord = ReturnType<typeof BlockRecord.dec>;
 
-/** A validated PoV waiting for its predecessors (DESIGN §4). `order` is its admission order. */
+/**
+ * A validated PoV waiting for its predecessors (DESIGN §4), keyed by admission order. Its PoV bytes are
+ * kept apart (PoolPov) so the cascade's condition checks never decode slab images.
+ */
 export const PoolEntry = Struct({
   id: HashCodec,
   core: u16,
   collator: AccountIdCodec,
   admittedAt: u32,
   effects: PovEffects,
-  pov: VecU8,
 });
 export type PoolEntry = ReturnType<typeof PoolEntry.dec>;
 
@@ -144,6 +146,9 @@ export const T = {
   block: table(Prefix.Block, (n: number) => [n], BlockRecord),
   blockByHash: table(Prefix.BlockByHash, (h: Hash) => [h], u32),
   pool: table(Prefix.Pool, (seq: bigint) => [seq], PoolEntry),
+  poolPov: table(Prefix.PoolPov, (seq: bigint) => [seq], VecU8),
+  /** PoV id → admission order, for duplicate checks. */
+  poolById: table(Prefix.PoolById, (h: Hash) => [h], u64),
 };
 
 export { key, ownerKey };

@@ -62,6 +62,8 @@ export const Prefix = {
   Block: 0x0d,
   BlockByHash: 0x0e,
   Pool: 0x0f,
+  PoolPov: 0x10,
+  PoolById: 0x11,
 } as const;
 export type Prefix = (typeof Prefix)[keyof typeof Prefix];
 

@@ -300,7 +300,7 @@ describe("chain invariants under random interleavings (property)", () => {
           }
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
     for (const [what, n] of Object.entries(seen)) expect(n, what).toBeGreaterThan(0);
   });

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 export const commandModules: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./build.ts"),
   () => import("./play.ts"),
+  () => import("./new.ts"),
   () => import("./dev.ts"),
   () => import("./deploy.ts"),
   () => import("./call.ts"),

@@ -310,8 +310,8 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     return out;
   }
 
+  /** Always cleared, even when not read: the scratch must be identical in continuous and restored runs. */
   private clearDirtyMap(): void {
-    if (!this.program.trackWrites) return;
     const at = this.logicalBytes();
     new Uint8Array(this.ex.memory.buffer).fill(0, at, at + this.program.maxPages);
   }

@@ -119,8 +119,8 @@ export function createActions(rpc, { model, onDeployed, onPauseView }) {
 
   async function step(count) {
     try {
-      const b = await rpc.call("dev_v1_newBlock", [{ count }]);
-      if (!autoTimer) say("ok", `produced up to block #${b.number}`);
+      // The new head shows in the top bar; the output line keeps the last action's result.
+      await rpc.call("dev_v1_newBlock", [{ count }]);
     } catch (e) {
       fail(e);
     }

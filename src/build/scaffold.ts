@@ -61,7 +61,7 @@ import { createHarness } from "coreplay/src/harness/index.ts";
 let blob: Uint8Array;
 beforeAll(async () => {
   blob = (await buildProgram(new URL(".", import.meta.url).pathname)).blob;
-});
+}, 120_000); // compiling takes a few seconds
 
 const u64 = (b: Uint8Array) => Buffer.from(b).readBigUInt64LE(0);
 
@@ -75,7 +75,7 @@ it("adds, ticks once per Service, and survives snapshot + restore", () => {
   const got = h.call(id, Uint8Array.of(0x00));
   expect(got.success && Buffer.from(got.value).readUInt32LE(8)).toBe(2);
   expect(h.logs).toEqual(["${name}: tick 1", "${name}: tick 2"]);
-});
+}, 60_000);
 `,
     "README.md": `# ${name}
 

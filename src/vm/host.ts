@@ -125,6 +125,7 @@ export function createHostImports(rt: HostRuntime): WebAssembly.Imports {
       const data = rt.read(ptr, len);
       const left = rt.gasLeft();
       const { output, gasUsed } = host.callActor(actorId(u32(id)), data, left);
+      // biome-ignore lint/complexity/useMathMinMax: bigint operands
       rt.charge(gasUsed < left ? gasUsed : left);
       if (output.success) {
         setResult(output.value);

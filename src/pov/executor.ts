@@ -81,6 +81,7 @@ interface Play {
   readonly ids: readonly ActorId[];
   readonly journal: Journal;
   readonly instances: Map<ActorId, ActorInstance>;
+  readonly programs: Map<ActorId, Program>;
   readonly stack: ActorId[];
   /** First engine failure seen; the play is then invalid whatever the actors did with it. */
   abort: InvalidReason | undefined;
@@ -110,6 +111,16 @@ function setJournaled<K, V>(j: Journal, map: Map<K, V>, key: K, value: V): void 
   });
 }
 
+/** Puts a co-scheduled actor back to `image` (a fresh instance: images are immutable values). */
+function restore(play: Play, actor: ActorId, image: ActorImage): void {
+  try {
+    const program = play.programs.get(actor) as Program;
+    play.instances.set(actor, program.instantiate(actor, image, hostFor(play, actor)));
+  } catch {
+    play.abort ??= { tag: "BadImage", value: `engine failed restoring actor ${actor}` };
+  }
+}
+
 function hostFor(play: Play, self: ActorId): HostEnv {
   const j = play.journal;
   return {
@@ -121,6 +132,7 @@ function hostFor(play: Play, self: ActorId): HostEnv {
       if (!instance) return { output: callErr("NotCoscheduled"), gasUsed: 0n };
       if (play.stack.includes(callee)) return { output: callErr("Reentry"), gasUsed: 0n };
       const mark = j.mark();
+      const before = instance.snapshot();
       play.stack.push(callee);
       let outcome: { output: CallOutput; gasUsed: bigint };
       try {
@@ -133,6 +145,8 @@ function hostFor(play: Play, self: ActorId): HostEnv {
       }
       // The callee's failure rolls back the callee's effects (its image is rolled back by the engine).
       if (!outcome.output.success) j.rollback(mark);
+      // Its success is undone with the caller's entry, image included: a failed entry leaves no trace.
+      else j.record(() => restore(play, callee, before));
       return outcome;
     },
     send(to, data) {
@@ -238,6 +252,7 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
     ids,
     journal: createJournal(),
     instances: new Map(),
+    programs: new Map(input.actors.map((a) => [a.actor, a.program])),
     stack: [],
     abort: undefined,
     balances: new Map(input.actors.map((a) => [a.actor, a.balance])),
@@ -299,6 +314,7 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
         if (play.abort) return err(play.abort);
         if (outcome.gasUsed > gas || outcome.gasUsed < 0n) return exceeded();
         if (!outcome.output.success) play.journal.rollback(mark);
+        if (play.abort) return err(play.abort);
         left -= outcome.gasUsed;
         used += outcome.gasUsed;
         const bytes = CallOutput.enc(outcome.output);
@@ -324,6 +340,7 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
           if (play.abort) return err(play.abort);
           if (gasUsed > left || gasUsed < 0n) return exceeded();
           if (status === "out-of-gas" || status === "trapped") play.journal.rollback(mark);
+          if (play.abort) return err(play.abort);
           left -= gasUsed;
           used += gasUsed;
           // Only a main that can go on is resumed again; a free step would loop `times` times for nothing.

@@ -120,6 +120,23 @@ describe("an entry that fails leaves no effects", () => {
       }
     });
   }
+  it("undoes a callee's successful call, image and effects, when the caller's entry fails", () => {
+    const { effects } = play(
+      [{ id: 1 }, { id: 2 }],
+      [
+        call(1, [["call", 2, [["inc"], ["send", 5, "x"]]], ["trap"]]),
+        call(1, [["call", 2, [["call", 3, []], ["inc"]]], ["call", 2, [["inc"]]], ["fail"]]),
+        call(2, [["inc"]]),
+        call(1, [["call", 2, [["inc"]]]]),
+        call(2, []),
+        service(1),
+        service(2),
+      ],
+    );
+    // Actor 2's counter only counts the calls that were not undone: its own, then the one from actor 1.
+    expect(outputs(effects)).toEqual(["err:Trap", "err:Actor", "ok:1", "ok:0", "ok:2"]);
+    expect(effects.sent).toEqual([]);
+  });
   it("a main step that traps marks main failed and keeps nothing of the step", () => {
     const { effects } = play(
       [{ id: 1, plan: [[["send", 3, "a"]], [["send", 3, "b"], ["trap"]]] }],

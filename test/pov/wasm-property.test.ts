@@ -38,6 +38,10 @@ const input = fc.oneof(
     weight: 1,
     arbitrary: fc.tuple(fc.constantFrom(...IDS, 9), leaf).map(([to, inner]) => op(OP.callActor, to, inner)),
   },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(...IDS), leaf).map(([to, inner]) => op(OP.callThenTrap, to, inner)),
+  },
 );
 
 const scenario = fc.record({

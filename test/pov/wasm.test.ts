@@ -178,6 +178,19 @@ describe("real Wasm: failures are results, and roll back", () => {
     expect((replyPair(o[4] as Uint8Array) as number[])[0]).toBe(1); // Err(Actor) from the callee
     expect(effects.sent.map((m) => [m.from.value, m.to])).toEqual([[2, 6]]);
   });
+  it("a caller that traps after a successful call_actor undoes the callee too", () => {
+    const fx = setupWasm([{ id: 1 }, { id: 2 }]);
+    const built = build(fx, [
+      wcall(1, op(OP.callThenTrap, 2, op(OP.send, 7, [1]))),
+      wcall(1, op(OP.callThenTrap, 2, op(OP.inc))),
+      wcall(2, op(OP.inc)),
+      service(1),
+      service(2),
+    ]);
+    const effects = effectsOf(check(fx, built.pov));
+    expect(outs(built.decoded).map(replyOf)).toEqual(["err:Trap", "err:Trap", 1]);
+    expect(effects.sent).toEqual([]);
+  });
   it("rejects re-entry into itself", () => {
     const fx = setupWasm([{ id: 1 }]);
     const built = build(fx, [wcall(1, op(OP.callActor, 1, op(OP.inc))), service(1)]);

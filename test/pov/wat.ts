@@ -26,6 +26,7 @@ export const OP = {
   sendThenFail: 11,
   transfer: 12,
   log: 13,
+  callThenTrap: 14,
 } as const;
 
 const COUNTER_WAT = `(module
@@ -108,6 +109,10 @@ const COUNTER_WAT = `(module
     (if (i32.eq (local.get $op) (i32.const 13)) (then
       (call $log (i32.const 1025) (i32.sub (local.get $len) (i32.const 1)))
       (return (call $ok (i32.const 0)))))
+    (if (i32.eq (local.get $op) (i32.const 14)) (then
+      (drop (call $call_actor (i32.load (i32.const 1025)) (i32.const 1029)
+        (i32.sub (local.get $len) (i32.const 5))))
+      (unreachable)))
     (call $ok (i32.const -1)))
   (func (export "payout") (param $now i64) (result i64)
     (i64.extend_i32_u (i32.load (i32.const 0)))))`;

@@ -65,7 +65,10 @@ export function buildPov(draft: PovDraft): BuiltPov {
     relayParent: view.relayParent,
     now: view.now,
     coreGas: view.coreGas,
-    messages: draft.witness?.messages ?? [],
+    // Offered lists for actors outside the play are dropped; the rest go in canonical (actor) order.
+    messages: (draft.witness?.messages ?? [])
+      .filter((m) => slabs.some((s) => s.actor === m.actor))
+      .sort((a, b) => a.actor - b.actor),
     preimages: draft.witness?.preimages ?? [],
   };
   const agenda: PlayItem[] = draft.agenda.map((i) => ({ actor: i.actor, entry: i.entry }));

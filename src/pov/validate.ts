@@ -107,7 +107,11 @@ export function effectsHash(effects: PovEffects): Hash {
   return blake2b256(PovEffects.enc(effects));
 }
 
-/** The canonical bytes of a verdict, e.g. to send it across a worker boundary or compare two. */
+/**
+ * The canonical bytes of a verdict, e.g. to send it across a worker boundary or compare two.
+ *
+ * @example const same = Buffer.from(encodeVerdict(a)).equals(Buffer.from(encodeVerdict(b)))
+ */
 export function encodeVerdict(verdict: Verdict): Uint8Array {
   return Verdict.enc(verdict);
 }

@@ -203,6 +203,20 @@ describe("postcards", () => {
     const w = decodeExact(Witness, built.decoded.witness, "witness");
     expect(w.messages[0]?.messages.map((m) => text(m.data))).toEqual(["a", "b"]);
   });
+  it("builds from offered lists in any order, for any actor, keeping only the play's", () => {
+    const fx = setup([{ id: 1 }, { id: 2 }]);
+    const offered = [3, 2, 1].map((id) => ({
+      actor: actorId(id),
+      headBefore: EMPTY_HEAD,
+      messages: [postcard(id, "m")],
+    }));
+    const built = build(fx, [call(2, [["recv"]]), call(1, [["recv"]]), service(1), service(2)], {
+      witness: { messages: offered },
+    });
+    const w = decodeExact(Witness, built.decoded.witness, "witness");
+    expect(w.messages.map((m) => m.actor)).toEqual([1, 2]);
+    expect(effectsOf(check(fx, built.pov)).received.map((r) => r.actor)).toEqual([1, 2]);
+  });
   it("re-reads messages a failed entry had read, and reports them as seen", () => {
     const msgs = [postcard(1, "a"), postcard(1, "b")];
     const { effects } = play(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -137,5 +137,25 @@ describe.each(kinds)("%s storage", (_name, factory) => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("storage bad inputs", () => {
+  it("refuses to open LMDB where a plain file is, with a typed error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "coreplay-storage-"));
+    dirs.push(dir);
+    const file = join(dir, "not-a-dir");
+    writeFileSync(file, "x");
+    expect(() => createLmdbStorage({ path: join(file, "db") })).toThrow(
+      expect.objectContaining({ code: "STORAGE_OPEN_FAILED" }),
+    );
+  });
+
+  it("an overlay over a read-only view cannot commit without a target", () => {
+    const s = createMemoryStorage();
+    const o = createOverlay(s);
+    o.kv.put(b(1), b(1));
+    expect(() => o.commit()).toThrow(expect.objectContaining({ code: "STORAGE_READ_ONLY" }));
+    expect(s.get(b(1))).toBeUndefined();
   });
 });

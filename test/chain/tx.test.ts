@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { decodeTx, minFee, SignedTx, signTx, type TxErrorCode } from "../../src/chain/index.ts";
+import {
+  createChain,
+  createMemoryStorage,
+  decodeTx,
+  minFee,
+  SignedTx,
+  signTx,
+  type TxErrorCode,
+} from "../../src/chain/index.ts";
 import { concatBytes } from "../../src/codec/bytes.ts";
 import type { ActorId, Hash } from "../../src/codec/ids.ts";
 import { blake2b256 } from "../../src/crypto/blake2b.ts";
@@ -9,6 +17,7 @@ import {
   block,
   bob,
   bytes,
+  fakeEngine,
   GENESIS_BALANCE,
   newChain,
   PROGRAM,
@@ -336,5 +345,30 @@ describe("account preimages", () => {
       tx(chain, alice, { tag: "Reserve", value: { actor: 9 as ActorId, bytes: 1n } }),
       "TX_UNKNOWN_ACTOR",
     );
+  });
+});
+
+describe("chain setup", () => {
+  it("refuses a config without cores, with a typed error", () => {
+    expect(() =>
+      createChain({ storage: createMemoryStorage(), engine: fakeEngine(), config: { cores: 0 } }),
+    ).toThrow(expect.objectContaining({ code: "CHAIN_BAD_CONFIG" }));
+  });
+
+  it("writes block 0 from the genesis accounts once; two genesis configs give two genesis hashes", () => {
+    const storage = createMemoryStorage();
+    const chain = createChain({ storage, engine: fakeEngine(), config: testConfig });
+    expect(chain.head().number).toBe(0);
+    expect(chain.supply()).toEqual({ issuance: GENESIS_BALANCE * 3n, burned: 0n });
+    const again = createChain({ storage, engine: fakeEngine(), config: testConfig });
+    expect(again.genesisHash).toEqual(chain.genesisHash);
+    expect(again.balanceOf(alice.publicKey)).toBe(GENESIS_BALANCE);
+    const other = createChain({
+      storage: createMemoryStorage(),
+      engine: fakeEngine(),
+      config: { ...testConfig, genesis: { accounts: [] } },
+    });
+    expect(other.genesisHash).not.toEqual(chain.genesisHash);
+    expect(chain.block(chain.genesisHash)?.header.number).toBe(0);
   });
 });

@@ -1,0 +1,17 @@
+/**
+ * The `vm` layer's public surface (DESIGN §3): the engine contract, the Wasm engine, images and errors.
+ * Test helpers (`programFromWat`) live in `./testing.ts` so that production code does not pull them in.
+ */
+export * from "./abi.ts";
+export type * from "./engine.ts";
+export { ImageError, type ImageErrorCode, ProgramError, type ProgramErrorCode } from "./errors.ts";
+export { HOST_GAS, hostCost, INIT_GAS, PAGE_DIRTY_GAS } from "./gas.ts";
+export { decodeImage, decodeImageAgainst, WasmImage } from "./image.ts";
+export { WasmActorInstance } from "./instance.ts";
+export {
+  createWasmEngine,
+  DEFAULT_ENGINE_OPTIONS,
+  type WasmEngine,
+  type WasmEngineOptions,
+  WasmProgram,
+} from "./wasm-engine.ts";

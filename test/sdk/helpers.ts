@@ -5,10 +5,11 @@ import type { CallOutput } from "../../src/codec/types.ts";
 
 const cache = new Map<string, Promise<BuiltProgram>>();
 
+/** `fixtures/assembly/<name>.as.ts` (the path keeps AssemblyScript out of tsc and biome). */
 export function buildFixture(name: string): Promise<BuiltProgram> {
   let p = cache.get(name);
   if (!p) {
-    p = buildProgram(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)));
+    p = buildProgram(fileURLToPath(new URL(`fixtures/assembly/${name}.as.ts`, import.meta.url)));
     cache.set(name, p);
   }
   return p;

@@ -2,6 +2,8 @@
  * Applying one signed transaction (src/chain/README.md "Transactions"). All checks pass or nothing is
  * written: the caller runs this in an overlay and commits only an `ok` result.
  */
+
+import { bytesEqual } from "../codec/bytes.ts";
 import type { ActorId, Hash } from "../codec/ids.ts";
 import type { Message } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
@@ -215,6 +217,33 @@ function dispatch(ctx: TxContext, tx: SignedTx, hash: Hash): Result<Omit<TxAppli
         diskReserved: a.diskReserved + bytes,
         diskDeposit: a.diskDeposit + deposit,
       });
+      return ok({});
+    }
+    case "Unreserve": {
+      const { actor, bytes } = call.value;
+      const a = getActor(kv, actor);
+      if (!a) return unknownActor(actor);
+      if (!bytesEqual(a.owner, signer))
+        return err(new TxError("TX_NOT_OWNER", "Only the actor's owner may unreserve"));
+      if (bytes === 0n) return err(new TxError("TX_ZERO_AMOUNT", "Zero bytes"));
+      if (bytes > a.diskReserved - a.diskUsed) {
+        return err(
+          new TxError(
+            "TX_RESERVATION_IN_USE",
+            "Reservation in use",
+            `${a.diskUsed} of ${a.diskReserved} bytes used`,
+          ),
+        );
+      }
+      // the deposit per byte is the one paid: take back the same share of it
+      const refund = (a.diskDeposit * bytes) / a.diskReserved;
+      putActor(kv, actor, {
+        ...a,
+        diskReserved: a.diskReserved - bytes,
+        diskDeposit: a.diskDeposit - refund,
+      });
+      const o = getAccount(kv, signer);
+      putAccount(kv, signer, { ...o, free: o.free + refund });
       return ok({});
     }
   }

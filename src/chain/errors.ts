@@ -16,7 +16,9 @@ export type TxErrorCode =
   | "TX_QUEUE_FULL"
   | "TX_PIGEONHOLE_FULL"
   | "TX_UNKNOWN_PREIMAGE"
-  | "TX_ZERO_AMOUNT";
+  | "TX_ZERO_AMOUNT"
+  | "TX_NOT_OWNER"
+  | "TX_RESERVATION_IN_USE";
 
 const TX_HINTS: Partial<Record<TxErrorCode, string>> = {
   TX_BAD_SIGNATURE: "sign the SCALE payload with the signer's ed25519 key (signTx)",
@@ -29,6 +31,8 @@ const TX_HINTS: Partial<Record<TxErrorCode, string>> = {
   TX_TOO_LARGE: "stay under the chain's configured size bounds (config)",
   TX_QUEUE_FULL: "wait for a collator to run the queued calls",
   TX_PIGEONHOLE_FULL: "wait for the actor to receive its postcards",
+  TX_NOT_OWNER: "sign with the actor's owner account",
+  TX_RESERVATION_IN_USE: "the actor must release stored preimages first",
 };
 
 /**

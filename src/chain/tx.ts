@@ -41,6 +41,8 @@ export const TxCall = Enum({
   Release: Struct({ hash: HashCodec }),
   /** Prepay `bytes` of disk for an actor (deposit per byte, locked with the actor). */
   Reserve: Struct({ actor: ActorIdCodec, bytes: u64 }),
+  /** The actor's owner takes back unused reservation: its deposit returns to the owner. */
+  Unreserve: Struct({ actor: ActorIdCodec, bytes: u64 }),
 });
 export type TxCall = ReturnType<typeof TxCall.dec>;
 

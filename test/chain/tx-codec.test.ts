@@ -24,6 +24,9 @@ const call: fc.Arbitrary<TxCall> = fc.oneof(
   fc
     .record({ actor, bytes: fc.bigInt(0n, (1n << 64n) - 1n) })
     .map((value) => ({ tag: "Reserve" as const, value })),
+  fc
+    .record({ actor, bytes: fc.bigInt(0n, (1n << 64n) - 1n) })
+    .map((value) => ({ tag: "Unreserve" as const, value })),
 );
 
 describe("transaction codec (property)", () => {

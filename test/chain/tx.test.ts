@@ -346,6 +346,30 @@ describe("account preimages", () => {
       "TX_UNKNOWN_ACTOR",
     );
   });
+
+  it("Unreserve returns unused reservation to the owner; others and used bytes are refused", () => {
+    const { chain, ids } = setup(1);
+    block(chain, [tx(chain, bob, { tag: "Reserve", value: { actor: ids[0], bytes: 100n } })]);
+    refused(
+      chain,
+      tx(chain, bob, { tag: "Unreserve", value: { actor: ids[0], bytes: 10n } }),
+      "TX_NOT_OWNER",
+    );
+    refused(
+      chain,
+      tx(chain, alice, { tag: "Unreserve", value: { actor: ids[0], bytes: 101n } }),
+      "TX_RESERVATION_IN_USE",
+    );
+    const before = chain.balanceOf(alice.publicKey);
+    const t = tx(chain, alice, { tag: "Unreserve", value: { actor: ids[0], bytes: 40n } });
+    const r = block(chain, [t]);
+    const fee = r.txs[0].result.ok ? r.txs[0].result.value.fee : 0n;
+    expect(chain.balanceOf(alice.publicKey)).toBe(before - fee + 40n * testConfig.diskDepositPerByte);
+    expect(chain.actor(ids[0])).toMatchObject({
+      diskReserved: 60n,
+      diskDeposit: 60n * testConfig.diskDepositPerByte,
+    });
+  });
 });
 
 describe("chain setup", () => {

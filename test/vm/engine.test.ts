@@ -251,3 +251,22 @@ describe("call depth across suspensions", () => {
     expect(d.status).toBe("failed");
   });
 });
+
+describe("write tracking is an optimisation only", () => {
+  it("gas, outcomes and image hashes are identical with trackWrites on and off", () => {
+    const run = (trackWrites: boolean) => {
+      const p = createWasmEngine({ trackWrites }).load(programFromWat(WORKER));
+      const a = p.instantiate(actorId(1), p.createImage(u32le(12)), fakeHost());
+      const trace: string[] = [];
+      for (let i = 0; i < 14; i++) {
+        const o = a.service(G);
+        const c = a.call(null, new Uint8Array([i]), 50_000n);
+        trace.push(`${o.status}:${o.gasUsed}:${c.gasUsed}:${hex(a.snapshot().hash)}`);
+      }
+      return trace;
+    };
+    const on = run(true);
+    expect(on.some((t) => t.startsWith("returned"))).toBe(true);
+    expect(run(false)).toEqual(on);
+  });
+});

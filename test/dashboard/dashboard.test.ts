@@ -111,8 +111,14 @@ describe("dashboard in a real browser", { timeout: 600_000 }, () => {
   it("puts the actor on a stage after a call, and back backstage when idle", async () => {
     const onStage = async () => (await page.locator(`.stage [data-actor="${actor}"]`).count()) > 0;
     const backstage = async () => (await page.locator(`#crowd [data-actor="${actor}"]`).count()) > 0;
+    const ended = async () => (await page.locator(`[data-actor="${actor}"] .s-ended`).count()) > 0;
     // main runs once (it returns), then the actor has nothing to do and sleeps backstage.
-    await stepUntil(page, backstage, 6, "the actor never went backstage");
+    await stepUntil(
+      page,
+      async () => (await ended()) && (await backstage()),
+      8,
+      "main never ended backstage",
+    );
     expect(await onStage()).toBe(false);
 
     await page.selectOption("#call-actor", String(actor));
@@ -124,15 +130,13 @@ describe("dashboard in a real browser", { timeout: 600_000 }, () => {
     expect(await stage.locator(".verdict").textContent()).toContain("canonicalised");
     expect(await stage.locator(".collator").textContent()).toMatch(/^collator \d$/);
     expect(await stage.locator(".gas-text").textContent()).toMatch(/^gas \S+ \/ \S+$/);
-    await page.waitForFunction(
-      () => document.getElementById("action-out")?.textContent?.includes("replied"),
-      undefined,
-      { timeout: 60_000 },
-    );
-    expect(await page.locator("#action-out").textContent()).toContain("“hello”");
     expect(await page.locator(".seat.lit").count()).toBe(1);
-    expect(await page.locator("#timeline .sq.canonicalised").count()).toBeGreaterThanOrEqual(2);
+    // the actor on its stage, as the page shows it
     await page.screenshot({ path: join(OUT, "dashboard-e2e.png"), fullPage: true });
+    const replied = async () => ((await page.locator("#action-out").textContent()) ?? "").includes("replied");
+    await stepUntil(page, replied, 4, "the call's reply never reached the page");
+    expect(await page.locator("#action-out").textContent()).toContain("“hello”");
+    expect(await page.locator("#timeline .sq.canonicalised").count()).toBeGreaterThanOrEqual(2);
 
     await stepUntil(page, backstage, 4, "the actor did not leave the stage when idle");
     expect(await onStage()).toBe(false);

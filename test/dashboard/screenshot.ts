@@ -128,6 +128,9 @@ try {
   if (!shot) await page.screenshot({ path: out, fullPage: true });
   console.error(`wrote ${out}`);
   await browser.close();
+} catch (e) {
+  console.error(`failed: ${(e as Error).stack}\nnode log:\n${node.log().slice(-4000)}`);
+  process.exitCode = 1;
 } finally {
   await node.stop();
 }

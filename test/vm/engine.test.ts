@@ -270,3 +270,26 @@ describe("write tracking is an optimisation only", () => {
     expect(run(false)).toEqual(on);
   });
 });
+
+describe("gas after a resume", () => {
+  it("a resumed main runs on the new budget, not on gas saved in its frames", () => {
+    const wat = `(module
+      (import "coreplay" "yield" (func $yield))
+      (import "coreplay" "gas_left" (func $gas_left (result i64)))
+      (memory (export "memory") 1)
+      (func (export "main") (local $i i32)
+        (call $yield)
+        (i64.store (i32.const 0) (call $gas_left))
+        (call $yield)
+        (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))
+      (func (export "call") (param i64) (result i32) (i32.const 0)))`;
+    const p = createWasmEngine().load(programFromWat(wat));
+    const a = p.instantiate(actorId(1), p.createImage(new Uint8Array()), fakeHost());
+    expect(a.service(1_000_000_000n).status).toBe("yielded");
+    expect(a.service(30_000n).status).toBe("yielded");
+    const left = new DataView(a.snapshot().pages[0]!.buffer).getBigUint64(0, true);
+    expect(left).toBeLessThanOrEqual(30_000n);
+    expect(left).toBeGreaterThan(29_000n);
+    expect(a.service(50_000n)).toEqual({ status: "out-of-gas", gasUsed: 50_000n });
+  });
+});

@@ -63,7 +63,6 @@ const bench: Bench = () => {
   const plain = plainRunner();
   const coop = engineRunner(false);
   const pre = engineRunner(true);
-  const untracked = engineRunner(false, false);
   const figures: Figure[] = [];
   let worstCoop = 0;
   let worstPre = 0;
@@ -79,10 +78,6 @@ const bench: Bench = () => {
       () => pre(input),
       () => plain(input),
     );
-    const u = sideBySide(
-      () => untracked(input),
-      () => plain(input),
-    );
     const rc = c.a / c.b;
     const rp = p.a / p.b;
     worstCoop = Math.max(worstCoop, rc);
@@ -91,12 +86,6 @@ const bench: Bench = () => {
       { name: `engine.${k.name}.plain_ms`, value: round(c.b), unit: "ms" },
       { name: `engine.${k.name}.instrumented_over_plain`, value: round(rc), unit: "×", target: { max: 1.5 } },
       { name: `engine.${k.name}.preemptible_over_plain`, value: round(rp), unit: "×", target: { max: 2 } },
-      {
-        name: `engine.${k.name}.untracked_over_plain`,
-        value: round(u.a / u.b),
-        unit: "×",
-        note: "cooperative, trackWrites off",
-      },
     );
   }
   figures.unshift(

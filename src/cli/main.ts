@@ -1,4 +1,5 @@
 /** Entry point of the `coreplay` CLI (bin/coreplay.js loads this through tsx). */
+import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { commandModules } from "./commands/index.ts";
 
@@ -7,6 +8,14 @@ const program = new Command()
   .description("Coreplay: actors on the cores of a relay chain. Build, run and watch actors locally.")
   .showHelpAfterError();
 
-for (const load of commandModules) (await load()).register(program);
+// One module per command, named after it. Load only the one asked for: some pull in the compiler and
+// the engine (seconds to load), which `coreplay actor 0` should not pay. Help and unknown names load all.
+const name = process.argv[2] ?? "";
+const own = new URL(`./commands/${name}.ts`, import.meta.url);
+if (/^[a-z]+$/.test(name) && name !== "index" && existsSync(own)) {
+  ((await import(own.href)) as { register(p: Command): void }).register(program);
+} else {
+  for (const load of commandModules) (await load()).register(program);
+}
 
 await program.parseAsync(process.argv);

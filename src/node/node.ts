@@ -155,6 +155,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     backers: opts.backers,
     timeoutMs: opts.validatorTimeoutMs,
     handler: opts.validatorHandler,
+    // Workers load the engine (seconds each): the node serves RPC meanwhile; the first block waits.
+    waitReady: false,
   });
   const col = createCollators({ chain, engine, collators, cores });
   const txpool = createTxPool();

@@ -26,6 +26,8 @@ export interface ValidatorPoolOptions {
   handler?: string;
   /** Packages each worker imports natively before tsx (default ["binaryen"], which the engine needs). */
   preload?: string[];
+  /** Resolve only once every worker is up (default true); false starts them in the background. */
+  waitReady?: boolean;
 }
 
 export interface PovToValidate {
@@ -157,17 +159,21 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   }
 
   for (let i = 0; i < size; i++) slots.push(spawn(i));
-  try {
-    await Promise.all(slots.map((s) => s.ready));
-  } catch (cause) {
-    closed = true;
-    await Promise.all(slots.map((s) => s.worker.terminate()));
-    throw new ValidatorPoolError("Validator workers failed to start", {
-      code: "VALIDATOR_START_FAILED",
-      details: (cause as Error).message,
-      hint: "check that the handler module loads (tsx must be installed)",
-      cause,
-    });
+  if (opts.waitReady === false) {
+    for (const s of slots) s.ready.catch(() => {});
+  } else {
+    try {
+      await Promise.all(slots.map((s) => s.ready));
+    } catch (cause) {
+      closed = true;
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+      throw new ValidatorPoolError("Validator workers failed to start", {
+        code: "VALIDATOR_START_FAILED",
+        details: (cause as Error).message,
+        hint: "check that the handler module loads (tsx must be installed)",
+        cause,
+      });
+    }
   }
 
   return {

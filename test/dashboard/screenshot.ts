@@ -81,8 +81,13 @@ const rpc = async (method: string, params: unknown[] = []): Promise<Json> => {
 };
 try {
   // The examples are deployed by `coreplay dev` on a fresh chain; wait for them.
-  for (let i = 0; i < 600 && (await rpc("actor_v1_list")).length < 2; i++)
-    await new Promise((r) => setTimeout(r, 1000));
+  // (Building them blocks the node's event loop for a while: requests may be dropped, so retry.)
+  const actorCount = () =>
+    rpc("actor_v1_list").then(
+      (l) => l.length as number,
+      () => 0,
+    );
+  for (let i = 0; i < 600 && (await actorCount()) < 2; i++) await new Promise((r) => setTimeout(r, 1000));
   const echo = await rpc("code_v1_upload", [toHex(echoProgram())]);
   const jug = await rpc("code_v1_upload", [toHex(programFromWat(JUGGLER_WAT, { name: "juggler" }))]);
   const sleepers: number[] = [];

@@ -1,0 +1,247 @@
+/**
+ * End to end: the real node as a child process (`coreplay dev`) on a free port and a temp data dir;
+ * every example deployed and driven through the CLI; SIGKILL mid-run, restart, everything still right.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildExample } from "../../examples/build-example.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BIN = join(ROOT, "bin", "coreplay.js");
+const run = promisify(execFile);
+
+const hex = (...parts: Uint8Array[]) => `0x${Buffer.concat(parts).toString("hex")}`;
+const u8 = (n: number) => Uint8Array.of(n);
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return new Uint8Array(b);
+};
+const u128 = (n: bigint) => {
+  const b = Buffer.alloc(16);
+  b.writeBigUInt64LE(n & ((1n << 64n) - 1n));
+  b.writeBigUInt64LE(n >> 64n, 8);
+  return new Uint8Array(b);
+};
+const str = (s: string) => {
+  const t = Buffer.from(s, "utf8");
+  return new Uint8Array([t.length << 2, ...t]); // SCALE compact length (< 64)
+};
+const key = (n: number) => new Uint8Array(32).fill(n);
+const out = (h: string) => Buffer.from(h.slice(2), "hex");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Primes below `bound`, independently: count, largest, sum. */
+function sieve(bound: number) {
+  const comp = new Uint8Array(bound);
+  let count = 0;
+  let largest = 0;
+  let sum = 0n;
+  for (let i = 2; i < bound; i++) {
+    if (comp[i]) continue;
+    count++;
+    largest = i;
+    sum += BigInt(i);
+    for (let j = i * i; j < bound; j += i) comp[j] = 1;
+  }
+  return { count, largest, sum };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => ok(p));
+    });
+  });
+}
+
+let dataDir: string;
+let port: number;
+let url: string;
+let node: ChildProcess | undefined;
+let nodeLog = "";
+
+async function startNode(): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [BIN, "dev", "--port", String(port), "--data-dir", dataDir, "--block-time", "instant", "--no-examples"]
+      .concat(["--validators", "2", "--cores", "4", "--collators", "3"]),
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  node = child;
+  child.stderr!.on("data", (d) => {
+    nodeLog += d;
+  });
+  await new Promise<void>((ok, fail) => {
+    let buf = "";
+    const t = setTimeout(() => fail(new Error(`node did not start:\n${nodeLog}`)), 170_000);
+    child.stdout!.on("data", (d) => {
+      buf += d;
+      if (buf.includes('"rpc"')) {
+        clearTimeout(t);
+        ok();
+      }
+    });
+    child.once("exit", (c) => fail(new Error(`node exited (${c}):\n${nodeLog}`)));
+  });
+}
+
+/** Runs the CLI with --json against the node; returns the parsed stdout. */
+async function cli<T = Record<string, unknown>>(...args: string[]): Promise<T> {
+  const { stdout } = await run(process.execPath, [BIN, ...args, "--url", url, "--json"], {
+    cwd: ROOT,
+    timeout: 90_000,
+  });
+  return JSON.parse(stdout) as T;
+}
+const call = (actor: number, data: string) => cli<{ ok: boolean; output: string }>("call", String(actor), data, "--wait");
+
+async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)}`);
+    await sleep(300);
+  }
+}
+
+const PRIMES_BOUND = 300_000;
+const PRIMES_STEP = 3_000;
+const files: Record<string, string> = {};
+const ids: Record<string, number> = {};
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "cp-e2e-"));
+  port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  const builds = {
+    counter: "counter",
+    primes: "primes",
+    mutex: "mutex/assembly/index.ts",
+    client: "mutex/assembly/client.ts",
+    ledger: "ledger",
+    pingpong: "pingpong",
+  };
+  const [started] = await Promise.all([
+    startNode(),
+    ...Object.entries(builds).map(async ([name, path]) => {
+      const f = join(dataDir, `${name}.cpl`);
+      writeFileSync(f, (await buildExample(path)).blob);
+      files[name] = f;
+    }),
+  ]);
+  return started;
+}, 240_000);
+
+afterAll(() => {
+  node?.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("dev network end to end (child process, CLI, SIGKILL + restart)", () => {
+  it("deploys every example through the CLI", async () => {
+    const deploy = async (name: string, file: string, args = "0x") => {
+      const r = await cli<{ actor: number; codeHash: string }>("deploy", file, "--args", args);
+      expect(r.codeHash).toMatch(/^0x[0-9a-f]{64}$/);
+      ids[name] = r.actor;
+      return r.actor;
+    };
+    await deploy("primes", files.primes!, hex(u32(PRIMES_BOUND), u32(PRIMES_STEP)));
+    await deploy("counter", files.counter!);
+    const mutex = await deploy("mutex", files.mutex!);
+    await deploy("client", files.client!, hex(u32(mutex), str("door"), u32(3)));
+    await deploy("ledger0", files.ledger!, hex(u32(0), u32(100), u128(1n)));
+    await deploy("ledger1", files.ledger!, hex(u32(1), u32(100), u128(1n)));
+    const a = (await cli<unknown[]>("actor", "--all")).length;
+    await deploy("ping", files.pingpong!, hex(u32(a + 1)));
+    await deploy("pong", files.pingpong!, hex(u32(a)));
+    expect(new Set(Object.values(ids)).size).toBe(8);
+  });
+
+  it("counter: calls return 1, 2, 3 once canonicalised", async () => {
+    for (let i = 1n; i <= 3n; i++) {
+      const r = await call(ids.counter!, "0x01");
+      expect(r.ok).toBe(true);
+      expect(out(r.output).readBigUInt64LE(0)).toBe(i);
+    }
+    const a = await cli("actor", String(ids.counter));
+    expect(Object.keys(a)).toEqual(expect.arrayContaining(["id", "codeHash", "stateHash", "sequence", "balance"]));
+    expect(a.id).toBe(ids.counter);
+  });
+
+  it("ledger: a transfer between the two branches arrives as a postcard", async () => {
+    const [l0, l1] = [ids.ledger0!, ids.ledger1!];
+    expect((await call(l0, hex(u8(4), u32(1), u32(l1)))).ok).toBe(true);
+    expect((await call(l1, hex(u8(4), u32(0), u32(l0)))).ok).toBe(true);
+    const minted = await call(l0, hex(u8(1), key(0xaa), u128(1000n)));
+    expect(minted.ok).toBe(true);
+    const sent = await call(l0, hex(u8(2), key(0xaa), u32(1), key(0xbb), u128(300n)));
+    expect(sent).toMatchObject({ ok: true, output: "0x01" });
+    await until("the credit on branch 1", () => call(l1, hex(u8(0), key(0xbb))), (r) => r.output === hex(u128(300n)));
+    expect((await call(l0, hex(u8(0), key(0xaa)))).output).toBe(hex(u128(700n)));
+  });
+
+  it("pingpong: co-scheduled players call each other synchronously", async () => {
+    const r = await call(ids.ping!, hex(u8(1), u32(ids.pong!), u32(41)));
+    expect(r.ok).toBe(true);
+    // (status u8 = Ok, value u32 = 42)
+    expect(r.output).toBe(hex(u8(0), u32(42)));
+  });
+
+  it("mutex: the client locks, holds across plays, and unlocks", async () => {
+    const st = await until("the client to finish", () => call(ids.client!, "0x00"), (r) => out(r.output)[0] === 2);
+    expect(out(st.output).readUInt32LE(1)).toBeGreaterThanOrEqual(3);
+    const holder = await call(ids.mutex!, hex(u8(3), str("door")));
+    expect(holder).toEqual({ ok: true, output: "0x00" }); // None: released
+  });
+
+  it("primes runs across blocks; SIGKILL mid-run and restart loses nothing", async () => {
+    const progress = async () => out((await call(ids.primes!, "0x00")).output);
+    const mid = await progress();
+    expect(mid[mid.length - 1]).toBe(0); // not done yet
+    const povDir = join(dataDir, "povs");
+    await cli("blocks", "-n", "3", "--save-povs", povDir);
+
+    node!.kill("SIGKILL");
+    await new Promise((r) => node!.once("exit", r));
+    const before = (await cli("actor", String(ids.counter)).catch(() => undefined)) as unknown;
+    expect(before).toBeUndefined(); // the node is really gone
+    await startNode();
+
+    expect(out((await call(ids.counter!, "0x00")).output).readBigUInt64LE(0)).toBe(3n);
+    expect((await call(ids.ledger1!, hex(u8(0), key(0xbb)))).output).toBe(hex(u128(300n)));
+    expect((await call(ids.ledger0!, hex(u8(0), key(0xaa)))).output).toBe(hex(u128(700n)));
+    const done = await until("primes to finish", progress, (p) => p[p.length - 1] === 1, 120_000);
+    const want = sieve(PRIMES_BOUND);
+    expect(done.readUInt32LE(0)).toBeGreaterThanOrEqual(PRIMES_BOUND);
+    expect(done.readUInt32LE(4)).toBe(PRIMES_BOUND);
+    expect(done.readUInt32LE(8)).toBe(want.count);
+    expect(done.readUInt32LE(12)).toBe(want.largest);
+    expect(done.readBigUInt64LE(16)).toBe(want.sum);
+    const p = await cli<{ sequence: string }>("actor", String(ids.primes));
+    expect(Number(p.sequence)).toBeGreaterThanOrEqual(20);
+
+    // A saved PoV validates; a tampered copy does not.
+    const saved = readdirSync(povDir);
+    if (saved.length > 0) {
+      const f = join(povDir, saved[0]!);
+      expect(await cli("validate", f)).toEqual({ valid: true, reason: "" });
+      const bytes = readFileSync(f);
+      bytes[bytes.length - 50]! ^= 0xff;
+      writeFileSync(`${f}.bad`, bytes);
+      const bad = await cli<{ valid: boolean; reason: string }>("validate", `${f}.bad`);
+      expect(bad.valid).toBe(false);
+      expect(bad.reason.length).toBeGreaterThan(0);
+    }
+    expect(saved.length).toBeGreaterThan(0);
+  });
+});

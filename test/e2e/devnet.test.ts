@@ -72,8 +72,17 @@ let nodeLog = "";
 async function startNode(): Promise<void> {
   const child = spawn(
     process.execPath,
-    [BIN, "dev", "--port", String(port), "--data-dir", dataDir, "--block-time", "instant", "--no-examples"]
-      .concat(["--validators", "2", "--cores", "4", "--collators", "3"]),
+    [
+      BIN,
+      "dev",
+      "--port",
+      String(port),
+      "--data-dir",
+      dataDir,
+      "--block-time",
+      "instant",
+      "--no-examples",
+    ].concat(["--validators", "2", "--cores", "4", "--collators", "3"]),
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   node = child;
@@ -102,7 +111,8 @@ async function cli<T = Record<string, unknown>>(...args: string[]): Promise<T> {
   });
   return JSON.parse(stdout) as T;
 }
-const call = (actor: number, data: string) => cli<{ ok: boolean; output: string }>("call", String(actor), data, "--wait");
+const call = (actor: number, data: string) =>
+  cli<{ ok: boolean; output: string }>("call", String(actor), data, "--wait");
 
 async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
@@ -174,7 +184,9 @@ describe("dev network end to end (child process, CLI, SIGKILL + restart)", () =>
       expect(out(r.output).readBigUInt64LE(0)).toBe(i);
     }
     const a = await cli("actor", String(ids.counter));
-    expect(Object.keys(a)).toEqual(expect.arrayContaining(["id", "codeHash", "stateHash", "sequence", "balance"]));
+    expect(Object.keys(a)).toEqual(
+      expect.arrayContaining(["id", "codeHash", "stateHash", "sequence", "balance"]),
+    );
     expect(a.id).toBe(ids.counter);
   });
 
@@ -186,7 +198,11 @@ describe("dev network end to end (child process, CLI, SIGKILL + restart)", () =>
     expect(minted.ok).toBe(true);
     const sent = await call(l0, hex(u8(2), key(0xaa), u32(1), key(0xbb), u128(300n)));
     expect(sent).toMatchObject({ ok: true, output: "0x01" });
-    await until("the credit on branch 1", () => call(l1, hex(u8(0), key(0xbb))), (r) => r.output === hex(u128(300n)));
+    await until(
+      "the credit on branch 1",
+      () => call(l1, hex(u8(0), key(0xbb))),
+      (r) => r.output === hex(u128(300n)),
+    );
     expect((await call(l0, hex(u8(0), key(0xaa)))).output).toBe(hex(u128(700n)));
   });
 
@@ -198,7 +214,11 @@ describe("dev network end to end (child process, CLI, SIGKILL + restart)", () =>
   });
 
   it("mutex: the client locks, holds across plays, and unlocks", async () => {
-    const st = await until("the client to finish", () => call(ids.client!, "0x00"), (r) => out(r.output)[0] === 2);
+    const st = await until(
+      "the client to finish",
+      () => call(ids.client!, "0x00"),
+      (r) => out(r.output)[0] === 2,
+    );
     expect(out(st.output).readUInt32LE(1)).toBeGreaterThanOrEqual(3);
     const holder = await call(ids.mutex!, hex(u8(3), str("door")));
     expect(holder).toEqual({ ok: true, output: "0x00" }); // None: released

@@ -381,12 +381,16 @@ function unsupported(fn: string, what: string): never {
   });
 }
 
-/** Whether `e` has a loop anywhere under it. */
-function containsLoop(e: ExpressionRef): boolean {
-  let found = false;
-  forEachExpression(e, (x) => {
-    if (binaryen.getExpressionId(x) === binaryen.LoopId) found = true;
-  });
+/** Every expression under `root` that has a loop somewhere under it (one post-order walk). */
+function expressionsWithLoops(root: ExpressionRef): Set<ExpressionRef> {
+  const found = new Set<ExpressionRef>();
+  const visit = (e: ExpressionRef): boolean => {
+    let has = binaryen.getExpressionId(e) === binaryen.LoopId;
+    for (const s of childSlots(e)) if (visit(s.get())) has = true;
+    if (has) found.add(e);
+    return has;
+  };
+  visit(root);
   return found;
 }
 
@@ -623,6 +627,7 @@ class Meter {
   private fn = 0;
   private metered = false;
   private locals = new Map<string, number>();
+  private loopy = new Set<ExpressionRef>();
 
   constructor(
     private readonly mod: binaryen.Module,
@@ -641,6 +646,7 @@ class Meter {
     this.metered = !this.bounded.has(name);
     this.locals.clear();
     const info = binaryen.getFunctionInfo(this.fn);
+    this.loopy = expressionsWithLoops(info.body);
     const body = info.body;
     const slot = { get: () => body, set: (_: ExpressionRef) => {} };
     let newBody = body;
@@ -770,7 +776,7 @@ class Meter {
         { get: () => X.If.getIfTrue(e), set: (c: ExpressionRef) => X.If.setIfTrue(e, c) },
         { get: () => X.If.getIfFalse(e), set: (c: ExpressionRef) => X.If.setIfFalse(e, c) },
       ].filter((arm) => arm.get() !== 0);
-      if (!arms.some((arm) => containsLoop(arm.get()))) {
+      if (!arms.some((arm) => this.loopy.has(arm.get()))) {
         // Loop-free arms: charge the dearer arm up front, saving a check per branch.
         return cost + Math.max(0, ...arms.map((arm) => this.segment(arm)));
       }

@@ -4,12 +4,14 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { actorId } from "../src/codec/ids.ts";
-import { programFromWat, wasmFromWat } from "../src/vm/testing.ts";
+import { programFromWasm, wasmFromWat } from "../src/vm/testing.ts";
 import { createWasmEngine } from "../src/vm/wasm-engine.ts";
 import { KERNEL_RUNS, KERNELS } from "./kernels.wat.ts";
 import { type Bench, type Figure, round, sideBySide } from "./lib.ts";
 
 const GAS = (1n << 62n) - 1n;
+/** Both sides run the same Binaryen -O2 output, as a release toolchain would produce it. */
+const CODE = wasmFromWat(KERNELS, { optimize: true });
 
 // Compile every Wasm function with the optimising tier up front. With V8's default dynamic tiering a
 // kernel's first calls run in the baseline compiler until a background re-compile lands, which on a
@@ -25,7 +27,7 @@ function inputFor(id: number, n: number): Uint8Array {
 
 /** The kernel module with no instrumentation at all; imports are minimal stubs. */
 function plainRunner(): (input: Uint8Array) => number {
-  const module = new WebAssembly.Module(wasmFromWat(KERNELS) as Uint8Array<ArrayBuffer>);
+  const module = new WebAssembly.Module(CODE as Uint8Array<ArrayBuffer>);
   let current: Uint8Array = new Uint8Array();
   let out = 0;
   let memory: WebAssembly.Memory;
@@ -50,7 +52,7 @@ function plainRunner(): (input: Uint8Array) => number {
 }
 
 function engineRunner(preemptible: boolean, trackWrites = true): (input: Uint8Array) => number {
-  const program = createWasmEngine({ trackWrites }).load(programFromWat(KERNELS, { preemptible }));
+  const program = createWasmEngine({ trackWrites }).load(programFromWasm(CODE, { preemptible }));
   const actor = program.instantiate(actorId(1), program.createImage(new Uint8Array()), {} as never);
   return (input) => {
     const r = actor.call(null, input, GAS);

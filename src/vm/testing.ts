@@ -20,9 +20,9 @@ const WAT_FEATURES =
 /**
  * Assembles WAT text into a Wasm binary with Binaryen (the engine decides what it accepts).
  *
- * @example const wasm = wasmFromWat(`(module (memory (export "memory") 1))`);
+ * @example const wasm = wasmFromWat(`(module (memory (export "memory") 1))`, { optimize: true });
  */
-export function wasmFromWat(wat: string): Uint8Array {
+export function wasmFromWat(wat: string, opts: { optimize?: boolean } = {}): Uint8Array {
   let mod: binaryen.Module;
   try {
     mod = binaryen.parseText(wat);
@@ -36,6 +36,12 @@ export function wasmFromWat(wat: string): Uint8Array {
         code: "INVALID_WAT",
         hint: "binaryen printed the validation errors above",
       });
+    }
+    if (opts.optimize) {
+      // As a release toolchain would (-O2): benches compare instrumented against optimised plain code.
+      binaryen.setOptimizeLevel(2);
+      binaryen.setShrinkLevel(0);
+      mod.optimize();
     }
     return mod.emitBinary();
   } finally {

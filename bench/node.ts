@@ -1,0 +1,64 @@
+/**
+ * `node.calls_per_s`: user calls canonicalised per second through a whole in-process node — signed
+ * transactions, collators batching many calls per PoV on every core, validation in the worker pool,
+ * canonicalisation — from the first submit to the last receipt.
+ */
+
+import type { ActorId, Hash } from "../src/codec/ids.ts";
+import { createNode } from "../src/node/node.ts";
+import { createWasmEngine } from "../src/vm/wasm-engine.ts";
+import { counterProgram } from "../test/node/programs.ts";
+import { type Bench, round } from "./lib.ts";
+
+const ACTORS = 8;
+const CALLS = 8_000;
+
+const bench: Bench = async () => {
+  const node = await createNode({
+    blockTime: "manual",
+    cores: 4,
+    validators: 2,
+    backers: 1,
+    engine: createWasmEngine(),
+  });
+  try {
+    const code = node.submit({ tag: "Upload", value: { blob: counterProgram() } });
+    await node.produceBlock();
+    const { codeHash } = await code;
+    const creates = Array.from({ length: ACTORS }, () =>
+      node.submit({
+        tag: "Create",
+        value: { codeHash: codeHash!, args: new Uint8Array(), endowment: 10n ** 20n },
+      }),
+    );
+    await node.produceBlock();
+    const actors = (await Promise.all(creates)).map((r) => r.actor as ActorId);
+    await node.produceBlock(); // main runs once
+
+    const t0 = performance.now();
+    const calls = Array.from({ length: CALLS }, (_, i) =>
+      node.submit({ tag: "Call", value: { actor: actors[i % ACTORS]!, input: Uint8Array.of(1) } }),
+    );
+    await node.produceBlock(); // includes the transactions
+    const ids = (await Promise.all(calls)).map((r) => r.hash as Hash);
+    let blocks = 1;
+    while (ids.some((id) => !node.chain.receipt(id)) && blocks < 200) {
+      await node.produceBlock();
+      blocks++;
+    }
+    const ms = performance.now() - t0;
+    const done = ids.filter((id) => node.chain.receipt(id)).length;
+    return [
+      {
+        name: "node.calls_per_s",
+        value: round((done / ms) * 1000),
+        unit: "calls/s",
+        target: { min: 10_000 },
+        note: `${done}/${CALLS} calls on ${ACTORS} actors in ${blocks} blocks, ${Math.round(ms)} ms`,
+      },
+    ];
+  } finally {
+    await node.stop();
+  }
+};
+export default bench;

@@ -1,6 +1,6 @@
 // Worker threads do not inherit tsx's loader hooks: register them, then load the .ts worker module.
-// binaryen is imported first, without the hooks: its top-level await never settles when it is loaded
-// through tsx's hooks inside a worker (observed with tsx 4.23 + Node 20), which hangs the worker.
+// binaryen (~12 MB of plain JS) is imported natively first: through tsx's hooks it is transformed on
+// every worker start, which takes minutes on a loaded machine. Later imports reuse the cached module.
 import "binaryen";
 import { workerData } from "node:worker_threads";
 import { register } from "tsx/esm/api";

@@ -217,7 +217,7 @@ export function drawPostcards(m) {
     if (!fromEl?.isConnected || !toEl) continue;
     const [x1, y1] = center(fromEl);
     const [x2, y2] = center(toEl);
-    const lift = Math.min(120, 30 + Math.abs(x2 - x1) / 3);
+    const lift = Math.min(70, 24 + Math.abs(x2 - x1) / 5);
     const d = `M${x1},${y1} C${x1},${y1 - lift} ${x2},${y2 - lift} ${x2},${y2}`;
     const id = `pc-${i}`;
     paths.push(
@@ -233,13 +233,8 @@ export function drawPostcards(m) {
           h("svg:mpath", { href: `#${id}` }),
         ),
       ),
-      e.count > 1
-        ? h(
-            "svg:text",
-            { x: (x1 + x2) / 2, y: Math.min(y1, y2) - lift * 0.7, class: "postcard-count" },
-            `×${e.count}`,
-          )
-        : null,
+      // the count sits by the recipient's pigeonhole, where the postcards wait
+      e.count > 1 ? h("svg:text", { x: x2 + 14, y: y2 - 16, class: "postcard-count" }, `×${e.count}`) : null,
     );
   }
   fill(svg, paths);

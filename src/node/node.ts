@@ -177,6 +177,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
   let lock: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   let poked = false;
+  const snapshots = new Map<string, { block: number; entries: Array<[Uint8Array, Uint8Array]> }>();
+  let nextSnapshot = 1;
 
   const povJson = (job: CoreJob, status: PovJson["status"], backers: number[], reason?: string): PovJson => ({
     hash: toHex(chainPovId(job.built.pov)),
@@ -370,17 +372,39 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     storage,
     collators: col,
     hashPov: chainPovId,
-    async snapshot() {
-      throw new NodeError("Snapshots are not available", {
-        code: "UNAVAILABLE",
-        hint: "restart with a fresh --data-dir",
+    snapshot() {
+      // Between blocks, copy every key of the chain's storage (dev chains are small).
+      const run = lock.then(() => {
+        const entries: Array<[Uint8Array, Uint8Array]> = [];
+        for (let p = 0; p < 256; p++) for (const e of storage.scan(Uint8Array.of(p))) entries.push(e);
+        const id = String(nextSnapshot++);
+        const block = chain.head().number;
+        snapshots.set(id, { block, entries });
+        return { id, block };
       });
+      lock = run.catch(() => {});
+      return run;
     },
-    async revert() {
-      throw new NodeError("Snapshots are not available", {
-        code: "UNAVAILABLE",
-        hint: "restart with a fresh --data-dir",
+    revert(id) {
+      const snap = snapshots.get(id);
+      if (!snap) {
+        return Promise.reject(
+          new NodeError("Unknown snapshot", {
+            code: "UNKNOWN_SNAPSHOT",
+            details: `no snapshot ${JSON.stringify(id)}`,
+            hint: "take one with dev_v1_snapshot; a revert drops the snapshots taken after it",
+          }),
+        );
+      }
+      const run = lock.then(() => {
+        storage.transaction((kv) => {
+          for (let p = 0; p < 256; p++) for (const [k] of [...kv.scan(Uint8Array.of(p))]) kv.del(k);
+          for (const [k, v] of snap.entries) kv.put(k, v);
+        });
+        for (const k of [...snapshots.keys()]) if (Number(k) > Number(id)) snapshots.delete(k);
       });
+      lock = run.catch(() => {});
+      return run;
     },
     produceBlock,
     submit(call, signer = dev[0]!) {

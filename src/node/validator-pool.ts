@@ -11,7 +11,7 @@ import { blake2b256 } from "../crypto/blake2b.ts";
 import { CoreplayError } from "../errors.ts";
 import type { WorkerReply, WorkerRequest } from "./validator-protocol.ts";
 
-const BOOTSTRAP = new URL("./worker-bootstrap.js", import.meta.url);
+const BOOTSTRAP = new URL("../../bin/worker.js", import.meta.url);
 const ENTRY = new URL("./validator-worker.ts", import.meta.url).href;
 const DEFAULT_HANDLER = new URL("./validate-handler.ts", import.meta.url).href;
 
@@ -24,8 +24,6 @@ export interface ValidatorPoolOptions {
   timeoutMs?: number;
   /** File URL of the handler module (default: the real validator, ./validate-handler.ts). */
   handler?: string;
-  /** Packages each worker imports natively before tsx (default ["binaryen"], which the engine needs). */
-  preload?: string[];
   /** Resolve only once every worker is up (default true); false starts them in the background. */
   waitReady?: boolean;
 }
@@ -82,14 +80,17 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   const backers = Math.min(size, Math.max(1, opts.backers ?? Math.min(2, size)));
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const handler = opts.handler ?? DEFAULT_HANDLER;
-  const preload = opts.preload ?? ["binaryen"];
   let nextId = 1;
   let replaced = 0;
   let closed = false;
   const slots: Slot[] = [];
 
   function spawn(index: number): Slot {
-    const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY, handler, preload } });
+    const worker = new Worker(BOOTSTRAP, {
+      workerData: { entry: ENTRY, handler },
+      // e.g. `node --input-type=module -e` would break a worker's own module loading
+      execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")),
+    });
     const slot: Slot = {
       index,
       worker,
@@ -170,7 +171,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       throw new ValidatorPoolError("Validator workers failed to start", {
         code: "VALIDATOR_START_FAILED",
         details: (cause as Error).message,
-        hint: "check that the handler module loads (tsx must be installed)",
+        hint: "check that the handler module loads (bin/worker.js registers the TypeScript hooks)",
         cause,
       });
     }

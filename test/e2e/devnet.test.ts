@@ -165,17 +165,19 @@ describe("dev network end to end (child process, CLI, SIGKILL + restart)", () =>
       ids[name] = r.actor;
       return r.actor;
     };
-    await deploy("primes", files.primes!, hex(u32(PRIMES_BOUND), u32(PRIMES_STEP)));
-    await deploy("counter", files.counter!);
-    const mutex = await deploy("mutex", files.mutex!);
+    const [mutex] = await Promise.all([
+      deploy("mutex", files.mutex!),
+      deploy("primes", files.primes!, hex(u32(PRIMES_BOUND), u32(PRIMES_STEP))),
+      deploy("counter", files.counter!),
+      deploy("ledger0", files.ledger!, hex(u32(0), u32(100), u128(1n))),
+      deploy("ledger1", files.ledger!, hex(u32(1), u32(100), u128(1n))),
+    ]);
     await deploy("client", files.client!, hex(u32(mutex), str("door"), u32(3)));
-    await deploy("ledger0", files.ledger!, hex(u32(0), u32(100), u128(1n)));
-    await deploy("ledger1", files.ledger!, hex(u32(1), u32(100), u128(1n)));
     const a = (await cli<unknown[]>("actor", "--all")).length;
     await deploy("ping", files.pingpong!, hex(u32(a + 1)));
     await deploy("pong", files.pingpong!, hex(u32(a)));
     expect(new Set(Object.values(ids)).size).toBe(8);
-  });
+  }, 240_000);
 
   it("counter: calls return 1, 2, 3 once canonicalised", async () => {
     for (let i = 1n; i <= 3n; i++) {
@@ -188,7 +190,7 @@ describe("dev network end to end (child process, CLI, SIGKILL + restart)", () =>
       expect.arrayContaining(["id", "codeHash", "stateHash", "sequence", "balance"]),
     );
     expect(a.id).toBe(ids.counter);
-  });
+  }, 120_000);
 
   it("ledger: a transfer between the two branches arrives as a postcard", async () => {
     const [l0, l1] = [ids.ledger0!, ids.ledger1!];
@@ -204,14 +206,14 @@ describe("dev network end to end (child process, CLI, SIGKILL + restart)", () =>
       (r) => r.output === hex(u128(300n)),
     );
     expect((await call(l0, hex(u8(0), key(0xaa)))).output).toBe(hex(u128(700n)));
-  });
+  }, 180_000);
 
   it("pingpong: co-scheduled players call each other synchronously", async () => {
     const r = await call(ids.ping!, hex(u8(1), u32(ids.pong!), u32(41)));
     expect(r.ok).toBe(true);
     // (status u8 = Ok, value u32 = 42)
     expect(r.output).toBe(hex(u8(0), u32(42)));
-  });
+  }, 120_000);
 
   it("mutex: the client locks, holds across plays, and unlocks", async () => {
     const st = await until(
@@ -221,8 +223,8 @@ describe("dev network end to end (child process, CLI, SIGKILL + restart)", () =>
     );
     expect(out(st.output).readUInt32LE(1)).toBeGreaterThanOrEqual(3);
     const holder = await call(ids.mutex!, hex(u8(3), str("door")));
-    expect(holder).toEqual({ ok: true, output: "0x00" }); // None: released
-  });
+    expect(holder).toMatchObject({ ok: true, output: "0x00" }); // None: released
+  }, 180_000);
 
   it("primes runs across blocks; SIGKILL mid-run and restart loses nothing", async () => {
     const progress = async () => out((await call(ids.primes!, "0x00")).output);
@@ -263,5 +265,5 @@ describe("dev network end to end (child process, CLI, SIGKILL + restart)", () =>
       expect(bad.reason.length).toBeGreaterThan(0);
     }
     expect(saved.length).toBeGreaterThan(0);
-  });
+  }, 400_000);
 });

@@ -83,6 +83,21 @@ describe("node: instant blocks, real engine, two validator workers", () => {
     expect(Buffer.from(q.output.slice(2), "hex").readUInt32LE(0)).toBe(5);
   });
 
+  it("snapshot and revert restore the chain's state", async () => {
+    const actor = await deploy(api, counterProgram());
+    const bump = async () =>
+      u64((await api.waitReceipt((await api.submitCall(actor, Uint8Array.of(1))).callId, 20_000)).output!);
+    expect(await bump()).toBe(1n);
+    const snap = await api.snapshot();
+    const at = api.actor(actor)!;
+    expect(await bump()).toBe(2n);
+    const head = await api.revert(snap.id);
+    expect(head.number).toBe(snap.block);
+    expect(api.actor(actor)).toEqual(at);
+    expect(await bump()).toBe(2n);
+    await expect(api.revert("999")).rejects.toMatchObject({ code: "UNKNOWN_SNAPSHOT" });
+  });
+
   it("refuses bad programs and unknown codes with typed errors", async () => {
     await expect(api.uploadCode(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ rpcCode: -32006 });
     await expect(

@@ -11,7 +11,7 @@ const job = (pov: number[]) => ({ pov: new Uint8Array(pov), view: new Uint8Array
 describe("validator pool (worker_threads)", () => {
   let pool: ValidatorPool;
   beforeAll(async () => {
-    pool = await createValidatorPool({ size: 3, backers: 2, timeoutMs: 1500, handler, preload: [] });
+    pool = await createValidatorPool({ size: 3, backers: 2, timeoutMs: 1500, handler });
   });
   afterAll(async () => {
     await pool.close();
@@ -61,7 +61,7 @@ describe("validator pool (worker_threads)", () => {
 
 describe("validator pool with one worker", () => {
   it("backs with a single verdict", async () => {
-    const pool = await createValidatorPool({ size: 1, handler, preload: [] });
+    const pool = await createValidatorPool({ size: 1, handler });
     expect(pool.backers).toBe(1);
     const b = await pool.validate(job([0, 5]));
     expect(b).toMatchObject({ backed: true, backers: [0] });
@@ -71,7 +71,7 @@ describe("validator pool with one worker", () => {
 
   it("fails with a typed error when the handler cannot load", async () => {
     await expect(
-      createValidatorPool({ size: 1, handler: "file:///nonexistent/handler.ts", preload: [] }),
+      createValidatorPool({ size: 1, handler: "file:///nonexistent/handler.ts" }),
     ).rejects.toMatchObject({
       code: "VALIDATOR_START_FAILED",
     });

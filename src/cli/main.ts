@@ -1,4 +1,4 @@
-/** Entry point of the `coreplay` CLI (bin/coreplay.js loads this through tsx). */
+/** Entry point of the `coreplay` CLI (bin/coreplay.js loads this through bin/ts-hooks.js). */
 import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { commandModules } from "./commands/index.ts";

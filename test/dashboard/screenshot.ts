@@ -2,7 +2,7 @@
  * Takes docs/dashboard.png: a dev network with the example actors plus a few jugglers (busy actors that
  * yield every block and post postcards) and sleepers (called now and then), seen through the dashboard.
  *
- *   node --import tsx test/dashboard/screenshot.ts [out.png]
+ *   node --import ./bin/register.js test/dashboard/screenshot.ts [out.png]
  */
 import { join } from "node:path";
 import { toHex } from "../../src/codec/bytes.ts";

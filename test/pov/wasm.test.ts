@@ -14,7 +14,7 @@ import { build, check, edit, editWitness, effectsOf, reasonOf, show } from "./he
 import { counterBlob, OP, op, replyOf, replyPair, setupWasm, wcall } from "./wat.ts";
 
 function validateInWorker(pov: Uint8Array, view: RelayView, blob: Uint8Array): Promise<Uint8Array> {
-  const worker = new Worker(new URL("./worker-bootstrap.js", import.meta.url), {
+  const worker = new Worker(new URL("../../bin/worker.js", import.meta.url), {
     workerData: {
       entry: new URL("./validate-in-worker.ts", import.meta.url).href,
       pov,

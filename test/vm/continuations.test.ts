@@ -77,9 +77,9 @@ describe("must-show 1: many yields, restored after every one, same final image",
     const ref = uninterrupted(program, args, BIG);
     const a = program.instantiate(actorId(1), program.createImage(args), fakeHost());
     for (let i = 0; i < ROUNDS / 2; i++) expect(a.service(BIG).status).toBe("yielded");
-    const worker = new Worker(fileURLToPath(new URL("./worker-bootstrap.js", import.meta.url)), {
+    const worker = new Worker(fileURLToPath(new URL("../../bin/worker.js", import.meta.url)), {
       workerData: {
-        module: new URL("./resume-worker.ts", import.meta.url).href,
+        entry: new URL("./resume-worker.ts", import.meta.url).href,
         blob,
         image: a.snapshot().encode(),
         gas: BIG,

@@ -1,5 +1,5 @@
 /**
- * Runs inside a worker_thread (via worker-bootstrap.js): continues an actor from image bytes, restoring
+ * Runs inside a worker_thread (via bin/worker.js): continues an actor from image bytes, restoring
  * into a fresh instance after every yield, and posts back the final image bytes.
  */
 import { parentPort, workerData } from "node:worker_threads";

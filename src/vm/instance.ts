@@ -303,7 +303,9 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       );
     if (this.program.trackWrites) {
       const map = n * PAGE_SIZE;
-      for (let i = 0; i < n; i++) if ((mem[map + i] !== 0 || i >= base.pageCount) && differs(i)) out.push(i);
+      // A marked page i may also have changed page i-1: a store straddling the two marks only i (layout.ts).
+      const marked = (i: number) => mem[map + i] !== 0 || (i + 1 < n && mem[map + i + 1] !== 0);
+      for (let i = 0; i < n; i++) if ((marked(i) || i >= base.pageCount) && differs(i)) out.push(i);
     } else {
       for (let i = 0; i < n; i++) if (differs(i)) out.push(i);
     }

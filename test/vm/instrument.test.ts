@@ -1,6 +1,10 @@
 import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
+import { actorId } from "../../src/codec/ids.ts";
 import { FAULT, type InstrumentOptions, instrument } from "../../src/vm/instrument/index.ts";
+import { programFromWat } from "../../src/vm/testing.ts";
+import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
+import { fakeHost } from "./fixtures.ts";
 
 const OPTS: InstrumentOptions = { preemptible: false, maxPages: 16, maxCallDepth: 200, trackWrites: true };
 
@@ -285,5 +289,38 @@ describe("instrument: start and globals", () => {
     ex.__cp_gas.value = 1000n;
     ex.__cp_start();
     expect(ex.__cp_g0.value).toBe(6);
+  });
+});
+
+describe("instrument + engine: a store straddling two pages", () => {
+  it("marks only the page of the store's last byte", () => {
+    const { ex } = load(
+      wasm(
+        actor(`${MAIN_CALL}
+          (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+          (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))`),
+      ),
+    );
+    ex.__cp_gas.value = 1_000_000n;
+    ex.grow(1);
+    ex.store(65534, 0x04030201);
+    expect([...new Uint8Array(ex.memory.buffer, 2 * 65536, 2)]).toEqual([0, 1]);
+  });
+
+  it("still has the engine capture the first page's change in the image", () => {
+    const wat = `(module
+      (import "coreplay" "reply" (func $reply (param i32 i32)))
+      (memory (export "memory") 2)
+      (func (export "main"))
+      (func (export "call") (param i64) (result i32)
+        (if (i32.eqz (i32.load (i32.const 65534))) (then (i32.store (i32.const 65534) (i32.const 0x04030201))))
+        (call $reply (i32.const 65534) (i32.const 4))
+        (i32.const 0)))`;
+    const program = createWasmEngine().load(programFromWat(wat));
+    const a = program.instantiate(actorId(1), program.createImage(new Uint8Array()), fakeHost());
+    expect(a.call(null, new Uint8Array(), 1_000_000n).output.success).toBe(true);
+    const restored = program.instantiate(actorId(1), program.decodeImage(a.snapshot().encode()), fakeHost());
+    const again = restored.call(null, new Uint8Array(), 1_000_000n);
+    expect(again.output).toEqual({ success: true, value: new Uint8Array([1, 2, 3, 4]) });
   });
 });

@@ -61,6 +61,8 @@ interface FunctionFacts {
   importName?: string;
   hasLoop: boolean;
   hasCallIndirect: boolean;
+  /** Calls a host import or uses memory.grow/fill/copy/init, whose costs go straight to `__cp_gas`. */
+  touchesGas: boolean;
   callees: string[];
   /** Sum of the weights of all its expressions (own code only). */
   ownCost: number;
@@ -331,6 +333,7 @@ function collectFacts(mod: binaryen.Module): Map<string, FunctionFacts> {
       imported: Boolean(info.module),
       hasLoop: false,
       hasCallIndirect: false,
+      touchesGas: false,
       callees: [],
       ownCost: 0,
       frameWeight: 1 + Math.floor((binaryen.expandType(info.params).length + info.vars.length) / 16),
@@ -354,6 +357,14 @@ function collectFacts(mod: binaryen.Module): Map<string, FunctionFacts> {
       }
       if (id === binaryen.LoopId) f.hasLoop = true;
       else if (id === binaryen.CallIndirectId) f.hasCallIndirect = true;
+      else if (
+        id === binaryen.MemoryGrowId ||
+        id === binaryen.MemoryFillId ||
+        id === binaryen.MemoryCopyId ||
+        id === binaryen.MemoryInitId
+      ) {
+        f.touchesGas = true;
+      }
       else if (id === binaryen.CallId) {
         if (X.Call.isReturn(e)) unsupported(info.name, "tail calls");
         f.callees.push(X.Call.getTarget(e));
@@ -463,6 +474,8 @@ function planDepth(facts: Map<string, FunctionFacts>, targets: string[]): DepthP
 interface Bound {
   /** Worst-case gas of one call, including bounded callees. */
   maxCost: number;
+  /** Neither it nor its callees read or write `__cp_gas`: callers need not flush their gas local. */
+  pure: boolean;
 }
 
 /** Finds bounded functions (see the module comment) and their worst-case cost. */
@@ -471,7 +484,7 @@ function classify(facts: Map<string, FunctionFacts>, roots: Set<string>): Map<st
   const state = new Map<string, "visiting" | "done">();
   const visit = (name: string): Bound | undefined => {
     const f = facts.get(name)!;
-    if (f.imported) return { maxCost: 0 };
+    if (f.imported) return { maxCost: 0, pure: false };
     const s = state.get(name);
     if (s === "visiting") return undefined; // recursion: not bounded
     if (s === "done") return bounded.get(name);
@@ -479,6 +492,7 @@ function classify(facts: Map<string, FunctionFacts>, roots: Set<string>): Map<st
     let result: Bound | undefined;
     if (!f.hasLoop && !f.hasCallIndirect && !roots.has(name)) {
       let maxCost = f.ownCost;
+      let pure = !f.touchesGas;
       let ok = true;
       for (const callee of f.callees) {
         const b = visit(callee);
@@ -487,8 +501,9 @@ function classify(facts: Map<string, FunctionFacts>, roots: Set<string>): Map<st
           continue;
         }
         maxCost += b.maxCost;
+        pure &&= b.pure;
       }
-      if (ok) result = { maxCost };
+      if (ok) result = { maxCost, pure };
     } else {
       for (const callee of f.callees) visit(callee);
     }
@@ -793,6 +808,7 @@ class Meter {
         const target = X.Call.getTarget(e);
         const b = this.bounded.get(target);
         if (b) cost += b.maxCost;
+        if (b?.pure) break; // no gas traffic inside: the local stays exact across the call
         slot.set(
           this.aroundCall(
             e,
@@ -869,7 +885,11 @@ class Meter {
     );
   }
 
-  /** Marks the stored page(s) dirty and traps on stores beyond the logical memory (layout.ts). */
+  /**
+   * Traps on stores beyond the logical memory and marks the page of the store's last byte dirty. A store
+   * straddling two pages leaves the first unmarked: the runtime also compares the page before each
+   * marked page (layout.ts), which keeps this to one check and one byte store per store.
+   */
   private trackStore(store: ExpressionRef): void {
     const mod = this.mod;
     const ptr = X.Store.getPtr(store);
@@ -879,16 +899,21 @@ class Meter {
     const p = this.local("ptr", binaryen.i32);
     const last = this.local("last", binaryen.i32);
     const i32 = binaryen.i32;
-    const pageOf = (addr: ExpressionRef) => mod.i32.shr_u(addr, mod.i32.const(16));
-    const mark = (page: ExpressionRef) =>
-      mod.i32.store8(0, 1, mod.i32.add(scratchBase(mod), page), mod.i32.const(1));
     const code: ExpressionRef[] = [
       mod.local.set(p, ptr),
-      mod.local.set(last, mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset + bytes - 1))),
-      mod.if(mod.i32.ge_u(pageOf(mod.local.get(last, i32)), mod.global.get(G_PAGES, i32)), mod.unreachable()),
-      mark(pageOf(mod.local.get(last, i32))),
-      // A wider store may straddle two pages.
-      ...(bytes > 1 ? [mark(pageOf(mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset))))] : []),
+      mod.if(
+        mod.i32.ge_u(
+          mod.local.tee(last, mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset + bytes - 1)), i32),
+          scratchBase(mod),
+        ),
+        mod.unreachable(),
+      ),
+      mod.i32.store8(
+        0,
+        1,
+        mod.i32.add(scratchBase(mod), mod.i32.shr_u(mod.local.get(last, i32), mod.i32.const(16))),
+        mod.i32.const(1),
+      ),
       mod.local.get(p, i32),
     ];
     X.Store.setPtr(store, mod.block(null, code, i32));

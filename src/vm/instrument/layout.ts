@@ -27,8 +27,10 @@
  *   rewind the code re-reads `__cp_gas`, so the runtime refills it before resuming.
  *
  * Scratch layout (byte offsets from `__cp_pages * 65536`)
- * - [0, maxPages): the dirty-page map when `trackWrites` is on: byte i is set to 1 by every store,
- *   `memory.fill`, `memory.copy` and `memory.init` that touches logical page i. The runtime clears it.
+ * - [0, maxPages): the dirty-page map: byte i is set to 1 by every store whose last byte is on logical
+ *   page i, and by every `memory.fill`, `memory.copy` and `memory.init` that touches page i. A store that
+ *   straddles pages i-1 and i marks only i, so the runtime must treat page i-1 as possibly changed
+ *   whenever page i is marked. The runtime clears the map.
  * - [{@link Instrumented.asyncifyDataOffset}, reservedPages * 65536): free for the runtime's Asyncify data
  *   (the 8-byte header `{ start, end }` and the unwound stack). `memory.grow` moves the dirty map up with
  *   the scratch; the Asyncify area is only used while unwinding/rewinding, when no grow can happen.

@@ -12,8 +12,8 @@ import { BuildError, type Diagnostic } from "./errors.ts";
 /** The SDK's AssemblyScript sources (sdk/assembly). */
 export const SDK_ASSEMBLY_DIR = fileURLToPath(new URL("../../sdk/assembly/", import.meta.url));
 
-/** Globals that replace AssemblyScript's `env.abort/trace/seed` (sdk/rt, passed as `--lib`). */
-export const SDK_RT_DIR = fileURLToPath(new URL("../../sdk/rt/", import.meta.url));
+/** Globals that replace AssemblyScript's `env.abort/trace/seed` (sdk/assembly/rt, passed as `--lib`). */
+export const SDK_RT_DIR = fileURLToPath(new URL("../../sdk/assembly/rt/", import.meta.url));
 
 /**
  * The runtime: `incremental` (TLSF + incremental GC with a shadow stack in linear memory). The image is

@@ -80,10 +80,12 @@ describe("primes", () => {
     const h = createHarness();
     const id = h.deploy(blob, args(10_000, 1_000));
     h.service(id, 3);
+    expect(h.payout(id)).toBe(1n); // inspector: pays while working
     expect(progress(h, id)).toMatchObject({ checked: 3_002, bound: 10_000, done: false });
     expect(progress(h, id).count).toBe(reference(3_002).count);
     h.service(id, 100);
     expect(progress(h, id)).toMatchObject({ checked: 10_000, done: true, ...reference(10_000) });
+    expect(h.payout(id)).toBe(0n);
   });
 
   it("a Service after main returned runs nothing", () => {

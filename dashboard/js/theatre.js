@@ -233,8 +233,6 @@ export function drawPostcards(m) {
           h("svg:mpath", { href: `#${id}` }),
         ),
       ),
-      // the count sits by the recipient's pigeonhole, where the postcards wait
-      e.count > 1 ? h("svg:text", { x: x2 + 14, y: y2 - 16, class: "postcard-count" }, `×${e.count}`) : null,
     );
   }
   fill(svg, paths);

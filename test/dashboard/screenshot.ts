@@ -119,13 +119,17 @@ try {
       () => {},
     );
     if (round % 3 === 0) void rpc("actor_v1_send", [sleepers[1]!, "0x01"]).catch(() => {});
-    await page.waitForTimeout(1500);
+    // Shoot just after a block's moves have finished (they take 650 ms; blocks come every 1500 ms).
+    const block = await page.locator("#theatre").getAttribute("data-block");
+    await page.waitForFunction((b) => document.getElementById("theatre")?.dataset.block !== b, block, {
+      timeout: 30_000,
+    });
+    await page.waitForTimeout(800);
     const playing = await page.locator('.stage[data-state="playing"]').count();
     const cards = await page.locator("#postcards .postcard").count();
     const asleep = await page.locator("#crowd .chip").count();
     console.error(`round ${round}: ${playing} stages playing, ${cards} postcards, ${asleep} asleep`);
-    if (round >= 8 && playing >= 3 && asleep >= 1) {
-      await page.waitForTimeout(900); // let the moves finish
+    if (round >= 8 && playing >= 3 && asleep >= 3) {
       await page.screenshot({ path: out, fullPage: true });
       shot = true;
     }

@@ -364,8 +364,7 @@ function collectFacts(mod: binaryen.Module): Map<string, FunctionFacts> {
         id === binaryen.MemoryInitId
       ) {
         f.touchesGas = true;
-      }
-      else if (id === binaryen.CallId) {
+      } else if (id === binaryen.CallId) {
         if (X.Call.isReturn(e)) unsupported(info.name, "tail calls");
         f.callees.push(X.Call.getTarget(e));
       }
@@ -643,6 +642,8 @@ class Meter {
   private metered = false;
   private locals = new Map<string, number>();
   private loopy = new Set<ExpressionRef>();
+  /** Metered functions with stores cache the scratch base in a local, refreshed after every call. */
+  private hasStores = false;
 
   constructor(
     private readonly mod: binaryen.Module,
@@ -662,6 +663,10 @@ class Meter {
     this.locals.clear();
     const info = binaryen.getFunctionInfo(this.fn);
     this.loopy = expressionsWithLoops(info.body);
+    this.hasStores = false;
+    forEachExpression(info.body, (e) => {
+      if (binaryen.getExpressionId(e) === binaryen.StoreId) this.hasStores = true;
+    });
     const body = info.body;
     const slot = { get: () => body, set: (_: ExpressionRef) => {} };
     let newBody = body;
@@ -689,7 +694,7 @@ class Meter {
         ),
       );
     }
-    parts.push(...this.charge(entryCost));
+    parts.push(...this.refreshScratch(), ...this.charge(entryCost));
     const exit = () =>
       depthWeight === undefined
         ? [mod.global.set(G_GAS, mod.local.get(g, binaryen.i64))]
@@ -760,7 +765,18 @@ class Meter {
   private reload(): ExpressionRef[] {
     if (!this.metered) return [];
     const g = this.local("gas", binaryen.i64);
-    return [this.mod.local.set(g, this.mod.global.get(G_GAS, binaryen.i64))];
+    return [this.mod.local.set(g, this.mod.global.get(G_GAS, binaryen.i64)), ...this.refreshScratch()];
+  }
+
+  /** `memory.grow` (here or in a callee) moves the scratch: re-read its base. */
+  private refreshScratch(): ExpressionRef[] {
+    if (!this.metered || !this.hasStores) return [];
+    return [this.mod.local.set(this.local("scratch", binaryen.i32), scratchBase(this.mod))];
+  }
+
+  private scratch(): ExpressionRef {
+    if (!this.metered || !this.hasStores) return scratchBase(this.mod);
+    return this.mod.local.get(this.local("scratch", binaryen.i32), binaryen.i32);
   }
 
   /** Prefix `code` to an arm/body, keeping its type. */
@@ -904,14 +920,14 @@ class Meter {
       mod.if(
         mod.i32.ge_u(
           mod.local.tee(last, mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset + bytes - 1)), i32),
-          scratchBase(mod),
+          this.scratch(),
         ),
         mod.unreachable(),
       ),
       mod.i32.store8(
         0,
         1,
-        mod.i32.add(scratchBase(mod), mod.i32.shr_u(mod.local.get(last, i32), mod.i32.const(16))),
+        mod.i32.add(this.scratch(), mod.i32.shr_u(mod.local.get(last, i32), mod.i32.const(16))),
         mod.i32.const(1),
       ),
       mod.local.get(p, i32),

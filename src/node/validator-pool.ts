@@ -13,6 +13,8 @@ import type { WorkerReply, WorkerRequest } from "./validator-protocol.ts";
 
 const BOOTSTRAP = new URL("../../bin/worker.js", import.meta.url);
 const ENTRY = new URL("./validator-worker.ts", import.meta.url).href;
+/** A job that never ran (its worker died with it queued) may be asked again of the fresh worker. */
+const REQUEUE = "requeued: ";
 const DEFAULT_HANDLER = new URL("./validate-handler.ts", import.meta.url).href;
 
 export interface ValidatorPoolOptions {
@@ -62,7 +64,10 @@ interface Slot {
   index: number;
   worker: Worker;
   ready: Promise<void>;
+  /** Jobs reserved on this worker (queued or running): picking balances on it. */
   busy: number;
+  running: boolean;
+  queue: Array<{ start: () => void; fail: (why: string) => void }>;
   codes: Set<string>;
   waiting: Map<number, (r: WorkerReply | { id: number; error: string }) => void>;
 }
@@ -95,6 +100,8 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       index,
       worker,
       busy: 0,
+      running: false,
+      queue: [],
       codes: new Set(),
       waiting: new Map(),
       ready: Promise.resolve(),
@@ -111,8 +118,12 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       }
     });
     const failAll = (why: string) => {
+      // Jobs queued behind the failed one would wait forever on a dead worker: take them out first,
+      // so finishing the running one does not start the next on it.
+      const queued = slot.queue.splice(0);
       for (const [id, done] of slot.waiting) done({ id, error: why });
       slot.waiting.clear();
+      for (const q of queued) q.fail(`${REQUEUE}${why}`);
     };
     worker.on("error", (e) => failAll(`crashed: ${e.message}`));
     worker.on("exit", (code) => {
@@ -141,21 +152,28 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
         codes.push([h, blob]);
       }
     }
-    slot.busy++;
     return new Promise((ok) => {
-      const timer = setTimeout(() => {
-        if (!slot.waiting.has(id)) return;
-        slot.waiting.delete(id);
-        ok({ error: "timeout" });
-        replace(slot);
-      }, timeoutMs);
-      slot.waiting.set(id, (r) => {
-        clearTimeout(timer);
-        slot.busy--;
-        ok("verdict" in r ? { verdict: r.verdict } : { error: r.error });
-      });
-      const req: WorkerRequest = { id, pov: job.pov, view: job.view, codes };
-      slot.worker.postMessage(req);
+      // One job at a time per worker, so the timeout measures this job's execution, not the queue.
+      const start = () => {
+        slot.running = true;
+        const timer = setTimeout(() => {
+          if (!slot.waiting.has(id)) return;
+          slot.waiting.delete(id);
+          ok({ error: "timeout" });
+          replace(slot);
+        }, timeoutMs);
+        slot.waiting.set(id, (r) => {
+          clearTimeout(timer);
+          slot.busy--;
+          slot.running = false;
+          ok("verdict" in r ? { verdict: r.verdict } : { error: r.error });
+          slot.queue.shift()?.start();
+        });
+        const req: WorkerRequest = { id, pov: job.pov, view: job.view, codes };
+        slot.worker.postMessage(req);
+      };
+      if (slot.running) slot.queue.push({ start, fail: (why) => ok({ error: why }) });
+      else start();
     });
   }
 
@@ -196,10 +214,12 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
           .slice(0, n);
       const ask = async (s: Slot) => {
         tried.add(s.index);
+        s.busy++; // reserve now, before any await, so concurrent validations spread over the workers
         await s.ready.catch(() => {});
         const r = await runOn(s, job);
         if ("error" in r) {
-          faults.push(`worker ${s.index}: ${r.error}`);
+          if (r.error.startsWith(REQUEUE)) tried.delete(s.index);
+          else faults.push(`worker ${s.index}: ${r.error}`);
           return;
         }
         const k = toHex(blake2b256(r.verdict));
@@ -210,7 +230,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       await Promise.all(pick(backers).map(ask));
       // One more opinion when the first ones failed or disagreed, if a worker is left to ask.
       const best = () => [...votes.values()].sort((a, b) => b.workers.length - a.workers.length)[0];
-      while ((best()?.workers.length ?? 0) < backers) {
+      for (let rounds = 0; (best()?.workers.length ?? 0) < backers && rounds < 2 * size; rounds++) {
         const more = pick(backers - (best()?.workers.length ?? 0));
         if (more.length === 0) break;
         await Promise.all(more.map(ask));

@@ -59,6 +59,26 @@ describe("validator pool (worker_threads)", () => {
   });
 });
 
+describe("validator pool load balancing", () => {
+  it("spreads concurrent validations over the workers, one job at a time each", async () => {
+    const pool = await createValidatorPool({ size: 2, backers: 1, handler });
+    const rs = await Promise.all([0, 1, 2, 3].map((i) => pool.validate(job([0, i]))));
+    expect(rs.every((r) => r.backed)).toBe(true);
+    expect(rs.map((r) => r.backers[0]).sort()).toEqual([0, 0, 1, 1]);
+    await pool.close();
+  });
+
+  it("does not leave jobs queued behind a hung job waiting forever", async () => {
+    const pool = await createValidatorPool({ size: 2, backers: 1, timeoutMs: 1000, handler });
+    const rs = await Promise.all(
+      [job([1]), job([0, 7]), job([0, 8]), job([0, 9])].map((j) => pool.validate(j)),
+    );
+    expect(rs[0]!.backed).toBe(false);
+    expect(rs.slice(1).every((r) => r.backed)).toBe(true);
+    await pool.close();
+  });
+});
+
 describe("validator pool with one worker", () => {
   it("backs with a single verdict", async () => {
     const pool = await createValidatorPool({ size: 1, handler });

@@ -92,15 +92,15 @@ export async function startDevNode(args: string[], timeoutMs = 600_000): Promise
 }
 
 /** Launches Debian's Chromium; fails loudly (never skips) when it is not installed. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
+export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `${CHROMIUM} is missing: the dashboard's browser test needs Debian's Chromium. ` +
+      `${executablePath} is missing: the dashboard's browser test needs Debian's Chromium. ` +
         "Install it with `apt-get update && apt-get install -y chromium` (.ci/run does this).",
     );
   }
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       "--headless",
       "--no-sandbox",

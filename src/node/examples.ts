@@ -34,7 +34,8 @@ export async function deployExamples(
   const out: Record<string, number> = {};
   const plan: Array<{ name: string; args: Uint8Array }> = [
     { name: "counter", args: new Uint8Array() },
-    { name: "primes", args: u32le(200_000) },
+    // primes takes (bound u32, step u32): examples/primes/README.md
+    { name: "primes", args: new Uint8Array([...u32le(200_000), ...u32le(2_000)]) },
   ];
   for (const p of plan) {
     if (!existsSync(`${EXAMPLES_DIR}${p.name}`)) continue;

@@ -23,7 +23,8 @@ const u32le = (n: number) => {
 };
 
 /**
- * Deploys counter and primes (whichever examples exist). Returns the created actors by name.
+ * Deploys counter, primes (a long computation across blocks) and a pingpong pair (co-scheduled
+ * synchronous calls), whichever examples exist. Returns the created actors by name.
  *
  * @example await deployExamples(api, console.error)
  */
@@ -32,18 +33,20 @@ export async function deployExamples(
   log: (line: string) => void,
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  const plan: Array<{ name: string; args: Uint8Array }> = [
-    { name: "counter", args: new Uint8Array() },
-    // primes takes (bound u32, step u32): examples/primes/README.md
-    { name: "primes", args: new Uint8Array([...u32le(200_000), ...u32le(2_000)]) },
-  ];
-  for (const p of plan) {
-    if (!existsSync(`${EXAMPLES_DIR}${p.name}`)) continue;
-    log(`building example ${p.name} ...`);
-    const codeHash = await uploadExample(api, p.name);
-    const { actor } = await api.createActor({ codeHash, args: p.args });
-    out[p.name] = actor;
-    log(`deployed example ${p.name} as actor ${actor} (args ${toHex(p.args)})`);
-  }
+  const deploy = async (name: string, example: string, args: Uint8Array) => {
+    if (!existsSync(`${EXAMPLES_DIR}${example}`)) return;
+    log(`building example ${example} ...`);
+    const codeHash = await uploadExample(api, example);
+    const { actor } = await api.createActor({ codeHash, args });
+    out[name] = actor;
+    log(`deployed example ${name} as actor ${actor} (args ${toHex(args)})`);
+  };
+  await deploy("counter", "counter", new Uint8Array());
+  // primes: (bound u32, step u32): ~100 plays of 2,000 candidates each
+  await deploy("primes", "primes", new Uint8Array([...u32le(200_000), ...u32le(2_000)]));
+  // pingpong: two players, each given the other's id (ids are assigned in order)
+  const next = api.listActors().length;
+  await deploy("ping", "pingpong", u32le(next + 1));
+  if (out.ping !== undefined) await deploy("pong", "pingpong", u32le(out.ping));
   return out;
 }

@@ -33,10 +33,15 @@ export async function deployExamples(
   log: (line: string) => void,
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
+  const codes = new Map<string, `0x${string}`>();
   const deploy = async (name: string, example: string, args: Uint8Array) => {
     if (!existsSync(`${EXAMPLES_DIR}${example}`)) return;
-    log(`building example ${example} ...`);
-    const codeHash = await uploadExample(api, example);
+    let codeHash = codes.get(example);
+    if (!codeHash) {
+      log(`building example ${example} ...`);
+      codeHash = await uploadExample(api, example);
+      codes.set(example, codeHash);
+    }
     const { actor } = await api.createActor({ codeHash, args });
     out[name] = actor;
     log(`deployed example ${name} as actor ${actor} (args ${toHex(args)})`);

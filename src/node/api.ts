@@ -2,10 +2,11 @@
  * The node's {@link NodeApi}: what the RPC server serves (docs/rpc.md). Converts between the chain's
  * typed values and the JSON shapes, and turns expected failures into typed RPC errors.
  */
-import { type TxError, txHash } from "../chain/index.ts";
+import type { TxError } from "../chain/index.ts";
 import { fromHex, toHex } from "../codec/bytes.ts";
 import { type ActorId, type CodeHash, type Hash, hash32 } from "../codec/ids.ts";
 import { CallOutput, decodeExact, Pov, Witness } from "../codec/types.ts";
+import { blake2b256 } from "../crypto/blake2b.ts";
 import { buildPov } from "../pov/build.ts";
 import { describeReason } from "../pov/errors.ts";
 import { RelayView, Verdict } from "../pov/types.ts";
@@ -207,8 +208,9 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
     logs: (actor, o) => node.db.logs(actor, o.fromBlock ?? 0, o.limit ?? 1000),
 
     async diskStore(data) {
-      const r = await submit(node.submit({ tag: "Store", value: { data } }));
-      return { hash: toHex(r.hash ?? txHash(data)) };
+      await submit(node.submit({ tag: "Store", value: { data } }));
+      // A preimage is keyed by blake2b-256 of its bytes (DESIGN §7).
+      return { hash: toHex(blake2b256(data)) };
     },
     diskGet: (h) => chain.preimage(hash32(fromHex(h))),
     diskStats() {

@@ -88,8 +88,9 @@ describe("dashboard_v1_overview", { timeout: 300_000 }, () => {
 
   it("counts stored preimages", async () => {
     const data = new Uint8Array(1000).fill(7);
-    await api.diskStore(data);
+    const stored = await api.diskStore(data);
     const hash = toHex(blake2b256(data)); // DESIGN §7: preimages are keyed by blake2b-256
+    expect(stored.hash).toBe(hash);
     const o = (await call("dashboard_v1_overview", [])) as DashboardOverviewJson;
     expect(o.preimages).toContainEqual({ hash, size: 1000, refs: expect.any(Number) });
     expect(o.disk.bytes).toBeGreaterThanOrEqual(1000);

@@ -8,6 +8,7 @@ import { Message } from "../codec/types.ts";
 import { ABI_MODULE, CALL_STATUS, type HostFunctionName } from "./abi.ts";
 import type { HostEnv } from "./engine.ts";
 import { hostCost } from "./gas.ts";
+import { withCallerDepth } from "./nesting.ts";
 
 /** Why an import aborted the entry (thrown through Wasm, caught by the instance). */
 export class HostAbort extends Error {
@@ -36,6 +37,8 @@ export interface HostRuntime {
   /** Decrements `__cp_gas`; throws HostAbort("OutOfGas") when it cannot. */
   charge(gas: bigint): void;
   gasLeft(): bigint;
+  /** The current call depth (`__cp_depth`), where a nested `call_actor` callee starts. */
+  depth(): number;
   /** Copies `len` bytes at `ptr` of logical memory; HostAbort("Trap") when out of bounds. */
   read(ptr: number, len: number): Uint8Array;
   /** Writes into logical memory (and marks the pages dirty); HostAbort("Trap") when out of bounds. */
@@ -124,7 +127,9 @@ export function createHostImports(rt: HostRuntime): WebAssembly.Imports {
       const host = enter("call_actor", u32(len));
       const data = rt.read(ptr, len);
       const left = rt.gasLeft();
-      const { output, gasUsed } = host.callActor(actorId(u32(id)), data, left);
+      const { output, gasUsed } = withCallerDepth(rt.depth(), () =>
+        host.callActor(actorId(u32(id)), data, left),
+      );
       // biome-ignore lint/complexity/useMathMinMax: bigint operands
       rt.charge(gasUsed < left ? gasUsed : left);
       if (output.success) {

@@ -15,6 +15,7 @@ import { hostCost, PAGE_DIRTY_GAS } from "./gas.ts";
 import { createHostImports, type EntryKind, HostAbort, type HostRuntime } from "./host.ts";
 import { createImage, isZeroPage, pagesEqual, type WasmImage, ZERO_PAGE } from "./image.ts";
 import { FAULT, type Instrumented, type WasmValueType } from "./instrument/layout.ts";
+import { callerDepth } from "./nesting.ts";
 
 const EMPTY = new Uint8Array(0);
 const I64_MAX = (1n << 63n) - 1n;
@@ -176,6 +177,10 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   gasLeft(): bigint {
     const left = this.ex.__cp_gas.value as bigint;
     return left < 0n ? 0n : left;
+  }
+
+  depth(): number {
+    return this.ex.__cp_depth.value as number;
   }
 
   private logicalBytes(): number {
@@ -482,7 +487,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       gasUsed,
     });
     if (this.busy) return fail({ tag: "Reentry", value: undefined }, 0n);
-    const r = this.run("call", input, gas, 0, () => this.ex.call(BigInt(origin ?? -1)));
+    const r = this.run("call", input, gas, callerDepth(), () => this.ex.call(BigInt(origin ?? -1)));
     const img = this.committed!;
     if (!r.ok) {
       this.rollback();

@@ -4,7 +4,7 @@
  */
 import { open, type RootDatabase } from "lmdb";
 import type { KvRead, KvWrite, Storage } from "./storage.ts";
-import { StorageError } from "./storage.ts";
+import { createTransactionGate, StorageError } from "./storage.ts";
 
 const asBuffer = (k: Uint8Array): Buffer => Buffer.from(k.buffer, k.byteOffset, k.byteLength);
 
@@ -40,7 +40,7 @@ export function createLmdbStorage(opts: { path: string }): Storage {
       cause,
     });
   }
-  let inTx = false;
+  const gate = createTransactionGate();
   let closed = false;
   const check = () => {
     if (closed) throw new StorageError("Storage is closed", { code: "STORAGE_CLOSED" });
@@ -75,19 +75,8 @@ export function createLmdbStorage(opts: { path: string }): Storage {
     ...read,
     transaction(fn) {
       check();
-      if (inTx) {
-        throw new StorageError("Nested storage transaction", {
-          code: "STORAGE_NESTED_TX",
-          hint: "use createOverlay(tx) for an inner all-or-nothing step",
-        });
-      }
-      inTx = true;
-      try {
-        // LMDB aborts the write transaction when the callback throws.
-        return db.transactionSync(() => fn(write));
-      } finally {
-        inTx = false;
-      }
+      // LMDB aborts the write transaction when the callback throws.
+      return gate(() => db.transactionSync(() => fn(write)));
     },
     async close() {
       if (closed) return;

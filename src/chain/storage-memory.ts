@@ -1,5 +1,12 @@
 /** In-memory {@link Storage} for tests and throw-away dev chains. */
-import { createOverlay, type KvRead, type KvWrite, type Storage, StorageError } from "./storage.ts";
+import {
+  createOverlay,
+  createTransactionGate,
+  type KvRead,
+  type KvWrite,
+  type Storage,
+  StorageError,
+} from "./storage.ts";
 
 const hex = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("hex");
 const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
@@ -24,7 +31,7 @@ export function createMemoryStorage(): Storage {
     }
     return m;
   };
-  let inTx = false;
+  const gate = createTransactionGate();
   let closed = false;
   const check = () => {
     if (closed) throw new StorageError("Storage is closed", { code: "STORAGE_CLOSED" });
@@ -63,21 +70,12 @@ export function createMemoryStorage(): Storage {
     ...read,
     transaction(fn) {
       check();
-      if (inTx) {
-        throw new StorageError("Nested storage transaction", {
-          code: "STORAGE_NESTED_TX",
-          hint: "use createOverlay(tx) for an inner all-or-nothing step",
-        });
-      }
-      inTx = true;
-      try {
+      return gate(() => {
         const o = createOverlay(read);
         const out = fn(o.kv);
         o.commit(sink);
         return out;
-      } finally {
-        inTx = false;
-      }
+      });
     },
     async close() {
       closed = true;

@@ -71,6 +71,28 @@ export type Prefix = (typeof Prefix)[keyof typeof Prefix];
 export type KeyPart = Uint8Array | number | bigint;
 
 /**
+ * A backend's transaction gate: one transaction at a time per storage (one per block), so a nested
+ * `transaction` is a typed error rather than a silently merged write.
+ */
+export function createTransactionGate(): <T>(run: () => T) => T {
+  let open = false;
+  return (run) => {
+    if (open) {
+      throw new StorageError("Nested storage transaction", {
+        code: "STORAGE_NESTED_TX",
+        hint: "use createOverlay(tx) for an inner all-or-nothing step",
+      });
+    }
+    open = true;
+    try {
+      return run();
+    } finally {
+      open = false;
+    }
+  };
+}
+
+/**
  * Builds a key from a prefix and parts.
  * @example key(Prefix.Actor, 7) // [0x04, 0, 0, 0, 7]
  */

@@ -58,7 +58,6 @@ const VALUE_TYPES = new Map<number, WasmValueType>([
 interface FunctionFacts {
   name: string;
   imported: boolean;
-  importName?: string;
   hasLoop: boolean;
   hasCallIndirect: boolean;
   /** Calls a host import or uses memory.grow/fill/copy/init, whose costs go straight to `__cp_gas`. */
@@ -338,7 +337,6 @@ function collectFacts(mod: binaryen.Module): Map<string, FunctionFacts> {
       ownCost: 0,
       frameWeight: 1 + Math.floor((binaryen.expandType(info.params).length + info.vars.length) / 16),
     };
-    if (info.module) f.importName = `${info.module}.${info.base}`;
     facts.set(info.name, f);
     if (f.imported) continue;
     checkTypes(info.name, info.params, info.results, info.vars);
@@ -706,7 +704,7 @@ class Meter {
             ),
           ];
     this.exitCode = exit;
-    // Returns inside the body were rewritten by `segment` via `rewriteReturn`; now the normal exit.
+    // Every `return` runs the exit code first; the normal exit is appended below.
     this.rewriteReturns(newBody, results, (e) => {
       newBody = e;
     });

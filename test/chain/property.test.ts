@@ -300,7 +300,9 @@ describe("chain invariants under random interleavings (property)", () => {
           }
         }
       }),
-      { numRuns: 25 },
+      // A fixed seed: the coverage check below (every path exercised) must not depend on luck; with a
+      // random seed, 25 runs sometimes drew no received postcard. FC_SEED=<n> explores other cases.
+      { numRuns: 40, seed: Number(process.env.FC_SEED ?? 20261126) },
     );
     for (const [what, n] of Object.entries(seen)) expect(n, what).toBeGreaterThan(0);
   });

@@ -105,6 +105,9 @@ describe("dashboard rpc client", () => {
     client = createRpc(`ws://127.0.0.1:${port}`, { onStatus: (s) => states.push(s) });
     client.subscribe("chain_v1_follow", [], (e) => events.push(e));
     await until(() => server!.subs === 1);
+    // One round trip: replies are ordered, so the subscription's id has reached the client too (a
+    // notification that overtook it would be for an id the client does not know yet).
+    await client.call("echo", []);
     server.notify({ event: "newBlock", n: 1 });
     await until(() => events.length === 1);
 
@@ -115,6 +118,7 @@ describe("dashboard rpc client", () => {
     server = await fakeNode(port);
     await until(() => server!.subs === 1);
     expect(await pending).toEqual(["after restart"]);
+    await client.call("echo", []);
     server.notify({ event: "newBlock", n: 2 });
     await until(() => events.length === 2);
     expect(events).toEqual([

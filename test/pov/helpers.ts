@@ -1,6 +1,6 @@
 import { decodeExact, Pov, Witness } from "../../src/codec/types.ts";
 import { type BuiltPov, buildPov, type DraftItem, type PovDraft } from "../../src/pov/build.ts";
-import type { InvalidReason, RelayView, Verdict } from "../../src/pov/types.ts";
+import type { InvalidReason, PovEffects, RelayView, Verdict } from "../../src/pov/types.ts";
 import { validatePov } from "../../src/pov/validate.ts";
 import type { Fixture } from "./fixtures.ts";
 
@@ -42,3 +42,14 @@ const replacer = (_k: string, v: unknown) =>
 
 /** JSON with bigints and bytes, for deep comparisons in failure messages. */
 export const show = (v: unknown): string => JSON.stringify(v, replacer);
+
+/**
+ * The parts of the effects `chain` checks against its own state at canonicalisation (DESIGN §4): the
+ * transitions, the pigeonhole heads, and each agenda Call against the actor's queue of calls.
+ */
+export const chainChecked = (e: PovEffects) =>
+  show({
+    c: e.calls.map((c) => [c.actor, c.input]),
+    t: e.transitions.map((t) => [t.actor, t.sequence, t.preHash]),
+    r: e.received.map((r) => [r.actor, r.headBefore, r.count, r.headAfter, r.seen, r.headSeen]),
+  });

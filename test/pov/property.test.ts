@@ -10,10 +10,9 @@ import { blake2b256 } from "../../src/crypto/blake2b.ts";
 import type { DraftItem } from "../../src/pov/build.ts";
 import { PovBuildError } from "../../src/pov/errors.ts";
 import { EMPTY_HEAD } from "../../src/pov/pigeonhole.ts";
-import type { PovEffects } from "../../src/pov/types.ts";
 import { effectsHash } from "../../src/pov/validate.ts";
 import { call, hex, type Op, postcard, service, setup, utf8 } from "./fixtures.ts";
-import { build, check, show } from "./helpers.ts";
+import { build, chainChecked, check, show } from "./helpers.ts";
 
 const IDS = [1, 2, 3];
 const PREIMAGES = ["alpha", "beta"].map(utf8);
@@ -83,17 +82,6 @@ function make(s: Scenario) {
     .sort((a, b) => a.actor - b.actor);
   return { fx, agenda, witness: { messages, preimages: PREIMAGES } };
 }
-
-/**
- * The parts of the effects `chain` checks against its own state at canonicalisation (DESIGN §4): the
- * transitions, the pigeonhole heads, and each agenda Call against the actor's queue of calls.
- */
-const chainChecked = (e: PovEffects) =>
-  show({
-    c: e.calls.map((c) => [c.actor, c.input]),
-    t: e.transitions.map((t) => [t.actor, t.sequence, t.preHash]),
-    r: e.received.map((r) => [r.actor, r.headBefore, r.count, r.headAfter, r.seen, r.headSeen]),
-  });
 
 describe("build then validate", () => {
   it("is always Valid with the builder's effects", () => {

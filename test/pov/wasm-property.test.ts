@@ -9,10 +9,9 @@ import { blake2b256 } from "../../src/crypto/blake2b.ts";
 import type { DraftItem } from "../../src/pov/build.ts";
 import { PovBuildError } from "../../src/pov/errors.ts";
 import { EMPTY_HEAD } from "../../src/pov/pigeonhole.ts";
-import type { PovEffects } from "../../src/pov/types.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
 import { postcard, service } from "./fixtures.ts";
-import { build, check, show } from "./helpers.ts";
+import { build, chainChecked, check, show } from "./helpers.ts";
 import { OP, op, setupWasm, wcall } from "./wat.ts";
 
 const IDS = [1, 2, 3];
@@ -78,13 +77,6 @@ function make(s: Scenario) {
     .sort((a, b) => a.actor - b.actor);
   return { fx, agenda, witness: { messages, preimages: [PREIMAGE] } };
 }
-
-const chainChecked = (e: PovEffects) =>
-  show({
-    c: e.calls.map((c) => [c.actor, c.input]),
-    t: e.transitions.map((t) => [t.actor, t.sequence, t.preHash]),
-    r: e.received.map((r) => [r.actor, r.headBefore, r.count, r.headAfter, r.seen, r.headSeen]),
-  });
 
 describe("real Wasm properties", () => {
   it("build then validate is Valid with identical effects", () => {

@@ -179,7 +179,6 @@ export function createWasmEngine(options: Partial<WasmEngineOptions> = {}): Wasm
           preemptible: decoded.metadata.preemptible,
           maxPages: opts.maxPages,
           maxCallDepth: opts.maxCallDepth,
-          trackWrites: opts.trackWrites,
         });
       } catch (e) {
         if (!(e instanceof InstrumentError)) throw e;

@@ -6,7 +6,7 @@ import { programFromWat } from "../../src/vm/testing.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
 import { fakeHost } from "./fixtures.ts";
 
-const OPTS: InstrumentOptions = { preemptible: false, maxPages: 16, maxCallDepth: 200, trackWrites: true };
+const OPTS: InstrumentOptions = { preemptible: false, maxPages: 16, maxCallDepth: 200 };
 
 function wasm(wat: string): Uint8Array {
   const m = binaryen.parseText(wat);

@@ -15,7 +15,7 @@
  * - Out of gas traps (cooperative) or calls `coreplay_internal.preempt` (preemptible).
  *
  * @example
- * const out = instrument(wasm, { preemptible: false, maxPages: 1024, maxCallDepth: 1024, trackWrites: true });
+ * const out = instrument(wasm, { preemptible: false, maxPages: 1024, maxCallDepth: 1024 });
  * new WebAssembly.Module(out.wasm);
  */
 import binaryen from "binaryen";

@@ -55,8 +55,6 @@ export interface InstrumentOptions {
   maxPages: number;
   /** Maximum call depth before a deterministic `CallDepth` fault. */
   maxCallDepth: number;
-  /** Instrument stores to maintain the dirty-page map. */
-  trackWrites: boolean;
 }
 
 export const FAULT = { None: 0, OutOfGas: 1, CallDepth: 2 } as const;

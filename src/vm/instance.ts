@@ -260,6 +260,15 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     ex.__cp_depth.value = depth;
     try {
       const value = fn();
+      if (this.scratchWritten()) {
+        const pages = ex.__cp_pages.value as number;
+        return {
+          ok: false,
+          kind: "Trap",
+          reason: `memory access out of bounds: a store beyond the logical memory of ${pages} pages`,
+          left: ex.__cp_gas.value as bigint,
+        };
+      }
       return { ok: true, value, left: ex.__cp_gas.value as bigint };
     } catch (e) {
       let kind: Failure;
@@ -270,7 +279,12 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       } else if (e instanceof WebAssembly.RuntimeError) {
         const fault = ex.__cp_fault.value as number;
         kind = fault === FAULT.OutOfGas ? "OutOfGas" : "Trap";
-        reason = fault === FAULT.CallDepth ? "call depth limit exceeded" : e.message;
+        reason =
+          fault === FAULT.CallDepth
+            ? "call depth limit exceeded"
+            : fault === FAULT.ScratchWrite
+              ? "memory access out of bounds: memory.grow after a store beyond the logical memory"
+              : e.message;
       } else if (e instanceof RangeError && /call stack/i.test(e.message)) {
         // The instrumenter's depth limit should always fire first; this is the engine's own stack.
         kind = "Trap";
@@ -320,15 +334,25 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   /** Always cleared, even when not read: the scratch must be identical in continuous and restored runs. */
   private clearDirtyMap(): void {
     const at = this.logicalBytes();
-    new Uint8Array(this.ex.memory.buffer).fill(0, at, at + this.program.maxPages);
+    new Uint8Array(this.ex.memory.buffer).fill(0, at, at + this.program.layout.asyncifyDataOffset);
+  }
+
+  /** Did a store land beyond the logical memory? Its mark is at an index ≥ the page count (layout.ts). */
+  private scratchWritten(): boolean {
+    const n = this.ex.__cp_pages.value as number;
+    const at = n * PAGE_SIZE + n;
+    const mem = new Uint8Array(this.ex.memory.buffer, at, this.program.layout.reservedPages);
+    for (let i = 0; i < mem.length; i++) if (mem[i] !== 0) return true;
+    return false;
   }
 
   /** Puts memory and globals back to the committed image. */
   private rollback(changed = this.changedPages()): void {
     const base = this.committed!;
-    if ((this.ex.__cp_pages.value as number) !== base.pageCount) {
+    if ((this.ex.__cp_pages.value as number) !== base.pageCount || this.scratchWritten()) {
       // Memory grew: a Wasm memory cannot shrink, and physical size must stay logical + reserved pages
-      // (loads are not bounds-checked against the logical size), so start over from the image.
+      // (loads are not bounds-checked against the logical size), so start over from the image. The same
+      // when a store went into the scratch: the dirty map itself may be corrupt.
       this.instantiate(base);
       return;
     }

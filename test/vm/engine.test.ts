@@ -45,6 +45,11 @@ for (const trackWrites of [true, false]) {
         [[4], "Trap"], // deterministic call-depth fault
         [[5], "YieldInCall"],
         [[6], "Trap"], // grew memory, wrote to it, trapped
+        [[10, ...u32le(131072 + 40)], "Trap"], // a store into the scratch above the 2 logical pages
+        [[10, ...u32le(131072 + 2)], "Trap"], // onto its own mark's byte: the mark comes after
+        [[10, ...u32le(131070)], "Trap"], // straddling the end of logical memory
+        [[10, ...u32le(131072 + 65536 * 5)], "Trap"], // beyond the physical memory: a native trap
+        [[11, ...u32le(131072 + 8)], "Trap"], // then memory.grow: a ScratchWrite fault
       ];
       for (const [input, tag] of cases) {
         const r = a.call(null, bytes(...input), 5_000_000n);
@@ -61,6 +66,9 @@ for (const trackWrites of [true, false]) {
       const snap = a.snapshot();
       const view = new DataView(snap.pages[0]!.buffer, snap.pages[0]!.byteOffset);
       expect(view.getBigUint64(8, true)).toBe(2n); // two successful calls counted, failures rolled back
+      // The last 4 bytes of logical memory are the program's own.
+      expect(a.call(null, bytes(10, ...u32le(131068)), G).output.success).toBe(true);
+      expect(new DataView(a.snapshot().pages[1]!.buffer).getUint32(65532, true)).toBe(0xdeadbeef);
     });
 
     it("memory.grow within the cap succeeds; past the cap returns -1", () => {

@@ -42,6 +42,14 @@ export const ECHO = `(module
       (i32.store (i32.const 4) (memory.size))
       (call $reply (i32.const 0) (i32.const 8))
       (return (i32.const 0))))
+    ;; 10 addr:u32 stores at addr and returns Ok; 11 addr:u32 stores at addr, then grows memory
+    (if (i32.eq (local.get $op) (i32.const 10)) (then
+      (i32.store (i32.load align=1 (i32.const 1025)) (i32.const 0xdeadbeef))
+      (return (i32.const 0))))
+    (if (i32.eq (local.get $op) (i32.const 11)) (then
+      (i32.store (i32.load align=1 (i32.const 1025)) (i32.const 0))
+      (drop (memory.grow (i32.const 1)))
+      (return (i32.const 0))))
     (if (i32.eq (local.get $op) (i32.const 9)) (then
       (i64.store (i32.const 16) (call $gas_left))
       (call $reply (i32.const 16) (i32.const 8))

@@ -258,13 +258,32 @@ describe("instrument: memory", () => {
     expect([...map]).toEqual([0, 0, 1, 1]);
   });
 
-  it("traps on stores beyond the logical memory instead of corrupting the scratch", () => {
+  it("marks a store beyond the logical memory at an index ≥ the page count, after the store", () => {
+    const scratchMarks = (ex: Exports) => {
+      const n = ex.__cp_pages.value as number;
+      return [...new Uint8Array(ex.memory.buffer, n * 65536, n + 2)];
+    };
+    const a = load(mem).ex;
+    a.__cp_gas.value = 1_000_000n;
+    a.store(65536 - 2, 5); // straddles the end: its last byte is in the scratch
+    expect(scratchMarks(a)).toEqual([0, 1, 0]);
+    // A store onto its own mark's byte cannot erase the mark: the mark comes after the store.
+    const b = load(mem).ex;
+    b.__cp_gas.value = 1_000_000n;
+    b.store(65536 + 1, 0);
+    expect(scratchMarks(b)).toEqual([0, 1, 0]);
+    // Bulk writes are still checked up front.
+    expect(trapOf(() => b.fill(65530, 10))).toMatch(/unreachable/);
+    expect(b.__cp_fault.value).toBe(FAULT.None);
+  });
+
+  it("faults on memory.grow after a store into the scratch", () => {
     const { ex } = load(mem);
     ex.__cp_gas.value = 1_000_000n;
-    expect(trapOf(() => ex.store(65536 - 2, 5))).toMatch(/unreachable/);
-    expect(trapOf(() => ex.store(65536 + 8, 5))).toMatch(/unreachable/);
-    expect(trapOf(() => ex.fill(65530, 10))).toMatch(/unreachable/);
-    expect(ex.__cp_fault.value).toBe(FAULT.None);
+    ex.store(65536 + 300, 7);
+    expect(trapOf(() => ex.grow(1))).toMatch(/unreachable/);
+    expect(ex.__cp_fault.value).toBe(FAULT.ScratchWrite);
+    expect(ex.__cp_pages.value).toBe(1);
   });
 });
 

@@ -35,7 +35,6 @@ const G_GAS = "__cp_gas";
 const G_FAULT = "__cp_fault";
 const G_DEPTH = "__cp_depth";
 const G_PAGES = "__cp_pages";
-const F_OOG = "__cp_oog";
 const F_DEPTH_FAULT = "__cp_depth_fault";
 const F_GROW = "__cp_grow";
 const F_MARK = "__cp_mark";
@@ -43,6 +42,8 @@ const F_PREEMPT = "__cp_preempt";
 
 /** Bytes of Asyncify data the runtime may use for one suspended `main`. */
 const ASYNCIFY_BYTES = 128 * 1024;
+/** Upper bound on scratch pages (4 at the largest cap): sizes the dirty map's scratch entries. */
+const MAX_RESERVED_PAGES = 16;
 /** Gas per byte touched by memory.fill/copy/init, as a right shift (1 gas per 16 bytes). */
 const BULK_GAS_SHIFT = 4;
 /** Gas per page added by memory.grow. */
@@ -109,11 +110,18 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
   const bounded = classify(facts, roots);
 
   const maxPages = Math.min(memory.max ?? opts.maxPages, opts.maxPages);
-  const dirtyBytes = align16(opts.maxPages);
+  // The map has a byte for every physical page, scratch included: a store into the scratch marks a byte
+  // at an index ≥ `__cp_pages`, which is how the runtime finds it (layout.ts).
+  const dirtyBytes = align16(opts.maxPages + MAX_RESERVED_PAGES);
   const reservedPages = Math.ceil((dirtyBytes + ASYNCIFY_BYTES) / PAGE_SIZE);
 
   addRuntimeGlobals(mod, memory.initial);
-  addHelpers(mod, { maxPages, preemptible: opts.preemptible, maxCallDepth: opts.maxCallDepth });
+  addHelpers(mod, {
+    maxPages,
+    reservedPages,
+    preemptible: opts.preemptible,
+    maxCallDepth: opts.maxCallDepth,
+  });
 
   const meter = new Meter(mod, bounded, planDepth(facts, tableTargets(mod)), opts);
   for (const f of facts.values()) if (!f.imported) meter.instrumentFunction(f.name);
@@ -389,6 +397,14 @@ function unsupported(fn: string, what: string): never {
   });
 }
 
+function containsStore(root: ExpressionRef): boolean {
+  let found = false;
+  forEachExpression(root, (e) => {
+    if (binaryen.getExpressionId(e) === binaryen.StoreId) found = true;
+  });
+  return found;
+}
+
 /** Every expression under `root` that has a loop somewhere under it (one post-order walk). */
 function expressionsWithLoops(root: ExpressionRef): Set<ExpressionRef> {
   const found = new Set<ExpressionRef>();
@@ -527,17 +543,10 @@ function scratchBase(mod: binaryen.Module): ExpressionRef {
 
 function addHelpers(
   mod: binaryen.Module,
-  o: { maxPages: number; preemptible: boolean; maxCallDepth: number },
+  o: { maxPages: number; reservedPages: number; preemptible: boolean; maxCallDepth: number },
 ): void {
   const { i32, i64 } = binaryen;
   // Faults: record why, then trap. The runtime reads `__cp_fault` after the trap.
-  mod.addFunction(
-    F_OOG,
-    binaryen.none,
-    binaryen.none,
-    [],
-    mod.block(null, [mod.global.set(G_FAULT, mod.i32.const(FAULT.OutOfGas)), mod.unreachable()]),
-  );
   mod.addFunction(
     F_DEPTH_FAULT,
     binaryen.none,
@@ -571,6 +580,18 @@ function addHelpers(
             mod.global.get(G_GAS, i64),
             mod.i64.mul(mod.i64.extend_u(delta()), i64c(mod, GROW_GAS_PER_PAGE)),
           ),
+        ),
+        // A store into the scratch has marked a byte at an index ≥ old; growing would turn that mark
+        // into a page mark and the scratch into program pages, so fault here (layout.ts).
+        mod.if(
+          mod.i64.ne(
+            mod.i64.or(
+              mod.i64.load(0, 1, mod.i32.add(mod.i32.shl(old(), mod.i32.const(16)), old())),
+              mod.i64.load(8, 1, mod.i32.add(mod.i32.shl(old(), mod.i32.const(16)), old())),
+            ),
+            i64c(mod, 0),
+          ),
+          mod.block(null, [mod.global.set(G_FAULT, mod.i32.const(FAULT.ScratchWrite)), mod.unreachable()]),
         ),
         mod.if(mod.i32.eq(mod.memory.grow(delta()), mod.i32.const(-1)), mod.return(mod.i32.const(-1))),
         // Move the dirty map up with the scratch, then zero the pages the program now owns.
@@ -751,7 +772,8 @@ class Meter {
           mod.call(F_PREEMPT, [], binaryen.none),
           mod.local.set(g, mod.global.get(G_GAS, binaryen.i64)),
         ])
-      : mod.call(F_OOG, [], binaryen.none);
+      : // Inline, not a call: a call on the cold path makes V8 keep the loop's values spillable.
+        mod.block(null, [mod.global.set(G_FAULT, mod.i32.const(FAULT.OutOfGas)), mod.unreachable()]);
     return [mod.if(exhausted, onEmpty)];
   }
 
@@ -845,7 +867,7 @@ class Meter {
         break;
       }
       case binaryen.StoreId:
-        this.trackStore(e);
+        this.trackStore(e, slot);
         break;
       case binaryen.MemorySizeId:
         slot.set(this.mod.global.get(G_PAGES, binaryen.i32));
@@ -900,37 +922,40 @@ class Meter {
   }
 
   /**
-   * Traps on stores beyond the logical memory and marks the page of the store's last byte dirty. A store
-   * straddling two pages leaves the first unmarked: the runtime also compares the page before each
-   * marked page (layout.ts), which keeps this to one check and one byte store per store.
+   * Marks the page of the store's last byte dirty, right after the store. There is no bounds check: a
+   * store beyond the logical memory lands in the scratch and marks a byte at an index ≥ `__cp_pages`,
+   * which the runtime treats as a trap (layout.ts). Marking after the store means no store can erase
+   * its own mark. A store straddling two pages leaves the first unmarked: the runtime also compares the
+   * page before each marked page. One add, one shift and one byte store per store.
    */
-  private trackStore(store: ExpressionRef): void {
+  private trackStore(store: ExpressionRef, slot: { set(e: ExpressionRef): void }): void {
     const mod = this.mod;
     const ptr = X.Store.getPtr(store);
     if (binaryen.getExpressionType(ptr) === binaryen.unreachable) return;
+    if (binaryen.getExpressionType(X.Store.getValue(store)) === binaryen.unreachable) return;
     const bytes = X.Store.getBytes(store);
     const offset = X.Store.getOffset(store);
-    const p = this.local("ptr", binaryen.i32);
-    const last = this.local("last", binaryen.i32);
     const i32 = binaryen.i32;
-    const code: ExpressionRef[] = [
-      mod.local.set(p, ptr),
-      mod.if(
-        mod.i32.ge_u(
-          mod.local.tee(last, mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset + bytes - 1)), i32),
-          this.scratch(),
-        ),
-        mod.unreachable(),
+    // The pointer must survive the value's evaluation, which may itself hold stores.
+    const p = containsStore(X.Store.getValue(store)) ? this.freshLocal(i32) : this.local("ptr", i32);
+    X.Store.setPtr(store, mod.local.get(p, i32));
+    const last = mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset + bytes - 1));
+    slot.set(
+      mod.block(
+        null,
+        [
+          mod.local.set(p, ptr),
+          store,
+          mod.i32.store8(
+            0,
+            1,
+            mod.i32.add(this.scratch(), mod.i32.shr_u(last, mod.i32.const(16))),
+            mod.i32.const(1),
+          ),
+        ],
+        binaryen.none,
       ),
-      mod.i32.store8(
-        0,
-        1,
-        mod.i32.add(this.scratch(), mod.i32.shr_u(mod.local.get(last, i32), mod.i32.const(16))),
-        mod.i32.const(1),
-      ),
-      mod.local.get(p, i32),
-    ];
-    X.Store.setPtr(store, mod.block(null, code, i32));
+    );
   }
 
   private rewriteGrow(grow: ExpressionRef): ExpressionRef {

@@ -13,7 +13,8 @@
  * - `__cp_gas` (mut i64): gas remaining. The runtime sets it before an entry and reads it after. It is
  *   exact whenever control is in an import (the host may charge it), and re-read after each import call.
  * - `__cp_fault` (mut i32): set just before the instrumented code traps with `unreachable`:
- *   {@link FAULT}.OutOfGas or {@link FAULT}.CallDepth. The runtime resets it to 0 before each entry.
+ *   {@link FAULT}.OutOfGas, {@link FAULT}.CallDepth, or {@link FAULT}.ScratchWrite (a `memory.grow`
+ *   after a store into the scratch). The runtime resets it to 0 before each entry.
  * - `__cp_depth` (mut i32): current call depth; trap when it would exceed `maxCallDepth`.
  * - `__cp_pages` (mut i32): the logical memory size in pages (what `memory.size` returns).
  * - `__cp_g0` … `__cp_g{n-1}`: the program's own mutable globals, in index order (the image's globals).
@@ -27,10 +28,18 @@
  *   rewind the code re-reads `__cp_gas`, so the runtime refills it before resuming.
  *
  * Scratch layout (byte offsets from `__cp_pages * 65536`)
- * - [0, maxPages): the dirty-page map: byte i is set to 1 by every store whose last byte is on logical
- *   page i, and by every `memory.fill`, `memory.copy` and `memory.init` that touches page i. A store that
- *   straddles pages i-1 and i marks only i, so the runtime must treat page i-1 as possibly changed
- *   whenever page i is marked. The runtime clears the map.
+ * - [0, asyncifyDataOffset): the dirty-page map, one byte per physical page. Every store sets byte i,
+ *   right after it stores, where i is the page of its last byte; every `memory.fill`, `memory.copy` and
+ *   `memory.init` sets the bytes of the pages it touches. A store that straddles pages i-1 and i marks
+ *   only i, so the runtime must treat page i-1 as possibly changed whenever page i is marked. The runtime
+ *   clears the map.
+ * - Stores are not bounds-checked against the logical memory (bulk writes are: they trap). A store beyond
+ *   it lands in the scratch (or traps natively beyond the physical memory) and marks a byte at an index
+ *   ≥ `__cp_pages`: the runtime must check bytes [pages, pages + reservedPages) after every entry and,
+ *   if any is set, fail the entry as a trap and discard the instance's memory (the scratch, dirty map
+ *   included, may be corrupt; re-instantiate from the committed image). Marking after the store means
+ *   the last such store's mark always survives. `memory.grow` checks the same bytes and faults with
+ *   {@link FAULT}.ScratchWrite rather than turn the scratch into program pages.
  * - [{@link Instrumented.asyncifyDataOffset}, reservedPages * 65536): free for the runtime's Asyncify data
  *   (the 8-byte header `{ start, end }` and the unwound stack). `memory.grow` moves the dirty map up with
  *   the scratch; the Asyncify area is only used while unwinding/rewinding, when no grow can happen.
@@ -57,7 +66,7 @@ export interface InstrumentOptions {
   maxCallDepth: number;
 }
 
-export const FAULT = { None: 0, OutOfGas: 1, CallDepth: 2 } as const;
+export const FAULT = { None: 0, OutOfGas: 1, CallDepth: 2, ScratchWrite: 3 } as const;
 
 export type WasmValueType = "i32" | "i64" | "f32" | "f64";
 

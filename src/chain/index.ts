@@ -32,7 +32,21 @@ export type {
 export { createOverlay, type KvRead, type KvWrite, type Storage, StorageError } from "./storage.ts";
 export { createLmdbStorage } from "./storage-lmdb.ts";
 export { createMemoryStorage } from "./storage-memory.ts";
-export { decodeTx, minFee, SignedTx, signTx, TxCall, TxPayload, txHash } from "./tx.ts";
+export {
+  assembleTx,
+  decodeTx,
+  minFee,
+  prepareTx,
+  preverifyTxs,
+  type SignatureCheck,
+  SignedTx,
+  signatureCheck,
+  signTx,
+  TxCall,
+  TxPayload,
+  txHash,
+  type UnsignedTx,
+} from "./tx.ts";
 export type {
   BlockInput,
   BlockResult,

@@ -56,12 +56,15 @@ const DOMAIN = new TextEncoder().encode("coreplay/tx");
 
 /** The bytes a signer signs. */
 export function signingPayload(payload: TxPayload): Uint8Array {
-  const body = TxPayload.enc(payload);
-  const out = new Uint8Array(DOMAIN.length + body.length);
-  out.set(DOMAIN);
-  out.set(body, DOMAIN.length);
-  return out;
+  return withDomain(TxPayload.enc(payload));
 }
+
+const withDomain = (payloadBytes: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(DOMAIN.length + payloadBytes.length);
+  out.set(DOMAIN);
+  out.set(payloadBytes, DOMAIN.length);
+  return out;
+};
 
 /** The least fee a transaction of `length` encoded bytes must offer. */
 export const minFee = (config: Pick<ChainConfig, "baseFee" | "feePerByte">, length: number): bigint =>
@@ -69,6 +72,45 @@ export const minFee = (config: Pick<ChainConfig, "baseFee" | "feePerByte">, leng
 
 /** A transaction's id: blake2b-256 of its encoding. A `Call`'s receipt is keyed by it. */
 export const txHash = (bytes: Uint8Array): Hash => blake2b256(bytes);
+
+/** Bytes of the fixed-size fields opening a payload: signer (32), nonce (u64), fee (u128). */
+const PAYLOAD_HEAD = 32 + 8 + 16;
+const SIGNATURE = 64;
+
+/** A transaction ready to be signed: its SCALE payload and the exact message the signer signs. */
+export interface UnsignedTx {
+  payload: Uint8Array;
+  message: Uint8Array;
+}
+
+/**
+ * Encodes a payload once (`TxPayload.enc`: signer ‖ nonce ‖ fee ‖ call, fixed-size fields first), so a
+ * node can sign many transactions elsewhere (worker threads) and {@link assembleTx} them. Without `fee`,
+ * pays exactly {@link minFee} (the fee field is fixed-size, so the length does not depend on its value).
+ */
+export function prepareTx(
+  signer: AccountId,
+  tx: { nonce: bigint; call: TxCall; fee?: bigint },
+  config: Pick<ChainConfig, "baseFee" | "feePerByte">,
+): UnsignedTx {
+  const call = TxCall.enc(tx.call);
+  const fee = tx.fee ?? minFee(config, PAYLOAD_HEAD + call.length + SIGNATURE);
+  const payload = new Uint8Array(PAYLOAD_HEAD + call.length);
+  payload.set(AccountIdCodec.enc(signer));
+  payload.set(u64.enc(tx.nonce), 32);
+  payload.set(BalanceCodec.enc(fee), 40);
+  payload.set(call, PAYLOAD_HEAD);
+  return { payload, message: withDomain(payload) };
+}
+
+/** The signed transaction's bytes (`SignedTx.enc`): the payload, then the 64-byte signature. */
+export function assembleTx(unsigned: UnsignedTx, signature: Uint8Array): Uint8Array {
+  if (signature.length !== SIGNATURE) throw new TypeError(`signature of ${signature.length} bytes`);
+  const out = new Uint8Array(unsigned.payload.length + SIGNATURE);
+  out.set(unsigned.payload);
+  out.set(signature, unsigned.payload.length);
+  return out;
+}
 
 /**
  * Builds and signs a transaction. Without `fee`, pays exactly {@link minFee}.
@@ -81,20 +123,83 @@ export function signTx(
   tx: { nonce: bigint; call: TxCall; fee?: bigint },
   config: Pick<ChainConfig, "baseFee" | "feePerByte">,
 ): Uint8Array {
-  const payload: TxPayload = { signer: keypair.publicKey, nonce: tx.nonce, fee: tx.fee ?? 0n, call: tx.call };
-  if (tx.fee === undefined) {
-    // the fee field is fixed-size, so the length does not depend on its value
-    payload.fee = minFee(config, SignedTx.enc({ payload, signature: new Uint8Array(64) }).length);
-  }
-  return SignedTx.enc({ payload, signature: sign(signingPayload(payload), keypair.secretKey) });
+  const unsigned = prepareTx(keypair.publicKey, tx, config);
+  return assembleTx(unsigned, sign(unsigned.message, keypair.secretKey));
 }
 
 /**
  * Hashes of transactions whose signature verified. Verification is a pure function of the bytes, so
- * remembering it is safe; it saves the second ed25519 verify when the tx pool's `checkTx` already did it.
+ * remembering it is safe; it saves the second ed25519 verify when the tx pool's `checkTx` already did it,
+ * or when {@link preverifyTxs} checked a block's transactions in parallel beforehand. Keyed by the
+ * hash's latin1 string (one char per byte).
  */
 const VERIFIED = new Set<string>();
-const VERIFIED_MAX = 16_384;
+/** Above the node's largest block (20,000 transactions), so a pre-verified block is never evicted. */
+const VERIFIED_MAX = 1 << 16;
+const verifiedKey = (hash: Hash): string =>
+  Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString("latin1");
+function remember(key: string): void {
+  VERIFIED.add(key);
+  // bounded: forget the oldest (a Set iterates in insertion order)
+  if (VERIFIED.size > VERIFIED_MAX) VERIFIED.delete(VERIFIED.values().next().value as string);
+}
+
+/** One ed25519 check: `signature` by `publicKey` over `message`. */
+export interface SignatureCheck {
+  publicKey: Uint8Array;
+  message: Uint8Array;
+  signature: Uint8Array;
+}
+
+/**
+ * The signature check of a transaction in its canonical encoding: the signer opens the payload, the
+ * signature closes the bytes, and the signed message is the domain ‖ the payload bytes. `decodeTx`
+ * accepts only canonical encodings (decodeExact), so for every transaction it accepts this is exactly
+ * the check of `signingPayload(payload)`. `undefined` when the bytes are too short to be a transaction.
+ */
+export function signatureCheck(bytes: Uint8Array): SignatureCheck | undefined {
+  if (bytes.length < PAYLOAD_HEAD + SIGNATURE) return undefined;
+  const body = bytes.length - SIGNATURE;
+  return {
+    publicKey: bytes.subarray(0, 32),
+    message: withDomain(bytes.subarray(0, body)),
+    signature: bytes.subarray(body),
+  };
+}
+
+/**
+ * Verifies the signatures of many transactions with `verifyMany` (e.g. a pool of worker threads running
+ * the same ed25519 verification), and remembers those that verified, so applying them does not verify
+ * again. Transactions that fail, or are malformed, are simply not remembered: `decodeTx` then checks
+ * (and refuses) them as usual. Resolves with how many verified.
+ *
+ * @example await preverifyTxs(txs, (checks) => pool.verify(checks)); chain.applyBlock({ txs, author });
+ */
+export async function preverifyTxs(
+  txs: readonly Uint8Array[],
+  verifyMany: (checks: SignatureCheck[]) => Promise<boolean[]>,
+): Promise<number> {
+  const keys: string[] = [];
+  const checks: SignatureCheck[] = [];
+  for (const bytes of txs) {
+    const c = signatureCheck(bytes);
+    if (!c) continue;
+    const k = verifiedKey(txHash(bytes));
+    if (VERIFIED.has(k)) continue;
+    keys.push(k);
+    checks.push(c);
+  }
+  if (checks.length === 0) return 0;
+  const ok = await verifyMany(checks);
+  let n = 0;
+  for (const [i, k] of keys.entries()) {
+    if (ok[i] === true) {
+      remember(k);
+      n++;
+    }
+  }
+  return n;
+}
 
 /**
  * Decodes and checks the signature of a transaction (stateless checks only).
@@ -109,14 +214,14 @@ export function decodeTx(bytes: Uint8Array): Result<SignedTx & { hash: Hash; len
     return err(new TxError("TX_MALFORMED", "Malformed transaction", (e as Error).message));
   }
   const hash = txHash(bytes);
-  const key = Buffer.from(hash).toString("hex");
+  const key = verifiedKey(hash);
   if (!VERIFIED.has(key)) {
-    if (!verify(tx.signature, signingPayload(tx.payload), tx.payload.signer)) {
+    // canonical (decodeExact): the payload's encoding is the bytes before the signature
+    const c = signatureCheck(bytes)!;
+    if (!verify(tx.signature, c.message, tx.payload.signer)) {
       return err(new TxError("TX_BAD_SIGNATURE", "Bad transaction signature"));
     }
-    VERIFIED.add(key);
-    // bounded: forget the oldest (a Set iterates in insertion order)
-    if (VERIFIED.size > VERIFIED_MAX) VERIFIED.delete(VERIFIED.values().next().value as string);
+    remember(key);
   }
   return ok({ ...tx, hash, length: bytes.length });
 }

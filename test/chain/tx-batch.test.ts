@@ -1,0 +1,85 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  assembleTx,
+  decodeTx,
+  prepareTx,
+  preverifyTxs,
+  type SignatureCheck,
+  SignedTx,
+  signatureCheck,
+  signTx,
+  type TxCall,
+  TxPayload,
+} from "../../src/chain/index.ts";
+import type { ActorId } from "../../src/codec/ids.ts";
+import { devKeypair, sign, verify } from "../../src/crypto/ed25519.ts";
+import { testConfig } from "./helpers.ts";
+
+const key = devKeypair(4);
+const call = (input: Uint8Array): TxCall => ({ tag: "Call", value: { actor: 7 as ActorId, input } });
+
+describe("transactions signed elsewhere (prepareTx / assembleTx)", () => {
+  it("encode exactly as SignedTx.enc, with the min fee, and sign the domain-separated payload", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.bigInt(0n, (1n << 64n) - 1n), (input, nonce) => {
+        const u = prepareTx(key.publicKey, { nonce, call: call(input) }, testConfig);
+        const bytes = assembleTx(u, sign(u.message, key.secretKey));
+        const payload = TxPayload.dec(u.payload);
+        expect(payload.fee).toBe(testConfig.baseFee + testConfig.feePerByte * BigInt(bytes.length));
+        expect(bytes).toEqual(SignedTx.enc({ payload, signature: bytes.subarray(bytes.length - 64) }));
+        expect(bytes).toEqual(signTx(key, { nonce, call: call(input) }, testConfig));
+        const c = signatureCheck(bytes)!;
+        expect(c.publicKey).toEqual(key.publicKey);
+        expect(verify(c.signature, c.message, c.publicKey)).toBe(true);
+        expect(decodeTx(bytes).ok).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("keeps an explicit fee", () => {
+    const u = prepareTx(key.publicKey, { nonce: 3n, call: call(Uint8Array.of(1)), fee: 12_345n }, testConfig);
+    expect(TxPayload.dec(u.payload).fee).toBe(12_345n);
+  });
+});
+
+describe("preverifyTxs", () => {
+  const honest = (checks: SignatureCheck[]) =>
+    Promise.resolve(checks.map((c) => verify(c.signature, c.message, c.publicKey)));
+
+  it("asks the batch verifier once per transaction, and never again for one it verified", async () => {
+    const txs = Array.from({ length: 5 }, (_, i) =>
+      signTx(key, { nonce: 1000n + BigInt(i), call: call(Uint8Array.of(i)) }, testConfig),
+    );
+    const asked: number[] = [];
+    const verifyMany = (checks: SignatureCheck[]) => {
+      asked.push(checks.length);
+      return honest(checks);
+    };
+    expect(await preverifyTxs(txs, verifyMany)).toBe(5);
+    expect(await preverifyTxs(txs, verifyMany)).toBe(0);
+    expect(asked).toEqual([5]);
+    for (const t of txs) expect(decodeTx(t).ok).toBe(true);
+  });
+
+  it("does not remember a bad signature: decodeTx still refuses it", async () => {
+    const good = signTx(key, { nonce: 2000n, call: call(Uint8Array.of(9)) }, testConfig);
+    const bad = good.slice();
+    bad[bad.length - 1] ^= 1;
+    expect(await preverifyTxs([bad, Uint8Array.of(1, 2, 3)], honest)).toBe(0);
+    const r = decodeTx(bad);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe("TX_BAD_SIGNATURE");
+  });
+
+  it("a verified signature does not make a non-canonical encoding acceptable", async () => {
+    const good = signTx(key, { nonce: 3000n, call: call(Uint8Array.of(5)) }, testConfig);
+    const longer = new Uint8Array(good.length + 1);
+    longer.set(good);
+    await preverifyTxs([longer], () => Promise.resolve([true]));
+    const r = decodeTx(longer);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe("TX_MALFORMED");
+  });
+});

@@ -28,6 +28,12 @@ export interface TxContext {
   disk: Disk;
   /** The block being built. */
   block: number;
+  /**
+   * When set, the fee is not burned here: the block sums the `fee` of each transaction it commits and
+   * burns the sum once after its transactions (same end state, one update of the chain's meta record
+   * instead of one per transaction).
+   */
+  deferBurn?: true;
 }
 
 const tooLarge = (what: string, n: number, max: number) =>
@@ -61,7 +67,7 @@ export function applyTx(
     return err(new TxError("TX_FEE_TOO_LOW", "Fee too low", `${payload.fee} < ${need}`));
   if (acct.free < payload.fee) return insufficient(payload.fee, acct.free);
   putAccount(kv, payload.signer, { ...acct, free: acct.free - payload.fee, nonce: acct.nonce + 1n });
-  burn(kv, payload.fee);
+  if (!ctx.deferBurn) burn(kv, payload.fee);
   const r = dispatch(ctx, decoded.value, hash);
   if (!r.ok) return r;
   return ok({ ...r.value, fee: payload.fee, hash, signer: payload.signer, nonce: payload.nonce });

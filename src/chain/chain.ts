@@ -3,9 +3,9 @@
  * deterministic: no clock, no randomness; the node owns time and I/O.
  */
 
-import { concatBytes } from "../codec/bytes.ts";
+import { bytesEqual, concatBytes } from "../codec/bytes.ts";
 import { type AccountId, type ActorId, accountId, type CodeHash, type Hash } from "../codec/ids.ts";
-import type { Witness } from "../codec/types.ts";
+import type { Pov, Witness } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import { createDisk, slabs } from "../disk/index.ts";
 import { ok } from "../errors.ts";
@@ -13,10 +13,10 @@ import type { RelayView } from "../pov/types.ts";
 import { applyTx } from "./apply-tx.ts";
 import { chainConfig } from "./config.ts";
 import { ChainError } from "./errors.ts";
-import { getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
+import { burn, getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
 import { peek } from "./pigeonhole.ts";
 import { admit, cascade } from "./pool.ts";
-import { BlockHeader, T } from "./state.ts";
+import { BlockHeader, type QueuedCall, T } from "./state.ts";
 import { createOverlay, type KvRead } from "./storage.ts";
 import type { BlockResult, Chain, ChainOptions, PoolView } from "./types.ts";
 
@@ -73,12 +73,19 @@ export function createChain(opts: ChainOptions): Chain {
   }
   const genesisHash = getMeta(storage).genesisHash;
 
+  // The head's record lists every transaction hash of its block (thousands): decode it once per head,
+  // not at every `head()`. Keyed by number and hash, so a storage reverted under us is still read.
+  let lastHead: { number: number; hash: Hash; header: BlockHeader } | undefined;
   const headOf = (kv: KvRead) => {
     const m = getMeta(kv);
+    if (lastHead && lastHead.number === m.head && bytesEqual(lastHead.hash, m.headHash)) {
+      return { ...lastHead };
+    }
     const rec = T.block.get(kv, m.head);
     if (!rec)
       throw new ChainError("Head block missing", { code: "CHAIN_CORRUPT", details: `block ${m.head}` });
-    return { number: m.head, hash: rec.hash, header: rec.header };
+    lastHead = { number: m.head, hash: rec.hash, header: rec.header };
+    return { ...lastHead };
   };
 
   const chain: Chain = {
@@ -90,7 +97,7 @@ export function createChain(opts: ChainOptions): Chain {
       return storage.transaction((kv) => {
         const meta = getMeta(kv);
         const number = meta.head + 1;
-        const ctx = { kv, config, engine, disk, block: number };
+        const ctx = { kv, config, engine, disk, block: number, decoded: new Map<string, Pov>() };
         const result: BlockResult = {
           number,
           hash: ZERO32 as Hash,
@@ -102,16 +109,20 @@ export function createChain(opts: ChainOptions): Chain {
           logs: [],
         };
         const included: Hash[] = [];
+        const txCtx = { ...ctx, deferBurn: true as const };
+        let fees = 0n;
         for (const bytes of input.txs) {
           const o = createOverlay(kv);
-          const r = applyTx({ ...ctx, kv: o.kv }, bytes);
+          const r = applyTx({ ...txCtx, kv: o.kv }, bytes);
           if (r.ok) {
             o.commit();
+            fees += r.value.fee;
             included.push(r.value.hash);
             const { signer: _s, nonce: _n, hash: _h, ...applied } = r.value;
             result.txs.push({ hash: r.value.hash, result: ok(applied) });
           } else result.txs.push({ hash: blake2b256(bytes), result: r });
         }
+        if (fees > 0n) burn(kv, fees);
         const seen = { cores: new Set<number>(), actors: new Set<number>(), ids: new Set<string>() };
         const admitted: Hash[] = [];
         for (const v of input.povs ?? []) {
@@ -175,8 +186,14 @@ export function createChain(opts: ChainOptions): Chain {
     codeInfo: (hash) => T.codeInfo.get(storage, hash),
     codeSource: { code: (hash: CodeHash) => T.codeBlob.get(storage, hash) },
     slab: (id) => slabs.get(storage, id),
-    pendingCalls(id) {
-      return [...T.call.scan(storage, id)].map(([, v]) => v);
+    pendingCalls(id, max = Number.POSITIVE_INFINITY) {
+      const out: QueuedCall[] = [];
+      if (max <= 0) return out;
+      for (const [, v] of T.call.scan(storage, id)) {
+        out.push(v);
+        if (out.length >= max) break;
+      }
+      return out;
     },
     pigeonhole(id) {
       const a = getActor(storage, id);

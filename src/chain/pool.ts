@@ -26,6 +26,11 @@ export interface PoolContext {
   engine: Engine;
   disk: Disk;
   block: number;
+  /**
+   * PoVs decoded (strictly) by `admit` in this block, by id: the cascade usually canonicalises them in
+   * the same block and need not decode them again. The id is the hash of the very bytes decoded.
+   */
+  decoded?: Map<string, Pov>;
 }
 
 /** Per-block admission state: cores and actors already taken by this block's PoVs. */
@@ -102,6 +107,7 @@ export function admit(ctx: PoolContext, seen: AdmissionState, v: ValidatedPov): 
   if (!slabsMatch)
     return err(new PovRejected("POV_MALFORMED", "PoV slabs do not match its effects' transitions"));
   seen.ids.add(hex(id));
+  ctx.decoded?.set(hex(id), pov);
   seen.cores.add(v.core);
   for (const a of mine) seen.actors.add(a);
   const meta = getMeta(kv);
@@ -218,10 +224,14 @@ export function applyEffects(
 
   // 1. transitions, and the new current slab of each actor (its post image, materialised in full)
   let pov: Pov;
-  try {
-    pov = decodeExact(Pov, povBytes, "PoV");
-  } catch (x) {
-    return reject("BAD_SLAB", `stored PoV does not decode: ${(x as Error).message}`);
+  const known = ctx.decoded?.get(hex(e.id));
+  if (known) pov = known;
+  else {
+    try {
+      pov = decodeExact(Pov, povBytes, "PoV");
+    } catch (x) {
+      return reject("BAD_SLAB", `stored PoV does not decode: ${(x as Error).message}`);
+    }
   }
   for (const [i, t] of fx.transitions.entries()) {
     const a = must(t.actor, "transition");
@@ -269,15 +279,23 @@ export function applyEffects(
     putActor(kv, r.actor as ActorId, dequeue(kv, r.actor as ActorId, a, r.count, r.headAfter));
   }
 
-  // 3. receipts for the queued user calls the agenda ran (collators run them in queue order)
+  // 3. receipts for the queued user calls the agenda ran (collators run them in queue order). Each
+  // actor's queue is read once and written once, whatever the number of its calls.
+  const queues = new Map<number, { a: ActorInfo; first: bigint; len: number }>();
   for (const c of fx.calls) {
     member(c.actor, "call");
-    const a = must(c.actor, "call");
-    if (a.calls.len === 0) continue;
-    const q = T.call.get(kv, [c.actor as ActorId, a.calls.first]);
+    let st = queues.get(c.actor);
+    if (!st) {
+      const a = must(c.actor, "call");
+      st = { a, first: a.calls.first, len: a.calls.len };
+      queues.set(c.actor, st);
+    }
+    if (st.len === 0) continue;
+    const q = T.call.get(kv, [c.actor as ActorId, st.first]);
     if (!q || !bytesEqual(q.input, c.input)) continue; // the collator's own call: no receipt
-    T.call.del(kv, [c.actor as ActorId, a.calls.first]);
-    putActor(kv, c.actor as ActorId, { ...a, calls: { first: a.calls.first + 1n, len: a.calls.len - 1 } });
+    T.call.del(kv, [c.actor as ActorId, st.first]);
+    st.first += 1n;
+    st.len -= 1;
     T.receipt.put(kv, q.id, {
       id: q.id,
       actor: c.actor,
@@ -285,6 +303,10 @@ export function applyEffects(
       sequence: sequenceOf.get(c.actor) ?? 0n,
       output: c.output,
     });
+  }
+  for (const [id, st] of queues) {
+    if (st.first === st.a.calls.first) continue;
+    putActor(kv, id as ActorId, { ...st.a, calls: { first: st.first, len: st.len } });
   }
 
   // 4. transfers between actors

@@ -130,7 +130,8 @@ export interface Chain {
   readonly codeSource: CodeSource;
   /** The actor's current image (full encoding): the `pre` of its next slab. */
   slab(id: ActorId): Uint8Array | undefined;
-  pendingCalls(id: ActorId): QueuedCall[];
+  /** The actor's queued user calls, oldest first (at most `max`). */
+  pendingCalls(id: ActorId, max?: number): QueuedCall[];
   pigeonhole(id: ActorId): PigeonholeView | undefined;
   receipt(callId: Hash): Receipt | undefined;
   preimage(hash: Hash): Uint8Array | undefined;

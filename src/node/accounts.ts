@@ -13,7 +13,16 @@ export const COLLATOR_KEY_BASE = 1000;
 
 export const devAccounts = (n = DEV_ACCOUNTS): Keypair[] =>
   Array.from({ length: n }, (_, i) => devKeypair(i));
-export const collatorAccount = (i: number): AccountId => devKeypair(COLLATOR_KEY_BASE + i).publicKey;
+const collatorAccounts = new Map<number, AccountId>();
+/** Collator `i`'s payout account (derived once: deriving an ed25519 public key is not free). */
+export function collatorAccount(i: number): AccountId {
+  let a = collatorAccounts.get(i);
+  if (!a) {
+    a = devKeypair(COLLATOR_KEY_BASE + i).publicKey;
+    collatorAccounts.set(i, a);
+  }
+  return a;
+}
 
 /**
  * The banner `coreplay dev` prints, anvil style.

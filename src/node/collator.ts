@@ -29,6 +29,11 @@ export interface CoreJob {
 export interface Collators {
   /** Builds this block's PoVs on the chain's head. Never throws for one bad actor: it is skipped and logged. */
   build(): { jobs: CoreJob[]; skipped: Array<{ actors: number[]; reason: string }> };
+  /**
+   * The same, one core at a time: the caller can hand each PoV to the validators before the next is
+   * built (the chain must not change until the generator is done).
+   */
+  buildEach(): Generator<CoreJob | { actors: number[]; reason: string }>;
   /** `main`'s status from the actor's current image (cached by state hash). */
   status(actor: ActorId): MainStatus | undefined;
   program(codeHash: Uint8Array): Program | undefined;
@@ -110,6 +115,16 @@ export function createCollators(opts: {
   };
 
   function build(): ReturnType<Collators["build"]> {
+    const jobs: CoreJob[] = [];
+    const skipped: Array<{ actors: number[]; reason: string }> = [];
+    for (const j of buildEach()) {
+      if ("reason" in j) skipped.push(j);
+      else jobs.push(j);
+    }
+    return { jobs, skipped };
+  }
+
+  function* buildEach(): Generator<CoreJob | { actors: number[]; reason: string }> {
     const head = chain.head();
     const now = head.number + 1;
     const pooled = new Set(chain.pool().flatMap((e) => e.slabs.map((s) => s.actor as number)));
@@ -118,7 +133,7 @@ export function createCollators(opts: {
     const all = chain.actorIds();
     for (const a of all) {
       if (pooled.has(a)) continue;
-      const queued = chain.pendingCalls(a).length;
+      const queued = chain.actor(a)?.calls.len ?? 0;
       const mail = chain.pigeonhole(a)?.messages.length ?? 0;
       const st = status(a);
       const busy = st === "pending" || st === "suspended";
@@ -127,8 +142,7 @@ export function createCollators(opts: {
         calls.set(a, queued);
       }
     }
-    const skipped: Array<{ actors: number[]; reason: string }> = [];
-    if (withWork.length === 0) return { jobs: [], skipped };
+    if (withWork.length === 0) return;
 
     const exists = new Set<number>(all);
     const groups = groupActors(
@@ -142,14 +156,13 @@ export function createCollators(opts: {
     const gs: Group[] = groups.map((g) => ({
       actors: g,
       weight: g.reduce(
-        (n, a) => n + 1 + Math.min(maxCalls, calls.get(a) ?? chain.pendingCalls(a as ActorId).length),
+        (n, a) => n + 1 + Math.min(maxCalls, calls.get(a) ?? chain.actor(a as ActorId)?.calls.len ?? 0),
         0,
       ),
       collator: owner.get(g[0]!) ?? 0,
     }));
     const { cores } = packCores(gs, opts.cores, { maxItems: MAX_AGENDA_ITEMS, maxActors: MAX_COSCHEDULED });
 
-    const jobs: CoreJob[] = [];
     for (const c of cores) {
       const actors = c.actors as ActorId[];
       // Calls share the agenda's item budget: one Service per actor first (it starts or resumes main).
@@ -159,16 +172,14 @@ export function createCollators(opts: {
         entry: { tag: "Service", value: { times: 1 } },
       }));
       for (const actor of actors) {
-        for (const q of chain.pendingCalls(actor).slice(0, Math.min(maxCalls, budget))) {
+        for (const q of chain.pendingCalls(actor, Math.min(maxCalls, budget))) {
           draft.push({ actor, entry: { tag: "Call", value: { input: q.input } } });
           budget--;
         }
       }
       const job = buildCore(c.core, c.collator, actors, draft, now);
-      if ("reason" in job) skipped.push({ actors, reason: job.reason });
-      else jobs.push(job);
+      yield "reason" in job ? { actors, reason: job.reason } : job;
     }
-    return { jobs, skipped };
   }
 
   function buildCore(
@@ -212,7 +223,7 @@ export function createCollators(opts: {
     }
   }
 
-  return { build, status, program };
+  return { build, buildEach, status, program };
 }
 
 export type { Hash };

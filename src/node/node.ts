@@ -7,13 +7,15 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
+  assembleTx,
   type Chain,
   type ChainConfig,
   createChain,
   createLmdbStorage,
   createMemoryStorage,
+  prepareTx,
+  preverifyTxs,
   type Storage,
-  signTx,
   type TxApplied,
   type TxCall,
   type ValidatedPov,
@@ -28,11 +30,12 @@ import type { BlockJson, LogJson, NodeEvent, PovJson } from "../rpc/types.ts";
 import type { Engine } from "../vm/engine.ts";
 import { collatorAccount, DEV_BALANCE, devAccounts } from "./accounts.ts";
 import { type Collators, type CoreJob, createCollators } from "./collator.ts";
+import { createCryptoPool } from "./crypto-pool.ts";
 import { loadEngine } from "./engine.ts";
 import { NodeError } from "./errors.ts";
 import { createNodeDb, type NodeDb } from "./node-db.ts";
 import { createTxPool, type Intent } from "./txpool.ts";
-import { createValidatorPool, type ValidatorPool } from "./validator-pool.ts";
+import { type Backing, createValidatorPool, type ValidatorPool } from "./validator-pool.ts";
 
 export type BlockTime = "instant" | "manual" | number;
 
@@ -57,6 +60,8 @@ export interface NodeOptions {
   idleTickMs?: number;
   /** Most transactions per block. */
   maxTxsPerBlock?: number;
+  /** Worker threads signing and verifying transactions (default: one per CPU, at most 4; 0: in-thread). */
+  signatureWorkers?: number;
 }
 
 /** Endowment of actors created through the RPC without a balance: enough to pay collators for long. */
@@ -159,6 +164,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     waitReady: false,
   });
   const col = createCollators({ chain, engine, collators, cores });
+  const sigs = createCryptoPool(opts.signatureWorkers);
   const txpool = createTxPool();
   const listeners = new Set<(e: NodeEvent) => void>();
   const waiters = new Map<string, { id: Hash; done: () => void }>();
@@ -197,10 +203,33 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
   async function produce(): Promise<BlockJson> {
     if (stopped) throw new NodeError("Node is stopped", { code: "NODE_STOPPED" });
     // 1. Collators build on the head; 2. validators re-execute each PoV in the worker pool.
-    const { jobs } = col.build();
-    const backings = await Promise.all(
-      jobs.map((j) => pool.validate({ pov: j.built.pov, view: j.view, codes: j.codes })),
+    // Each PoV goes to the validators as soon as it is built, and the event loop turns once before the
+    // next is built, so the worker starts on it meanwhile.
+    const jobs: CoreJob[] = [];
+    const validations: Promise<Backing>[] = [];
+    for (const job of col.buildEach()) {
+      if ("reason" in job) continue;
+      jobs.push(job);
+      validations.push(pool.validate({ pov: job.built.pov, view: job.view, codes: job.codes }));
+      await new Promise((ok) => setImmediate(ok));
+    }
+    const validating = Promise.all(validations);
+    // 3. Meanwhile, the transactions: signed now so each signer's nonces are consecutive, then their
+    // signatures verified ahead of the block, both on the signature workers.
+    const intents = txpool.take(maxTxs);
+    const nonces = new Map<string, bigint>();
+    const unsigned = intents.map((it) => {
+      const k = toHex(it.signer.publicKey);
+      const n = nonces.get(k) ?? chain.nonceOf(it.signer.publicKey);
+      nonces.set(k, n + 1n);
+      return prepareTx(it.signer.publicKey, { nonce: n, call: it.call }, chain.config);
+    });
+    const signatures = await sigs.sign(
+      unsigned.map((u, i) => ({ seed: intents[i]!.signer.secretKey, message: u.message })),
     );
+    const txs = unsigned.map((u, i) => assembleTx(u, signatures[i]!));
+    await preverifyTxs(txs, (checks) => sigs.verify(checks));
+    const backings = await validating;
     const dropped: PovJson[] = [];
     const povs: ValidatedPov[] = [];
     const built = new Map<string, PovJson>();
@@ -226,15 +255,6 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         collator: collatorAccount(job.collator),
       });
     }
-    // 3. Transactions, signed now so each signer's nonces are consecutive.
-    const intents = txpool.take(maxTxs);
-    const nonces = new Map<string, bigint>();
-    const txs = intents.map((it) => {
-      const k = toHex(it.signer.publicKey);
-      const n = nonces.get(k) ?? chain.nonceOf(it.signer.publicKey);
-      nonces.set(k, n + 1n);
-      return signTx(it.signer, { nonce: n, call: it.call }, chain.config);
-    });
     // 4. One atomic block: transactions, PoV admission, canonicalisation cascade (DESIGN §4).
     const r = chain.applyBlock({ txs, povs, author: collatorAccount(0) });
     const again: Intent[] = [];
@@ -323,7 +343,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     let later = false;
     for (const a of chain.actorIds()) {
       if (pooled.has(a)) continue;
-      if (chain.pendingCalls(a).length > 0 || (chain.pigeonhole(a)?.messages.length ?? 0) > 0) return "now";
+      const info = chain.actor(a);
+      if ((info?.calls.len ?? 0) > 0 || (info?.pigeonhole.queue.len ?? 0) > 0) return "now";
       const st = col.status(a as ActorId);
       if (st === "pending" || st === "suspended") later = true;
     }
@@ -444,6 +465,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       if (timer) clearTimeout(timer);
       await lock;
       await pool.close();
+      await sigs.close();
       await db.close();
       await storage.close();
     },

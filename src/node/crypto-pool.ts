@@ -1,0 +1,227 @@
+/**
+ * The node's signature pool: ed25519 signing and verification of a block's transactions on worker
+ * threads, so a block of thousands of signed calls uses every core rather than the main thread alone.
+ * The workers run node:crypto's ed25519 (OpenSSL), exactly what src/crypto/ed25519.ts runs in-thread,
+ * with one KeyObject per key, created once. Small batches stay in-thread (a round trip costs more than
+ * a few signatures); a worker that fails is not trusted with anything: its share is redone in-thread.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { SignatureCheck } from "../chain/index.ts";
+import { sign, verify } from "../crypto/ed25519.ts";
+
+/** Below this many items a batch is done in-thread. */
+const MIN_BATCH = 64;
+
+export interface SignJob {
+  /** The signer's 32-byte ed25519 seed (`Keypair.secretKey`). */
+  seed: Uint8Array;
+  message: Uint8Array;
+}
+
+export interface CryptoPool {
+  readonly size: number;
+  /** 64-byte signatures, in order. */
+  sign(jobs: readonly SignJob[]): Promise<Uint8Array[]>;
+  /** Whether each signature verifies, in order. */
+  verify(checks: readonly SignatureCheck[]): Promise<boolean[]>;
+  close(): Promise<void>;
+}
+
+// Plain CommonJS run with `eval`, so a worker starts in milliseconds (no TypeScript hooks to load).
+// Requests carry many items packed in a few buffers: keys (32 bytes each), signatures (64 bytes each)
+// and messages back to back with their end offsets.
+const WORKER = `
+const { parentPort } = require("node:worker_threads");
+const crypto = require("node:crypto");
+const PKCS8 = Buffer.from("302e020100300506032b657004220420", "hex");
+const SPKI = Buffer.from("302a300506032b6570032100", "hex");
+const keys = new Map();
+function keyOf(kind, raw) {
+  const k = kind + Buffer.from(raw).toString("latin1");
+  let key = keys.get(k);
+  if (!key) {
+    key = kind === "s"
+      ? crypto.createPrivateKey({ key: Buffer.concat([PKCS8, raw]), format: "der", type: "pkcs8" })
+      : crypto.createPublicKey({ key: Buffer.concat([SPKI, raw]), format: "der", type: "spki" });
+    if (keys.size > 10000) keys.clear();
+    keys.set(k, key);
+  }
+  return key;
+}
+parentPort.on("message", (m) => {
+  const n = m.ends.length;
+  let at = 0;
+  if (m.op === "sign") {
+    const out = new Uint8Array(n * 64);
+    for (let i = 0; i < n; i++) {
+      const key = keyOf("s", m.keys.subarray(m.keyOf[i] * 32, m.keyOf[i] * 32 + 32));
+      out.set(crypto.sign(null, m.data.subarray(at, m.ends[i]), key), i * 64);
+      at = m.ends[i];
+    }
+    parentPort.postMessage({ id: m.id, out }, [out.buffer]);
+  } else {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const msg = m.data.subarray(at, m.ends[i]);
+      at = m.ends[i];
+      try {
+        const key = keyOf("p", m.keys.subarray(i * 32, i * 32 + 32));
+        out[i] = crypto.verify(null, msg, key, m.sigs.subarray(i * 64, i * 64 + 64)) ? 1 : 0;
+      } catch {
+        out[i] = 2; // OpenSSL refused the key or signature: the caller decides in-thread
+      }
+    }
+    parentPort.postMessage({ id: m.id, out }, [out.buffer]);
+  }
+});
+`;
+
+interface Slot {
+  worker: Worker;
+  broken: boolean;
+  waiting: Map<number, (out: Uint8Array | undefined) => void>;
+}
+
+/** Packs messages back to back; `ends[i]` is where message i ends. */
+function pack(messages: readonly Uint8Array[]): { data: Uint8Array<ArrayBuffer>; ends: Uint32Array } {
+  let n = 0;
+  for (const m of messages) n += m.length;
+  const data = new Uint8Array(n);
+  const ends = new Uint32Array(messages.length);
+  let at = 0;
+  for (const [i, m] of messages.entries()) {
+    data.set(m, at);
+    at += m.length;
+    ends[i] = at;
+  }
+  return { data, ends };
+}
+
+/**
+ * Starts `size` signature workers (default: one per CPU, at most 4); `size` 0 does everything in-thread.
+ *
+ * @example
+ * const pool = createCryptoPool();
+ * const ok = await pool.verify([{ publicKey, message, signature }]);
+ * await pool.close();
+ */
+export function createCryptoPool(size = Math.min(4, availableParallelism())): CryptoPool {
+  let nextId = 1;
+  let closed = false;
+  const slots: Slot[] = [];
+  for (let i = 0; i < size; i++) {
+    // no execArgv: the parent's `--import` hooks are not needed by this plain script
+    const worker = new Worker(WORKER, { eval: true, execArgv: [] });
+    worker.unref();
+    const slot: Slot = { worker, broken: false, waiting: new Map() };
+    const fail = () => {
+      slot.broken = true;
+      for (const done of slot.waiting.values()) done(undefined);
+      slot.waiting.clear();
+    };
+    worker.on("message", (m: { id: number; out: Uint8Array }) => {
+      const done = slot.waiting.get(m.id);
+      slot.waiting.delete(m.id);
+      done?.(m.out);
+    });
+    worker.on("error", fail);
+    worker.on("exit", fail);
+    slots.push(slot);
+  }
+  const live = () => (closed ? [] : slots.filter((s) => !s.broken));
+
+  function ask(
+    slot: Slot,
+    msg: Record<string, unknown>,
+    transfer: ArrayBuffer[],
+  ): Promise<Uint8Array | undefined> {
+    const id = nextId++;
+    return new Promise((done) => {
+      slot.waiting.set(id, done);
+      try {
+        slot.worker.postMessage({ id, ...msg }, transfer);
+      } catch {
+        slot.waiting.delete(id);
+        done(undefined);
+      }
+    });
+  }
+
+  /** Splits `n` items into one contiguous range per live worker. */
+  function ranges(n: number): Array<{ slot: Slot; from: number; to: number }> {
+    const ws = live();
+    const per = Math.ceil(n / ws.length);
+    return ws
+      .map((slot, i) => ({ slot, from: i * per, to: Math.min(n, (i + 1) * per) }))
+      .filter((r) => r.from < r.to);
+  }
+
+  const signHere = (j: SignJob) => sign(j.message, j.seed);
+  const verifyHere = (c: SignatureCheck) => verify(c.signature, c.message, c.publicKey);
+
+  return {
+    size,
+    async sign(jobs) {
+      if (jobs.length < MIN_BATCH || live().length === 0) return jobs.map(signHere);
+      const out = new Array<Uint8Array>(jobs.length);
+      await Promise.all(
+        ranges(jobs.length).map(async ({ slot, from, to }) => {
+          const part = jobs.slice(from, to);
+          const seeds = new Map<string, number>();
+          const keyOf = new Uint32Array(part.length);
+          for (const [i, j] of part.entries()) {
+            const k = Buffer.from(j.seed.buffer, j.seed.byteOffset, j.seed.byteLength).toString("latin1");
+            let at = seeds.get(k);
+            if (at === undefined) {
+              at = seeds.size;
+              seeds.set(k, at);
+            }
+            keyOf[i] = at;
+          }
+          const keys = new Uint8Array(seeds.size * 32);
+          for (const [k, at] of seeds) keys.set(Buffer.from(k, "latin1"), at * 32);
+          const { data, ends } = pack(part.map((j) => j.message));
+          const r = part.every((j) => j.seed.length === 32)
+            ? await ask(slot, { op: "sign", keys, keyOf, data, ends }, [data.buffer])
+            : undefined;
+          for (let i = 0; i < part.length; i++) {
+            out[from + i] = r ? r.slice(i * 64, i * 64 + 64) : signHere(part[i]!);
+          }
+        }),
+      );
+      return out;
+    },
+    async verify(checks) {
+      if (checks.length < MIN_BATCH || live().length === 0) return checks.map(verifyHere);
+      const out = new Array<boolean>(checks.length);
+      await Promise.all(
+        ranges(checks.length).map(async ({ slot, from, to }) => {
+          const part = checks.slice(from, to);
+          // malformed sizes are decided in-thread (verify refuses them)
+          const sized = part.every((c) => c.publicKey.length === 32 && c.signature.length === 64);
+          let r: Uint8Array | undefined;
+          if (sized) {
+            const keys = new Uint8Array(part.length * 32);
+            const sigs = new Uint8Array(part.length * 64);
+            for (const [i, c] of part.entries()) {
+              keys.set(c.publicKey, i * 32);
+              sigs.set(c.signature, i * 64);
+            }
+            const { data, ends } = pack(part.map((c) => c.message));
+            r = await ask(slot, { op: "verify", keys, sigs, data, ends }, [data.buffer]);
+          }
+          for (let i = 0; i < part.length; i++) {
+            const v = r?.[i];
+            out[from + i] = v === 0 ? false : v === 1 ? true : verifyHere(part[i]!);
+          }
+        }),
+      );
+      return out;
+    },
+    async close() {
+      closed = true;
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}

@@ -20,6 +20,7 @@
  */
 import binaryen from "binaryen";
 import { EXPORTS, HOST_FUNCTIONS, PAGE_SIZE } from "../abi.ts";
+import { cacheAsyncifyState } from "./asyncify-state.ts";
 import { patchMemoryLimits } from "./binary.ts";
 import { InstrumentError } from "./errors.ts";
 import type { Instrumented, InstrumentOptions, WasmValueType } from "./layout.ts";
@@ -132,13 +133,15 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
     "asyncify-imports",
     opts.preemptible ? `coreplay.yield,coreplay_internal.preempt` : "coreplay.yield",
   );
+  // Asyncify optimises what it instruments when an optimise level is set before it runs.
+  binaryen.setOptimizeLevel(2);
+  binaryen.setShrinkLevel(0);
   try {
     mod.runPasses(["asyncify"]);
   } finally {
     binaryen.clearPassArguments();
   }
-  binaryen.setOptimizeLevel(2);
-  binaryen.setShrinkLevel(0);
+  cacheAsyncifyState(mod);
   mod.optimize();
 
   const emitted = mod.emitBinary();
@@ -777,6 +780,70 @@ class Meter {
     return [mod.if(exhausted, onEmpty)];
   }
 
+  /**
+   * A preemptible loop whose header never calls out. Out of gas at the header branches out of the loop
+   * (undoing the charge) to a preempt call placed after it, and the resumed code re-enters the loop at
+   * its header:
+   *
+   *     block $done { loop $resume { block $preempted { loop $l { if (gas - c < 0) br $preempted; …body } br $done }
+   *                                  preempt(); br $resume } }
+   *
+   * Asyncify guards each stretch of code between its call points with a check of its state; a call
+   * inside the loop would put those checks in every iteration, while a loop free of calls is guarded
+   * once, outside it (DESIGN §6: preemptible overhead).
+   */
+  private preemptibleLoop(loop: ExpressionRef, cost: number): ExpressionRef {
+    const mod = this.mod;
+    const i64 = binaryen.i64;
+    const g = this.local("gas", i64);
+    const n = this.labels++;
+    const done = `__cp_done${n}`;
+    const resume = `__cp_resume${n}`;
+    const preempted = `__cp_preempted${n}`;
+    X.Loop.setBody(
+      loop,
+      this.prefix(
+        [
+          mod.if(
+            mod.i64.lt_s(
+              mod.local.tee(g, mod.i64.sub(mod.local.get(g, i64), i64c(mod, cost)), i64),
+              i64c(mod, 0),
+            ),
+            mod.block(null, [
+              mod.local.set(g, mod.i64.add(mod.local.get(g, i64), i64c(mod, cost))),
+              mod.br(preempted),
+            ]),
+          ),
+        ],
+        X.Loop.getBody(loop),
+      ),
+    );
+    const type = binaryen.getExpressionType(loop);
+    const leave =
+      type === binaryen.unreachable
+        ? loop
+        : type === binaryen.none
+          ? mod.block(null, [loop, mod.br(done)], binaryen.unreachable)
+          : mod.br(done, 0, loop);
+    const again = mod.loop(
+      resume,
+      mod.block(
+        null,
+        [
+          mod.block(preempted, [leave], binaryen.none),
+          ...this.flush(),
+          mod.call(F_PREEMPT, [], binaryen.none),
+          ...this.reload(),
+          mod.br(resume),
+        ],
+        binaryen.unreachable,
+      ),
+    );
+    return type === binaryen.unreachable ? again : mod.block(done, [again], type);
+  }
+
+  private labels = 0;
+
   private flush(): ExpressionRef[] {
     if (!this.metered) return [];
     return [this.mod.global.set(G_GAS, this.mod.local.get(this.local("gas", binaryen.i64), binaryen.i64))];
@@ -817,6 +884,10 @@ class Meter {
     if (id === binaryen.LoopId) {
       const body = { get: () => X.Loop.getBody(e), set: (c: ExpressionRef) => X.Loop.setBody(e, c) };
       const inner = this.segment(body);
+      if (this.opts.preemptible && this.metered && inner > 0) {
+        slot.set(this.preemptibleLoop(e, inner));
+        return cost;
+      }
       body.set(this.prefix(this.charge(inner), body.get()));
       return cost;
     }

@@ -13,9 +13,29 @@ import type { WorkerReply, WorkerRequest } from "./validator-protocol.ts";
 
 const BOOTSTRAP = new URL("../../bin/worker.js", import.meta.url);
 const ENTRY = new URL("./validator-worker.ts", import.meta.url).href;
-/** A job that never ran (its worker died with it queued) may be asked again of the fresh worker. */
-const REQUEUE = "requeued: ";
 const DEFAULT_HANDLER = new URL("./validate-handler.ts", import.meta.url).href;
+
+/**
+ * The flags workers start with: this process's own (e.g. `--import ./bin/register.js`, `--cpu-prof`),
+ * without `--input-type` (`node --input-type=module -e` would break a worker's own module loading) and
+ * without V8 flags (`--expose-gc`, `--trace-gc`, `--perf-basic-prof`, ...): Node refuses those in a
+ * worker's execArgv, and being process-wide they apply to workers anyway.
+ */
+let workerExecArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
+
+function newWorker(workerData: { entry: string; handler: string }): Worker {
+  try {
+    return new Worker(BOOTSTRAP, { workerData, execArgv: workerExecArgv });
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw e;
+    // "Initiated Worker with invalid execArgv flags: --expose-gc, --trace-gc"
+    const refused = new Set((e as Error).message.split(": ").slice(1).join(": ").split(", "));
+    const kept = workerExecArgv.filter((a) => !refused.has(a));
+    if (kept.length === workerExecArgv.length) throw e;
+    workerExecArgv = kept;
+    return new Worker(BOOTSTRAP, { workerData, execArgv: workerExecArgv });
+  }
+}
 
 export interface ValidatorPoolOptions {
   /** Worker threads (default: one per CPU). */
@@ -64,16 +84,30 @@ interface Slot {
   index: number;
   worker: Worker;
   ready: Promise<void>;
-  /** Jobs reserved on this worker (queued or running): picking balances on it. */
-  busy: number;
-  running: boolean;
-  queue: Array<{ start: () => void; fail: (why: string) => void }>;
+  /** Started and not replaced: the dispatcher may hand it work whenever it has no task. */
+  up: boolean;
+  /** The one task running on this worker (one at a time, so a timeout measures that job alone). */
+  task: Task | undefined;
   codes: Set<string>;
   waiting: Map<number, (r: WorkerReply | { id: number; error: string }) => void>;
 }
 
+type Answer = { index: number; verdict: Uint8Array } | { index: number; error: string };
+
+/** One worker's verdict wanted on a job. Tasks wait in the pool's queue, not on a chosen worker. */
+interface Task {
+  job: PovToValidate;
+  /** Workers that have or had this job (shared by the job's tasks): a task never runs there. */
+  tried: Set<number>;
+  done: (a: Answer) => void;
+}
+
 /**
  * Starts the workers. Resolves when all are ready.
+ *
+ * Jobs are not assigned to a worker when they arrive: each waits in one queue and goes to the first
+ * worker that is free (lowest index first) and has not seen it, so a slow PoV, a worker descheduled
+ * by the machine or a replaced worker never holds up the jobs behind it.
  *
  * @example
  * const pool = await createValidatorPool({ size: 2 });
@@ -89,19 +123,15 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   let replaced = 0;
   let closed = false;
   const slots: Slot[] = [];
+  const queue: Task[] = [];
 
   function spawn(index: number): Slot {
-    const worker = new Worker(BOOTSTRAP, {
-      workerData: { entry: ENTRY, handler },
-      // e.g. `node --input-type=module -e` would break a worker's own module loading
-      execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")),
-    });
+    const worker = newWorker({ entry: ENTRY, handler });
     const slot: Slot = {
       index,
       worker,
-      busy: 0,
-      running: false,
-      queue: [],
+      up: false,
+      task: undefined,
       codes: new Set(),
       waiting: new Map(),
       ready: Promise.resolve(),
@@ -110,6 +140,14 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       worker.once("message", () => ok());
       worker.once("error", fail);
     });
+    slot.ready.then(
+      () => {
+        if (closed || slots[index] !== slot) return;
+        slot.up = true;
+        pump();
+      },
+      () => {},
+    );
     worker.on("message", (m: WorkerReply | { ready: true }) => {
       if ("id" in m) {
         const done = slot.waiting.get(m.id);
@@ -118,12 +156,10 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       }
     });
     const failAll = (why: string) => {
-      // Jobs queued behind the failed one would wait forever on a dead worker: take them out first,
-      // so finishing the running one does not start the next on it.
-      const queued = slot.queue.splice(0);
+      // Down first, so finishing the running task does not hand this dead worker the next one.
+      slot.up = false;
       for (const [id, done] of slot.waiting) done({ id, error: why });
       slot.waiting.clear();
-      for (const q of queued) q.fail(`${REQUEUE}${why}`);
     };
     worker.on("error", (e) => failAll(`crashed: ${e.message}`));
     worker.on("exit", (code) => {
@@ -136,44 +172,58 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   function replace(slot: Slot) {
     if (closed || slots[slot.index] !== slot) return;
     replaced++;
+    slot.up = false;
     const fresh = spawn(slot.index);
     slots[slot.index] = fresh;
-    fresh.ready.catch(() => {});
     void slot.worker.terminate();
   }
 
-  function runOn(slot: Slot, job: PovToValidate): Promise<{ verdict: Uint8Array } | { error: string }> {
+  /** Hands each free worker the oldest queued task it may run. */
+  function pump() {
+    for (const slot of slots) {
+      if (queue.length === 0) return;
+      if (!slot.up || slot.task !== undefined) continue;
+      const at = queue.findIndex((t) => !t.tried.has(slot.index));
+      if (at >= 0) run(slot, queue.splice(at, 1)[0] as Task);
+    }
+  }
+
+  function run(slot: Slot, task: Task) {
     const id = nextId++;
+    const { index } = slot;
+    task.tried.add(index);
+    slot.task = task;
     const codes: Array<[Uint8Array, Uint8Array]> = [];
-    for (const [h, blob] of job.codes) {
+    for (const [h, blob] of task.job.codes) {
       const k = toHex(h);
       if (!slot.codes.has(k)) {
         slot.codes.add(k);
         codes.push([h, blob]);
       }
     }
-    return new Promise((ok) => {
-      // One job at a time per worker, so the timeout measures this job's execution, not the queue.
-      const start = () => {
-        slot.running = true;
-        const timer = setTimeout(() => {
-          if (!slot.waiting.has(id)) return;
-          slot.waiting.delete(id);
-          ok({ error: "timeout" });
-          replace(slot);
-        }, timeoutMs);
-        slot.waiting.set(id, (r) => {
-          clearTimeout(timer);
-          slot.busy--;
-          slot.running = false;
-          ok("verdict" in r ? { verdict: r.verdict } : { error: r.error });
-          slot.queue.shift()?.start();
-        });
-        const req: WorkerRequest = { id, pov: job.pov, view: job.view, codes };
-        slot.worker.postMessage(req);
-      };
-      if (slot.running) slot.queue.push({ start, fail: (why) => ok({ error: why }) });
-      else start();
+    const timer = setTimeout(() => {
+      if (!slot.waiting.has(id)) return;
+      slot.waiting.delete(id);
+      slot.task = undefined;
+      task.done({ index, error: "timeout" });
+      replace(slot);
+    }, timeoutMs);
+    slot.waiting.set(id, (r) => {
+      clearTimeout(timer);
+      slot.task = undefined;
+      task.done("verdict" in r ? { index, verdict: r.verdict } : { index, error: r.error });
+      pump();
+    });
+    const req: WorkerRequest = { id, pov: task.job.pov, view: task.job.view, codes };
+    slot.worker.postMessage(req);
+  }
+
+  /** One verdict on `job` from a worker not in `tried` (the first such worker to be free). */
+  function ask(job: PovToValidate, tried: Set<number>): Promise<Answer> {
+    return new Promise((done) => {
+      if (closed) return done({ index: -1, error: "pool closed" });
+      queue.push({ job, tried, done });
+      pump();
     });
   }
 
@@ -206,34 +256,24 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       const tried = new Set<number>();
       const votes = new Map<string, { verdict: Uint8Array; workers: number[] }>();
       const faults: string[] = [];
-      // Least-busy workers first; ties broken by index so the choice is stable.
-      const pick = (n: number) =>
-        slots
-          .filter((s) => !tried.has(s.index))
-          .sort((a, b) => a.busy - b.busy || a.index - b.index)
-          .slice(0, n);
-      const ask = async (s: Slot) => {
-        tried.add(s.index);
-        s.busy++; // reserve now, before any await, so concurrent validations spread over the workers
-        await s.ready.catch(() => {});
-        const r = await runOn(s, job);
-        if ("error" in r) {
-          if (r.error.startsWith(REQUEUE)) tried.delete(s.index);
-          else faults.push(`worker ${s.index}: ${r.error}`);
+      const count = (a: Answer) => {
+        if ("error" in a) {
+          faults.push(a.index < 0 ? a.error : `worker ${a.index}: ${a.error}`);
           return;
         }
-        const k = toHex(blake2b256(r.verdict));
-        const v = votes.get(k) ?? { verdict: r.verdict, workers: [] };
-        v.workers.push(s.index);
+        const k = toHex(blake2b256(a.verdict));
+        const v = votes.get(k) ?? { verdict: a.verdict, workers: [] };
+        v.workers.push(a.index);
         votes.set(k, v);
       };
-      await Promise.all(pick(backers).map(ask));
-      // One more opinion when the first ones failed or disagreed, if a worker is left to ask.
+      // As many opinions as needed, each from a worker that has not given one on this job; asked again
+      // when some failed or disagreed, while a worker is left to ask.
       const best = () => [...votes.values()].sort((a, b) => b.workers.length - a.workers.length)[0];
-      for (let rounds = 0; (best()?.workers.length ?? 0) < backers && rounds < 2 * size; rounds++) {
-        const more = pick(backers - (best()?.workers.length ?? 0));
-        if (more.length === 0) break;
-        await Promise.all(more.map(ask));
+      for (let rounds = 0; (best()?.workers.length ?? 0) < backers && rounds <= 2 * size; rounds++) {
+        const n = Math.min(backers - (best()?.workers.length ?? 0), size - tried.size);
+        if (n <= 0 || closed) break;
+        const answers = await Promise.all(Array.from({ length: n }, () => ask(job, tried)));
+        for (const a of answers) count(a);
       }
       const win = best();
       if (win && votes.size > 1) {
@@ -247,6 +287,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
     },
     async close() {
       closed = true;
+      for (const t of queue.splice(0)) t.done({ index: -1, error: "pool closed" });
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },
   };

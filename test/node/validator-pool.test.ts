@@ -1,10 +1,25 @@
-import { mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createValidatorPool, type ValidatorPool } from "../../src/node/validator-pool.ts";
 
 const handler = new URL("./fixtures/fake-handler.ts", import.meta.url).href;
+/** Echoes the PoV; a PoV [5, ...path] first waits until the file at path exists. */
+const gated = `data:text/javascript,${encodeURIComponent(`
+  import { existsSync } from "node:fs";
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  export function createHandler() {
+    return (job) => {
+      if (job.pov[0] === 5) {
+        const gate = new TextDecoder().decode(job.pov.subarray(1));
+        while (!existsSync(gate)) Atomics.wait(nap, 0, 0, 5);
+      }
+      return job.pov.slice();
+    };
+  }`)}`;
 const code = [[new Uint8Array(32).fill(7), new Uint8Array(5)] as const];
 const job = (pov: number[]) => ({ pov: new Uint8Array(pov), view: new Uint8Array([9]), codes: code });
 
@@ -60,11 +75,31 @@ describe("validator pool (worker_threads)", () => {
 });
 
 describe("validator pool load balancing", () => {
-  it("spreads concurrent validations over the workers, one job at a time each", async () => {
+  it("spreads concurrent validations over the workers", async () => {
     const pool = await createValidatorPool({ size: 2, backers: 1, handler });
     const rs = await Promise.all([0, 1, 2, 3].map((i) => pool.validate(job([0, i]))));
     expect(rs.every((r) => r.backed)).toBe(true);
-    expect(rs.map((r) => r.backers[0]).sort()).toEqual([0, 0, 1, 1]);
+    expect(new Set(rs.map((r) => r.backers[0]))).toEqual(new Set([0, 1]));
+    await pool.close();
+  });
+
+  it("gives each job to the first free worker, never queueing it behind a busy one", async () => {
+    const pool = await createValidatorPool({ size: 2, backers: 1, handler: gated });
+    const gate = join(mkdtempSync(join(tmpdir(), "cp-pool-")), "open");
+    // The first job holds worker 0 until the gate opens; the others must all pass through worker 1.
+    const held = pool.validate(job([5, ...new TextEncoder().encode(gate)]));
+    const rest = await Promise.all([1, 2, 3].map((i) => pool.validate(job([0, i]))));
+    expect(rest.map((r) => r.backers)).toEqual([[1], [1], [1]]);
+    writeFileSync(gate, "");
+    expect(await held).toMatchObject({ backed: true, backers: [0] });
+    await pool.close();
+  });
+
+  it("backs with two distinct workers per job when jobs outnumber workers", async () => {
+    const pool = await createValidatorPool({ size: 2, backers: 2, handler });
+    const rs = await Promise.all([0, 1, 2, 3, 4].map((i) => pool.validate(job([0, i]))));
+    for (const r of rs) expect(r).toMatchObject({ backed: true, backers: [0, 1], faults: [] });
+    expect(rs.map((r) => [...r.verdict!])).toEqual([0, 1, 2, 3, 4].map((i) => [0, i, 9, 5]));
     await pool.close();
   });
 
@@ -87,6 +122,22 @@ describe("validator pool with one worker", () => {
     expect(b).toMatchObject({ backed: true, backers: [0] });
     await pool.close();
     await expect(pool.validate(job([0]))).rejects.toThrow(/closed/);
+  });
+
+  it("starts in a process run with V8 flags, which Node refuses in a worker's execArgv", () => {
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const script = `
+      import { createValidatorPool } from "./src/node/validator-pool.ts";
+      const pool = await createValidatorPool({ size: 1, handler: ${JSON.stringify(handler)} });
+      const b = await pool.validate({ pov: Uint8Array.of(0, 6), view: Uint8Array.of(9), codes: [] });
+      await pool.close();
+      console.log(JSON.stringify([typeof gc, b.backed, [...b.verdict]]));`;
+    const out = execFileSync(
+      process.execPath,
+      ["--expose-gc", "--import", "./bin/register.js", "--input-type=module", "-e", script],
+      { cwd: root, encoding: "utf8", timeout: 60_000 },
+    );
+    expect(JSON.parse(out.trim().split("\n").at(-1)!)).toEqual(["function", true, [0, 6, 9, 255]]);
   });
 
   it("fails with a typed error when the handler cannot load", async () => {

@@ -19,6 +19,7 @@ import {
   VecU8,
 } from "../codec/types.ts";
 import { PovEffects } from "../pov/types.ts";
+import { type Fields, recordCodec } from "./record-codec.ts";
 import { key, Prefix, table } from "./storage.ts";
 
 export const AccountInfo = Struct({ free: BalanceCodec, reserved: BalanceCodec, nonce: u64 });
@@ -127,15 +128,70 @@ export type PreimageRef = ReturnType<typeof PreimageRef.dec>;
 
 const ownerKey = (o: Owner): Uint8Array => Origin.enc(o);
 
+// The hot records' tables use hand-written codecs of the same bytes (record-codec.ts).
+const QUEUE: Fields = [
+  ["first", "u64"],
+  ["len", "u32"],
+];
+export const FAST = {
+  account: recordCodec<AccountInfo>([
+    ["free", "u128"],
+    ["reserved", "u128"],
+    ["nonce", "u64"],
+  ]),
+  actor: recordCodec<ActorInfo>([
+    ["codeHash", "bytes32"],
+    ["stateHash", "bytes32"],
+    ["sequence", "u64"],
+    ["owner", "bytes32"],
+    ["balance", "u128"],
+    ["diskReserved", "u64"],
+    ["diskUsed", "u64"],
+    ["diskDeposit", "u128"],
+    ["calls", QUEUE],
+    [
+      "pigeonhole",
+      [
+        ["queue", QUEUE],
+        ["head", "bytes32"],
+        ["tail", "bytes32"],
+      ],
+    ],
+    ["createdAt", "u32"],
+  ]),
+  meta: recordCodec<ChainMeta>([
+    ["head", "u32"],
+    ["headHash", "bytes32"],
+    ["genesisHash", "bytes32"],
+    ["nextActor", "u32"],
+    ["issuance", "u128"],
+    ["burned", "u128"],
+    ["poolSeq", "u64"],
+  ]),
+  call: recordCodec<QueuedCall>([
+    ["id", "bytes32"],
+    ["from", "bytes32"],
+    ["input", "bytes"],
+    ["queuedAt", "u32"],
+  ]),
+  receipt: recordCodec<Receipt>([
+    ["id", "bytes32"],
+    ["actor", "u32"],
+    ["block", "u32"],
+    ["sequence", "u64"],
+    ["output", "bytes"],
+  ]),
+};
+
 export const T = {
-  meta: table(Prefix.Meta, (_: null) => [], ChainMeta),
-  account: table(Prefix.Account, (a: AccountId) => [a], AccountInfo),
+  meta: table(Prefix.Meta, (_: null) => [], FAST.meta),
+  account: table(Prefix.Account, (a: AccountId) => [a], FAST.account),
   codeInfo: table(Prefix.CodeInfo, (h: CodeHash) => [h], CodeInfo),
   codeBlob: table(Prefix.CodeBlob, (h: CodeHash) => [h], VecU8),
-  actor: table(Prefix.Actor, (id: ActorId) => [id], ActorInfo),
-  call: table(Prefix.CallQueue, ([id, i]: [ActorId, bigint]) => [id, i], QueuedCall),
+  actor: table(Prefix.Actor, (id: ActorId) => [id], FAST.actor),
+  call: table(Prefix.CallQueue, ([id, i]: [ActorId, bigint]) => [id, i], FAST.call),
   message: table(Prefix.Pigeonhole, ([id, i]: [ActorId, bigint]) => [id, i], Message),
-  receipt: table(Prefix.Receipt, (h: Hash) => [h], Receipt),
+  receipt: table(Prefix.Receipt, (h: Hash) => [h], FAST.receipt),
   preimageInfo: table(Prefix.PreimageInfo, (h: Hash) => [h], PreimageInfo),
   preimageBlob: table(Prefix.PreimageBlob, (h: Hash) => [h], VecU8),
   preimageRef: table(Prefix.PreimageRef, ([o, h]: [Owner, Hash]) => [ownerKey(o), h], PreimageRef),

@@ -136,7 +136,11 @@ export interface Table<K, V> {
  * Declares a typed table.
  * @example const actors = table(Prefix.Actor, (id: ActorId) => [id], ActorInfo);
  */
-export function table<K, V>(prefix: Prefix, parts: (k: K) => KeyPart[], codec: Codec<V>): Table<K, V> {
+export function table<K, V>(
+  prefix: Prefix,
+  parts: (k: K) => KeyPart[],
+  codec: { enc(v: V): Uint8Array; dec(b: Uint8Array): V } | Codec<V>,
+): Table<K, V> {
   const k = (x: K) => key(prefix, ...parts(x));
   return {
     prefix,

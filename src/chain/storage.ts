@@ -161,6 +161,9 @@ export function table<K, V>(
   };
 }
 
+/** Each overlay's raw write (hex key, owned value or null for a deletion), for commits between overlays. */
+const OVERLAYS = new WeakMap<KvRead, (h: string, v: Uint8Array | null) => void>();
+
 const hexKey = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("hex");
 const fromHexKey = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
 
@@ -181,6 +184,9 @@ export function createOverlay(parent: KvRead & Partial<KvWrite>): {
 } {
   // hex key -> value, or null for a deletion
   const writes = new Map<string, Uint8Array | null>();
+  const raw = (h: string, v: Uint8Array | null) => {
+    writes.set(h, v);
+  };
   const kv: KvWrite = {
     get(k) {
       const w = writes.get(hexKey(k));
@@ -218,12 +224,21 @@ export function createOverlay(parent: KvRead & Partial<KvWrite>): {
       }
     },
   };
+  OVERLAYS.set(kv, raw);
   return {
     kv,
     size: () => writes.size,
     commit(into) {
       const target = into ?? (parent.put && parent.del ? (parent as KvWrite) : undefined);
       if (!target) throw new StorageError("Overlay parent is read-only", { code: "STORAGE_READ_ONLY" });
+      // Into another overlay (a transaction into its block): hand over the hex keys and the values this
+      // overlay owns, without converting keys back and forth or copying values again.
+      const into2 = OVERLAYS.get(target);
+      if (into2) {
+        for (const [h, v] of writes) into2(h, v);
+        writes.clear();
+        return;
+      }
       for (const [h, v] of [...writes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         if (v === null) target.del(fromHexKey(h));
         else target.put(fromHexKey(h), v);

@@ -140,6 +140,28 @@ describe.each(kinds)("%s storage", (_name, factory) => {
   });
 });
 
+describe("overlays over overlays", () => {
+  it("commit puts and deletions through, and keep no link to the inner buffer", () => {
+    const s = createMemoryStorage();
+    s.transaction((tx) => tx.put(b(0x41, 1), b(1)));
+    s.transaction((tx) => {
+      const outer = createOverlay(tx);
+      const inner = createOverlay(outer.kv);
+      const v = b(7);
+      inner.kv.put(b(0x41, 2), v);
+      inner.kv.del(b(0x41, 1));
+      v[0] = 99; // the caller's array is not the stored one
+      inner.commit();
+      inner.kv.put(b(0x41, 2), b(8)); // after the commit: not seen by the outer overlay
+      expect(outer.kv.get(b(0x41, 2))).toEqual(b(7));
+      expect(outer.kv.get(b(0x41, 1))).toBeUndefined();
+      expect([...outer.kv.scan(b(0x41))]).toEqual([[b(0x41, 2), b(7)]]);
+      outer.commit();
+    });
+    expect([...s.scan(b(0x41))]).toEqual([[b(0x41, 2), b(7)]]);
+  });
+});
+
 describe("storage bad inputs", () => {
   it("refuses to open LMDB where a plain file is, with a typed error", () => {
     const dir = mkdtempSync(join(tmpdir(), "coreplay-storage-"));

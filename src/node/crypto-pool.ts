@@ -168,14 +168,21 @@ export function createCryptoPool(size = Math.min(4, availableParallelism())): Cr
       await Promise.all(
         ranges(jobs.length).map(async ({ slot, from, to }) => {
           const part = jobs.slice(from, to);
+          // one copy of each key per request: by array first (a signer's key is usually one array), then
+          // by content
+          const byArray = new Map<Uint8Array, number>();
           const seeds = new Map<string, number>();
           const keyOf = new Uint32Array(part.length);
           for (const [i, j] of part.entries()) {
-            const k = Buffer.from(j.seed.buffer, j.seed.byteOffset, j.seed.byteLength).toString("latin1");
-            let at = seeds.get(k);
+            let at = byArray.get(j.seed);
             if (at === undefined) {
-              at = seeds.size;
-              seeds.set(k, at);
+              const k = Buffer.from(j.seed.buffer, j.seed.byteOffset, j.seed.byteLength).toString("latin1");
+              at = seeds.get(k);
+              if (at === undefined) {
+                at = seeds.size;
+                seeds.set(k, at);
+              }
+              byArray.set(j.seed, at);
             }
             keyOf[i] = at;
           }

@@ -8,6 +8,7 @@ export { ImageError, type ImageErrorCode, ProgramError, type ProgramErrorCode } 
 export { HOST_GAS, hostCost, INIT_GAS, PAGE_DIRTY_GAS } from "./gas.ts";
 export { decodeImage, decodeImageAgainst, WasmImage } from "./image.ts";
 export { WasmActorInstance } from "./instance.ts";
+export { type InstrumentCache, setInstrumentCache } from "./instrument/cache.ts";
 export {
   createWasmEngine,
   DEFAULT_ENGINE_OPTIONS,

@@ -25,8 +25,9 @@ import { ImageError, ProgramError, type ProgramErrorCode } from "./errors.ts";
 import { INIT_GAS } from "./gas.ts";
 import { createImage, decodeImage, decodeImageAgainst, type ImageContext, WasmImage } from "./image.ts";
 import { type CompiledProgram, WasmActorInstance } from "./instance.ts";
+import { instrumentCache } from "./instrument/cache.ts";
 import { InstrumentError, instrument } from "./instrument/index.ts";
-import type { Instrumented } from "./instrument/layout.ts";
+import type { Instrumented, InstrumentOptions } from "./instrument/layout.ts";
 import { validateProgram } from "./validate.ts";
 
 export interface WasmEngineOptions extends EngineLimits {
@@ -115,6 +116,19 @@ export class WasmProgram implements Program {
   }
 }
 
+/** {@link instrument} through this thread's instrument cache, if one is installed (instrument/cache.ts). */
+function instrumentCached(code: Uint8Array, codeHash: CodeHash, opts: InstrumentOptions): Instrumented {
+  const cache = instrumentCache();
+  if (cache === undefined) return instrument(code, opts);
+  // The blob's hash covers the code and its metadata, preemptible included.
+  const key = `${hashHex(codeHash).slice(2)}-${opts.preemptible ? "p" : "c"}-${opts.maxPages}-${opts.maxCallDepth}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const out = instrument(code, opts);
+  cache.set(key, out);
+  return out;
+}
+
 function decodeBlob(blob: Uint8Array): ProgramBlob {
   if (blob.byteLength < 4 || !PROGRAM_MAGIC.every((b, i) => blob[i] === b)) {
     const isWasm = blob[0] === 0 && blob[1] === 0x61 && blob[2] === 0x73 && blob[3] === 0x6d;
@@ -175,7 +189,7 @@ export function createWasmEngine(options: Partial<WasmEngineOptions> = {}): Wasm
       validateProgram(code, opts.maxPages);
       let layout: Instrumented;
       try {
-        layout = instrument(code, {
+        layout = instrumentCached(code, codeHash, {
           preemptible: decoded.metadata.preemptible,
           maxPages: opts.maxPages,
           maxCallDepth: opts.maxCallDepth,

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { formatAccounts } from "../../node/accounts.ts";
 import { createNodeApi } from "../../node/api.ts";
 import { deployExamples } from "../../node/examples.ts";
+import { installInstrumentCache } from "../../node/instrument-cache.ts";
 import { type BlockTime, createNode } from "../../node/node.ts";
 import { createDashboardMethods } from "../../rpc/dashboard-methods.ts";
 import { createMethods } from "../../rpc/methods.ts";
@@ -82,6 +83,7 @@ export function register(program: Command): void {
       const port = int(o.port, "--port", 0);
       const blockTime = parseBlockTime(o.blockTime);
       const dataDir = resolve(o.dataDir);
+      installInstrumentCache();
       if (o.fresh) await rm(dataDir, { recursive: true, force: true });
       const node = await createNode({
         dataDir,

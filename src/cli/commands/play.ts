@@ -5,6 +5,7 @@ import { InvalidArgumentError } from "commander";
 import { buildProgram, unwrapProgram } from "../../build/index.ts";
 import { fromHex } from "../../codec/bytes.ts";
 import { type AgendaStep, runAgenda } from "../../harness/agenda.ts";
+import { installInstrumentCache } from "../../node/instrument-cache.ts";
 import { reportError } from "./build.ts";
 
 /** A .cpl file as is; a folder or .ts entry is built first. */
@@ -55,6 +56,7 @@ export function register(program: Command): void {
     })
     .option("--json", "print {outputs, logs, gasUsed, imageHash} as JSON", false)
     .action(async (target: string, opts: { args?: Uint8Array; gas?: bigint; json: boolean }) => {
+      installInstrumentCache();
       try {
         const blob = await loadProgram(target);
         const steps: AgendaStep[] = agenda.length > 0 ? agenda : [{ service: 1 }];

@@ -16,6 +16,15 @@ export interface Keypair {
 }
 
 export function keypairFromSeed(seed: Uint8Array): Keypair {
+  if (seed.byteLength === 32) {
+    try {
+      // the public key is the last 32 bytes of the SPKI encoding
+      const spki = createPublicKey(nativeKey("private", seed)).export({ format: "der", type: "spki" });
+      return { secretKey: seed, publicKey: new Uint8Array(spki.subarray(spki.length - 32)) as AccountId };
+    } catch {
+      // fall through to @noble
+    }
+  }
   return { secretKey: seed, publicKey: ed25519.getPublicKey(seed) as AccountId };
 }
 
@@ -30,8 +39,17 @@ export function devKeypair(index: number): Keypair {
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const keyCache = new Map<string, KeyObject>();
+// By array first: a signer passes the same key array for every signature, so no string is made per call.
+// Keyed by the array and its content (an array could be changed in place after use).
+const byArray = {
+  private: new WeakMap<Uint8Array, [Buffer, KeyObject]>(),
+  public: new WeakMap<Uint8Array, [Buffer, KeyObject]>(),
+};
 function nativeKey(kind: "private" | "public", raw: Uint8Array): KeyObject {
-  const k = `${kind}:${Buffer.from(raw).toString("hex")}`;
+  const view = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const hit = byArray[kind].get(raw);
+  if (hit?.[0].equals(view)) return hit[1];
+  const k = `${kind}:${view.toString("hex")}`;
   let key = keyCache.get(k);
   if (!key) {
     const der = Buffer.concat([kind === "private" ? PKCS8_PREFIX : SPKI_PREFIX, raw]);
@@ -42,6 +60,7 @@ function nativeKey(kind: "private" | "public", raw: Uint8Array): KeyObject {
     if (keyCache.size > 10_000) keyCache.clear();
     keyCache.set(k, key);
   }
+  byArray[kind].set(raw, [Buffer.from(view), key]);
   return key;
 }
 

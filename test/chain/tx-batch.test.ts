@@ -1,3 +1,4 @@
+import { ed25519 } from "@noble/curves/ed25519.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -13,7 +14,7 @@ import {
   TxPayload,
 } from "../../src/chain/index.ts";
 import type { ActorId } from "../../src/codec/ids.ts";
-import { devKeypair, sign, verify } from "../../src/crypto/ed25519.ts";
+import { devKeypair, keypairFromSeed, sign, verify } from "../../src/crypto/ed25519.ts";
 import { testConfig } from "./helpers.ts";
 
 const key = devKeypair(4);
@@ -81,5 +82,32 @@ describe("preverifyTxs", () => {
     const r = decodeTx(longer);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe("TX_MALFORMED");
+  });
+});
+
+describe("ed25519 keys (node:crypto, @noble as the reference)", () => {
+  it("derives the RFC 8032 public key and signature of any seed", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 64 }),
+        (seed, msg) => {
+          const k = keypairFromSeed(seed);
+          expect(k.publicKey).toEqual(ed25519.getPublicKey(seed));
+          expect(sign(msg, seed)).toEqual(ed25519.sign(msg, seed));
+          expect(verify(sign(msg, seed), msg, k.publicKey)).toBe(true);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("a key array changed in place signs with its new content", () => {
+    const seed = new Uint8Array(32).fill(1);
+    const m = Uint8Array.of(1, 2, 3);
+    const first = sign(m, seed);
+    seed[0] = 2;
+    expect(sign(m, seed)).not.toEqual(first);
+    expect(verify(sign(m, seed), m, keypairFromSeed(seed).publicKey)).toBe(true);
   });
 });

@@ -40,6 +40,7 @@ interface Exports {
   __cp_fault: WebAssembly.Global;
   __cp_depth: WebAssembly.Global;
   __cp_pages: WebAssembly.Global;
+  __cp_flush: () => void;
   asyncify_start_unwind: (ptr: number) => void;
   asyncify_stop_unwind: () => void;
   asyncify_start_rewind: (ptr: number) => void;
@@ -260,6 +261,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     ex.__cp_depth.value = depth;
     try {
       const value = fn();
+      ex.__cp_flush(); // hoisted stores' pending ranges become marks (layout.ts)
       if (this.scratchWritten()) {
         const pages = ex.__cp_pages.value as number;
         return {
@@ -347,7 +349,9 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   }
 
   /** Puts memory and globals back to the committed image. */
-  private rollback(changed = this.changedPages()): void {
+  private rollback(changed?: number[]): void {
+    this.ex.__cp_flush();
+    changed ??= this.changedPages();
     const base = this.committed!;
     if ((this.ex.__cp_pages.value as number) !== base.pageCount || this.scratchWritten()) {
       // Memory grew: a Wasm memory cannot shrink, and physical size must stay logical + reserved pages

@@ -23,6 +23,7 @@ import { EXPORTS, HOST_FUNCTIONS, PAGE_SIZE } from "../abi.ts";
 import { cacheAsyncifyState } from "./asyncify-state.ts";
 import { patchMemoryLimits } from "./binary.ts";
 import { InstrumentError } from "./errors.ts";
+import { HOIST_SLOTS, type HoistedStore, planHoist } from "./hoist.ts";
 import type { Instrumented, InstrumentOptions, WasmValueType } from "./layout.ts";
 import { FAULT } from "./layout.ts";
 import { childSlots, type ExpressionRef, forEachExpression, isSupported, X } from "./walk.ts";
@@ -40,6 +41,10 @@ const F_DEPTH_FAULT = "__cp_depth_fault";
 const F_GROW = "__cp_grow";
 const F_MARK = "__cp_mark";
 const F_PREEMPT = "__cp_preempt";
+const F_FLUSH = "__cp_flush";
+const F_FLUSH_RANGE = "__cp_flush_range";
+/** Gas per page of a hoisted store's range beyond its first (hoist.ts). */
+const HOIST_PAGE_GAS = 1024;
 
 /** Bytes of Asyncify data the runtime may use for one suspended `main`. */
 const ASYNCIFY_BYTES = 128 * 1024;
@@ -537,11 +542,93 @@ function addRuntimeGlobals(mod: binaryen.Module, initialPages: number): void {
   mod.addGlobal(G_DEPTH, binaryen.i32, true, mod.i32.const(0));
   mod.addGlobal(G_PAGES, binaryen.i32, true, mod.i32.const(initialPages));
   for (const g of [G_GAS, G_FAULT, G_DEPTH, G_PAGES]) mod.addGlobalExport(g, g);
+  for (let k = 0; k < HOIST_SLOTS; k++) {
+    for (const part of HOIST_PARTS) {
+      mod.addGlobal(hoistGlobal(k, part), binaryen.i32, true, mod.i32.const(part === "hi" ? -1 : 0));
+    }
+  }
 }
+
+/**
+ * A hoisted store's slot (hoist.ts): its address at loop entry, its last address (-1: none yet), its
+ * offset, offset + bytes - 1, and its direction (+1/-1).
+ */
+const HOIST_PARTS = ["lo", "hi", "off", "last", "dir"] as const;
+const hoistGlobal = (k: number, part: (typeof HOIST_PARTS)[number]) => `__cp_h${k}_${part}`;
 
 /** The scratch area starts right above the logical memory. */
 function scratchBase(mod: binaryen.Module): ExpressionRef {
   return mod.i32.shl(mod.global.get(G_PAGES, binaryen.i32), mod.i32.const(16));
+}
+
+/**
+ * `__cp_flush()` turns the pending ranges of hoisted stores into marks (layout.ts "Hoisted stores").
+ * Run at every hoisted loop's entry, by `memory.grow`, and by the runtime after every entry.
+ */
+function addFlush(mod: binaryen.Module): void {
+  const { i32, i64 } = binaryen;
+  const [lo, hi, off, last, dir, pages, a, b] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const get = (i: number) => mod.local.get(i, i < a ? i32 : i64);
+  const flag = () => mod.i32.store8(0, 1, mod.i32.add(scratchBase(mod), get(pages)), mod.i32.const(1));
+  const u64 = (e: ExpressionRef) => mod.i64.extend_u(e);
+  const min = () => mod.select(mod.i32.lt_u(get(lo), get(hi)), get(lo), get(hi));
+  const max = () => mod.select(mod.i32.lt_u(get(lo), get(hi)), get(hi), get(lo));
+  // range(lo, hi, off, last, dir): mark the pages of [min(lo, hi) + off, max(lo, hi) + last]. Addresses
+  // that went against the loop's direction wrapped around 2^32: treated as a store out of bounds.
+  mod.addFunction(
+    F_FLUSH_RANGE,
+    binaryen.createType([i32, i32, i32, i32, i32]),
+    binaryen.none,
+    [i32, i64, i64],
+    mod.block(null, [
+      mod.local.set(pages, mod.global.get(G_PAGES, i32)),
+      mod.if(
+        mod.select(
+          mod.i32.gt_s(get(dir), mod.i32.const(0)),
+          mod.i32.gt_u(get(lo), get(hi)),
+          mod.i32.gt_u(get(hi), get(lo)),
+        ),
+        mod.block(null, [flag(), mod.return()]),
+      ),
+      mod.local.set(a, mod.i64.shr_u(mod.i64.add(u64(min()), u64(get(off))), i64c(mod, 16))),
+      mod.local.set(b, mod.i64.shr_u(mod.i64.add(u64(max()), u64(get(last))), i64c(mod, 16))),
+      // Pages beyond the first are charged: they may be compared without having been written.
+      mod.global.set(
+        G_GAS,
+        mod.i64.sub(
+          mod.global.get(G_GAS, i64),
+          mod.i64.mul(mod.i64.sub(get(b), get(a)), i64c(mod, HOIST_PAGE_GAS)),
+        ),
+      ),
+      mod.if(
+        mod.i64.ge_u(get(b), u64(get(pages))),
+        mod.block(null, [flag(), mod.local.set(b, mod.i64.sub(u64(get(pages)), i64c(mod, 1)))]),
+      ),
+      mod.if(
+        mod.i64.le_s(get(a), get(b)),
+        mod.memory.fill(
+          mod.i32.add(scratchBase(mod), mod.i32.wrap(get(a))),
+          mod.i32.const(1),
+          mod.i32.wrap(mod.i64.add(mod.i64.sub(get(b), get(a)), i64c(mod, 1))),
+        ),
+      ),
+    ]),
+  );
+  const slots: ExpressionRef[] = [];
+  for (let k = 0; k < HOIST_SLOTS; k++) {
+    const g = (part: (typeof HOIST_PARTS)[number]) => mod.global.get(hoistGlobal(k, part), i32);
+    slots.push(
+      mod.if(
+        mod.i32.ne(g("hi"), mod.i32.const(-1)),
+        mod.block(null, [
+          mod.call(F_FLUSH_RANGE, [g("lo"), g("hi"), g("off"), g("last"), g("dir")], binaryen.none),
+          mod.global.set(hoistGlobal(k, "hi"), mod.i32.const(-1)),
+        ]),
+      ),
+    );
+  }
+  mod.addFunction(F_FLUSH, binaryen.none, binaryen.none, [], mod.block(null, slots));
+  mod.addFunctionExport(F_FLUSH, F_FLUSH);
 }
 
 function addHelpers(
@@ -571,6 +658,7 @@ function addHelpers(
     mod.block(
       null,
       [
+        mod.call(F_FLUSH, [], binaryen.none),
         mod.local.set(1, mod.global.get(G_PAGES, i32)),
         // delta > maxPages - old  →  -1 (unsigned, so huge deltas fail too)
         mod.if(
@@ -614,6 +702,8 @@ function addHelpers(
       binaryen.unreachable,
     ),
   );
+
+  addFlush(mod);
 
   // mark(dest, len): bounds-check a bulk write against the logical memory, mark its pages dirty and
   // charge for its bytes. params (dest, len)
@@ -844,6 +934,62 @@ class Meter {
 
   private labels = 0;
 
+  /** Stores whose marks are hoisted out of the loop being metered, with their slots. */
+  private hoisting: Map<ExpressionRef, number> | undefined;
+
+  /** A loop metered the plain way: its body charged at the header. */
+  private meterLoop(loop: ExpressionRef): ExpressionRef {
+    const body = { get: () => X.Loop.getBody(loop), set: (c: ExpressionRef) => X.Loop.setBody(loop, c) };
+    const inner = this.segment(body);
+    body.set(this.prefix(this.charge(inner), body.get()));
+    return loop;
+  }
+
+  /**
+   * A loop with hoisted stores (hoist.ts): at entry, flush the slots and record each store's address
+   * at entry; each store then records its address in its slot instead of marking. A store whose
+   * addresses decrease must start in bounds (else its first store could be the one out of bounds): if
+   * not, a copy of the loop with a mark per store runs instead.
+   */
+  private hoistedLoop(loop: ExpressionRef, plan: HoistedStore[]): ExpressionRef {
+    const mod = this.mod;
+    const type = binaryen.getExpressionType(loop);
+    const facts = plan.map((h) => ({
+      start: mod.copyExpression(h.ptr),
+      last: (X.Store.getOffset(h.store) as number) + (X.Store.getBytes(h.store) as number) - 1,
+      offset: X.Store.getOffset(h.store) as number,
+      dir: h.dir,
+    }));
+    const slow = plan.some((h) => h.dir < 0) ? mod.copyExpression(loop) : undefined;
+    this.hoisting = new Map(plan.map((h, k) => [h.store, k]));
+    const fast = this.meterLoop(loop);
+    this.hoisting = undefined;
+    const entry: ExpressionRef[] = [...this.flush(), mod.call(F_FLUSH, [], binaryen.none), ...this.reload()];
+    facts.forEach((f, k) => {
+      entry.push(
+        mod.global.set(hoistGlobal(k, "lo"), f.start),
+        mod.global.set(hoistGlobal(k, "off"), mod.i32.const(f.offset | 0)),
+        mod.global.set(hoistGlobal(k, "last"), mod.i32.const(f.last | 0)),
+        mod.global.set(hoistGlobal(k, "dir"), mod.i32.const(f.dir)),
+      );
+    });
+    if (slow === undefined) return mod.block(null, [...entry, fast], type);
+    const startsInBounds = facts
+      .map((f, k) =>
+        f.dir > 0
+          ? mod.i32.const(1)
+          : mod.i64.lt_u(
+              mod.i64.add(
+                mod.i64.extend_u(mod.global.get(hoistGlobal(k, "lo"), binaryen.i32)),
+                i64c(mod, f.last),
+              ),
+              mod.i64.shl(mod.i64.extend_u(mod.global.get(G_PAGES, binaryen.i32)), i64c(mod, 16)),
+            ),
+      )
+      .reduce((x, y) => mod.i32.and(x, y));
+    return mod.block(null, [...entry, mod.if(startsInBounds, fast, this.meterLoop(slow))], type);
+  }
+
   private flush(): ExpressionRef[] {
     if (!this.metered) return [];
     return [this.mod.global.set(G_GAS, this.mod.local.get(this.local("gas", binaryen.i64), binaryen.i64))];
@@ -882,6 +1028,13 @@ class Meter {
     let cost = expressionWeight(e);
 
     if (id === binaryen.LoopId) {
+      if (!this.opts.preemptible && this.metered) {
+        const plan = planHoist(e);
+        if (plan.length > 0) {
+          slot.set(this.hoistedLoop(e, plan));
+          return cost;
+        }
+      }
       const body = { get: () => X.Loop.getBody(e), set: (c: ExpressionRef) => X.Loop.setBody(e, c) };
       const inner = this.segment(body);
       if (this.opts.preemptible && this.metered && inner > 0) {
@@ -1011,22 +1164,17 @@ class Meter {
     const p = containsStore(X.Store.getValue(store)) ? this.freshLocal(i32) : this.local("ptr", i32);
     X.Store.setPtr(store, mod.local.get(p, i32));
     const last = mod.i32.add(mod.local.get(p, i32), mod.i32.const(offset + bytes - 1));
-    slot.set(
-      mod.block(
-        null,
-        [
-          mod.local.set(p, ptr),
-          store,
-          mod.i32.store8(
+    const hoisted = this.hoisting?.get(store);
+    const record =
+      hoisted === undefined
+        ? mod.i32.store8(
             0,
             1,
             mod.i32.add(this.scratch(), mod.i32.shr_u(last, mod.i32.const(16))),
             mod.i32.const(1),
-          ),
-        ],
-        binaryen.none,
-      ),
-    );
+          )
+        : mod.global.set(hoistGlobal(hoisted, "hi"), mod.local.get(p, i32));
+    slot.set(mod.block(null, [mod.local.set(p, ptr), store, record], binaryen.none));
   }
 
   private rewriteGrow(grow: ExpressionRef): ExpressionRef {

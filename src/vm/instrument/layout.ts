@@ -40,6 +40,13 @@
  *   included, may be corrupt; re-instantiate from the committed image). Marking after the store means
  *   the last such store's mark always survives. `memory.grow` checks the same bytes and faults with
  *   {@link FAULT}.ScratchWrite rather than turn the scratch into program pages.
+ * - Hoisted stores (hoist.ts): in an innermost loop without calls, a store whose address moves one way
+ *   by at most a page per iteration records its address in a global instead of marking; the loop's
+ *   entry records where it started. `__cp_flush()` (exported) turns every pending range into marks
+ *   (and a range reaching beyond the logical memory into a mark at index `__cp_pages`), charging
+ *   1024 gas per page of a range beyond its first. Hoisted loops flush at entry and `memory.grow`
+ *   flushes; the runtime must call `__cp_flush()` after every entry (also one that trapped) before
+ *   it reads the map.
  * - [{@link Instrumented.asyncifyDataOffset}, reservedPages * 65536): free for the runtime's Asyncify data
  *   (the 8-byte header `{ start, end }` and the unwound stack). `memory.grow` moves the dirty map up with
  *   the scratch; the Asyncify area is only used while unwinding/rewinding, when no grow can happen.

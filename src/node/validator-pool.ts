@@ -37,6 +37,15 @@ function newWorker(workerData: { entry: string; handler: string }): Worker {
   }
 }
 
+/**
+ * `bytes` alone in a buffer of its own. A view into a larger buffer (a pooled Buffer, a slice of a
+ * message) would be cloned to the worker with all of that buffer, and arrive at a non-zero byteOffset,
+ * which scale-ts decoders ignore: they read from the start of the underlying buffer.
+ */
+function exact(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
 export interface ValidatorPoolOptions {
   /** Worker threads (default: one per CPU). */
   size?: number;
@@ -198,7 +207,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       const k = toHex(h);
       if (!slot.codes.has(k)) {
         slot.codes.add(k);
-        codes.push([h, blob]);
+        codes.push([exact(h), exact(blob)]);
       }
     }
     const timer = setTimeout(() => {
@@ -214,7 +223,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       task.done("verdict" in r ? { index, verdict: r.verdict } : { index, error: r.error });
       pump();
     });
-    const req: WorkerRequest = { id, pov: task.job.pov, view: task.job.view, codes };
+    const req: WorkerRequest = { id, pov: exact(task.job.pov), view: exact(task.job.view), codes };
     slot.worker.postMessage(req);
   }
 

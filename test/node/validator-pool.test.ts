@@ -115,6 +115,25 @@ describe("validator pool load balancing", () => {
 });
 
 describe("validator pool with one worker", () => {
+  it("sends each worker its bytes in buffers of their own (decoders ignore a view's byteOffset)", async () => {
+    // Answers [byteOffset, buffer length] of the PoV, the view and the code blob it received.
+    const probe = `data:text/javascript,${encodeURIComponent(`
+      const at = (b) => [b.byteOffset, b.buffer.byteLength];
+      export function createHandler() {
+        return (job) => Uint8Array.from([...at(job.pov), ...at(job.view), ...at(job.code(new Uint8Array(32).fill(7)))]);
+      }`)}`;
+    const pool = await createValidatorPool({ size: 1, handler: probe });
+    const big = new Uint8Array(200).fill(1);
+    const hash = new Uint8Array(40).fill(7).subarray(4, 36);
+    const b = await pool.validate({
+      pov: big.subarray(10, 15),
+      view: big.subarray(100, 103),
+      codes: [[hash, big.subarray(50, 57)]],
+    });
+    expect([...b.verdict!]).toEqual([0, 5, 0, 3, 0, 7]);
+    await pool.close();
+  });
+
   it("backs with a single verdict", async () => {
     const pool = await createValidatorPool({ size: 1, handler });
     expect(pool.backers).toBe(1);

@@ -97,26 +97,23 @@ export function createTransactionGate(): <T>(run: () => T) => T {
  * @example key(Prefix.Actor, 7) // [0x04, 0, 0, 0, 7]
  */
 export function key(prefix: Prefix, ...parts: KeyPart[]): Uint8Array {
-  const chunks: Uint8Array[] = [new Uint8Array([prefix])];
-  for (const p of parts) {
-    if (p instanceof Uint8Array) chunks.push(p);
-    else if (typeof p === "number") {
-      const b = new Uint8Array(4);
-      new DataView(b.buffer).setUint32(0, p);
-      chunks.push(b);
-    } else {
-      const b = new Uint8Array(8);
-      new DataView(b.buffer).setBigUint64(0, p);
-      chunks.push(b);
-    }
-  }
-  let n = 0;
-  for (const c of chunks) n += c.byteLength;
+  let n = 1;
+  for (const p of parts) n += p instanceof Uint8Array ? p.byteLength : typeof p === "number" ? 4 : 8;
   const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
+  const dv = new DataView(out.buffer);
+  out[0] = prefix;
+  let at = 1;
+  for (const p of parts) {
+    if (p instanceof Uint8Array) {
+      out.set(p, at);
+      at += p.byteLength;
+    } else if (typeof p === "number") {
+      dv.setUint32(at, p);
+      at += 4;
+    } else {
+      dv.setBigUint64(at, p);
+      at += 8;
+    }
   }
   return out;
 }

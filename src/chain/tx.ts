@@ -2,6 +2,7 @@
  * Signed transactions (src/chain/README.md "Transactions"): SCALE payload `{ signer, nonce, fee, call }`
  * signed with ed25519 over `"coreplay/tx" || SCALE(payload)`.
  */
+import { bytesEqual } from "../codec/bytes.ts";
 import type { AccountId, Hash } from "../codec/ids.ts";
 import {
   AccountIdCodec,
@@ -202,16 +203,53 @@ export async function preverifyTxs(
 }
 
 /**
+ * `decodeExact(SignedTx, bytes)` for canonical bytes, reading the fixed-size fields directly and only
+ * the call through the codec: `undefined` when the call part is not the canonical encoding of one call
+ * (then `decodeExact` decides, with its error). When it returns a transaction, re-encoding it gives
+ * `bytes` back, which is exactly what `decodeExact` checks.
+ */
+function decodeCanonical(bytes: Uint8Array): SignedTx | undefined {
+  const end = bytes.length - SIGNATURE;
+  if (end <= PAYLOAD_HEAD) return undefined;
+  const callBytes = bytes.slice(PAYLOAD_HEAD, end);
+  let call: TxCall;
+  try {
+    call = TxCall.dec(callBytes);
+  } catch {
+    return undefined;
+  }
+  let again: Uint8Array;
+  try {
+    again = TxCall.enc(call);
+  } catch {
+    return undefined;
+  }
+  if (!bytesEqual(again, callBytes)) return undefined;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    payload: {
+      signer: bytes.slice(0, 32) as AccountId,
+      nonce: dv.getBigUint64(32, true),
+      fee: (dv.getBigUint64(48, true) << 64n) | dv.getBigUint64(40, true),
+      call,
+    },
+    signature: bytes.slice(end),
+  };
+}
+
+/**
  * Decodes and checks the signature of a transaction (stateless checks only).
  *
  * @example const r = decodeTx(bytes); if (r.ok) r.value.payload.nonce
  */
 export function decodeTx(bytes: Uint8Array): Result<SignedTx & { hash: Hash; length: number }, TxError> {
-  let tx: SignedTx;
-  try {
-    tx = decodeExact(SignedTx, bytes, "transaction");
-  } catch (e) {
-    return err(new TxError("TX_MALFORMED", "Malformed transaction", (e as Error).message));
+  let tx: SignedTx | undefined = decodeCanonical(bytes);
+  if (!tx) {
+    try {
+      tx = decodeExact(SignedTx, bytes, "transaction");
+    } catch (e) {
+      return err(new TxError("TX_MALFORMED", "Malformed transaction", (e as Error).message));
+    }
   }
   const hash = txHash(bytes);
   const key = verifiedKey(hash);

@@ -40,6 +40,8 @@ describe("transaction codec (property)", () => {
           expect(r.value.payload.call).toEqual(c);
           expect(r.value.payload.nonce).toBe(nonce);
           expect(SignedTx.enc(r.value)).toEqual(bytes);
+          // the fast canonical decode gives exactly the codec's value
+          expect({ payload: r.value.payload, signature: r.value.signature }).toEqual(SignedTx.dec(bytes));
           expect(r.value.payload.fee).toBe(testConfig.baseFee + testConfig.feePerByte * BigInt(bytes.length));
         }
       }),

@@ -21,6 +21,7 @@ const PAGES = 4;
  * 1 up: x from a to b-1, store x at x<<2        2 down: x from b down to a+1, x--, store x at x<<2
  * 3 down from b through 0 and below (wraps)     4 sparse: like 1, storing only when x % 16384 == 0
  * 5 two stores, both ways at once               6 big steps: x += 20000 (not hoisted)
+ * 7 3000 byte stores from b, x += a (a step read from a local: checked at loop entry)
  */
 const LOOPS = `(module
   ${IMPORTS}
@@ -71,6 +72,14 @@ const LOOPS = `(module
       (i32.store (i32.shl (local.get $x) (i32.const 2)) (i32.const 9))
       (local.set $x (i32.add (local.get $x) (i32.const 20000)))
       (br $l))))
+  (func $var (param $d i32) (param $b i32) (local $x i32) (local $n i32)
+    (local.set $x (local.get $b))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $n) (i32.const 3000)))
+      (i32.store8 (local.get $x) (i32.const 5))
+      (local.set $x (i32.add (local.get $x) (local.get $d)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $l))))
   (func (export "call") (param i64) (result i32) (local $op i32) (local $a i32) (local $b i32)
     (drop (call $input (i32.const 0) (i32.const 9)))
     (local.set $op (i32.load8_u (i32.const 0)))
@@ -82,6 +91,7 @@ const LOOPS = `(module
     (if (i32.eq (local.get $op) (i32.const 4)) (then (call $sparse (local.get $a) (local.get $b))))
     (if (i32.eq (local.get $op) (i32.const 5)) (then (call $both (local.get $a) (local.get $b))))
     (if (i32.eq (local.get $op) (i32.const 6)) (then (call $big (local.get $a) (local.get $b))))
+    (if (i32.eq (local.get $op) (i32.const 7)) (then (call $var (local.get $a) (local.get $b))))
     (i32.const 0)))`;
 
 function input(op: number, a: number, b: number): Uint8Array {
@@ -97,7 +107,7 @@ describe("planHoist", () => {
   /** The plan of each function's loop, by the names given to the module's functions in order. */
   const loopsOf = (wat: string, names: string[]) => {
     const mod = binaryen.readBinary(wasmFromWat(wat));
-    const out: Record<string, Array<1 | -1>> = {};
+    const out: Record<string, Array<1 | -1 | 0>> = {};
     let n = 0;
     for (let i = 0; i < mod.getNumFunctions(); i++) {
       const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
@@ -112,16 +122,17 @@ describe("planHoist", () => {
   };
 
   it("hoists monotonic stores of innermost call-free loops, and nothing else", () => {
-    const found = loopsOf(LOOPS, ["main", "up", "down", "wrap", "sparse", "both", "big", "call"]);
+    const found = loopsOf(LOOPS, ["main", "up", "down", "wrap", "sparse", "both", "big", "var", "call"]);
     expect(found.up).toEqual([1]);
     expect(found.down).toEqual([-1]);
     expect(found.wrap).toEqual([-1]);
     expect(found.sparse).toEqual([1]);
     expect(found.both).toEqual([1, -1]);
     expect(found.big).toEqual([]); // 80 000 bytes a step: more than a page
+    expect(found.var).toEqual([0]); // direction and size of the step decided at loop entry
   });
 
-  it("refuses loops with calls, nested loops, mixed or non-constant steps", () => {
+  it("refuses loops with calls, mixed steps, steps that change, pointers that are not affine", () => {
     const found = loopsOf(
       `(module
       ${IMPORTS}
@@ -139,6 +150,7 @@ describe("planHoist", () => {
       (func $variable (param $d i32) (local $x i32) (loop $l
         (i32.store (local.get $x) (i32.const 1))
         (local.set $x (i32.add (local.get $x) (local.get $d)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
         (br_if $l (local.get $x))))
       (func $loaded (local $x i32) (loop $l
         (i32.store (i32.load (local.get $x)) (i32.const 1))
@@ -166,6 +178,11 @@ describe("hoisted marks", () => {
     ["sparse stores over many pages", input(4, 0, PAGES * 16_384), true],
     ["two stores moving apart", input(5, 10, 60_000), true],
     ["steps of more than a page", input(6, 3, 65_000), true],
+    ["a step from a local, up", input(7, 64, 0), true],
+    ["a step from a local, down", input(7, -64, 200_000), true],
+    ["a step from a local, down from the end", input(7, -64, PAGES * 65_536), false],
+    ["a step from a local of more than a page", input(7, 100_000, 0), false],
+    ["a zero step", input(7, 0, 1234), true],
   ];
 
   for (const [name, bytes, ok] of cases) {

@@ -17,8 +17,13 @@ export interface HoistedStore {
   store: ExpressionRef;
   /** The store's pointer expression, free of side effects: a copy evaluates it at loop entry. */
   ptr: ExpressionRef;
-  /** +1: addresses never decrease over the loop; -1: never increase. */
-  dir: 1 | -1;
+  /** +1: addresses never decrease over the loop; -1: never increase; 0: decided at loop entry. */
+  dir: 1 | -1 | 0;
+  /**
+   * For `dir` 0: every update is `x = x + d` with one local `d` the loop never sets; the address moves
+   * by `a·d` per update, which the loop's entry checks (at most a page) before running the hoisted loop.
+   */
+  step?: { local: number; a: number };
 }
 
 /** At most this many stores per loop are hoisted (each needs a slot of globals). */
@@ -60,11 +65,17 @@ export function planHoist(loop: ExpressionRef): HoistedStore[] {
     const affine = coefficient(ptr);
     if (affine === undefined) continue;
     let dir = 0;
+    let stepLocal: number | undefined;
     for (const set of sets) {
       const info = binaryen.getExpressionInfo(set) as binaryen.LocalSetInfo;
       if (info.index !== affine.local) continue;
+      const by = localStepOf(info.value, affine.local);
+      if (by !== undefined && (stepLocal === undefined || stepLocal === by) && dir === 0) {
+        stepLocal = by;
+        continue;
+      }
       const d = stepOf(info.value, affine.local);
-      if (d === undefined) {
+      if (d === undefined || stepLocal !== undefined) {
         dir = Number.NaN;
         break;
       }
@@ -76,6 +87,12 @@ export function planHoist(loop: ExpressionRef): HoistedStore[] {
       if (step !== 0) dir = Math.sign(step);
     }
     if (Number.isNaN(dir)) continue;
+    if (stepLocal !== undefined) {
+      const d = stepLocal;
+      const setsD = sets.some((e) => (binaryen.getExpressionInfo(e) as binaryen.LocalSetInfo).index === d);
+      if (!setsD) out.push({ store, ptr, dir: 0, step: { local: d, a: affine.a } });
+      continue;
+    }
     out.push({ store, ptr, dir: dir < 0 ? -1 : 1 });
   }
   return out;
@@ -130,6 +147,22 @@ function stepOf(value: ExpressionRef, x: number): number | undefined {
     const c = constant(right);
     return c === undefined ? undefined : -c | 0;
   }
+  return undefined;
+}
+
+/** `value` as `x + d` or `d + x` for a local `d` other than `x` (returns d's index), or undefined. */
+function localStepOf(value: ExpressionRef, x: number): number | undefined {
+  if (binaryen.getExpressionId(value) !== binaryen.BinaryId) return undefined;
+  const { op, left, right } = binaryen.getExpressionInfo(value) as binaryen.BinaryInfo;
+  if (op !== binaryen.AddInt32) return undefined;
+  const local = (e: ExpressionRef) =>
+    binaryen.getExpressionId(e) === binaryen.LocalGetId
+      ? (binaryen.getExpressionInfo(e) as binaryen.LocalGetInfo).index
+      : undefined;
+  const l = local(left);
+  const r = local(right);
+  if (l === x && r !== undefined && r !== x) return r;
+  if (r === x && l !== undefined && l !== x) return l;
   return undefined;
 }
 

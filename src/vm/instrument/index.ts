@@ -954,13 +954,19 @@ class Meter {
   private hoistedLoop(loop: ExpressionRef, plan: HoistedStore[]): ExpressionRef {
     const mod = this.mod;
     const type = binaryen.getExpressionType(loop);
+    const i32 = binaryen.i32;
     const facts = plan.map((h) => ({
       start: mod.copyExpression(h.ptr),
       last: (X.Store.getOffset(h.store) as number) + (X.Store.getBytes(h.store) as number) - 1,
       offset: X.Store.getOffset(h.store) as number,
       dir: h.dir,
+      // A step read from a local: its value times the pointer's coefficient, kept in a fresh local.
+      step: h.step && {
+        value: mod.i32.mul(mod.local.get(h.step.local, i32), mod.i32.const(h.step.a)),
+        local: this.freshLocal(i32),
+      },
     }));
-    const slow = plan.some((h) => h.dir < 0) ? mod.copyExpression(loop) : undefined;
+    const slow = plan.some((h) => h.dir <= 0) ? mod.copyExpression(loop) : undefined;
     this.hoisting = new Map(plan.map((h, k) => [h.store, k]));
     const fast = this.meterLoop(loop);
     this.hoisting = undefined;
@@ -970,22 +976,35 @@ class Meter {
         mod.global.set(hoistGlobal(k, "lo"), f.start),
         mod.global.set(hoistGlobal(k, "off"), mod.i32.const(f.offset | 0)),
         mod.global.set(hoistGlobal(k, "last"), mod.i32.const(f.last | 0)),
-        mod.global.set(hoistGlobal(k, "dir"), mod.i32.const(f.dir)),
       );
+      if (f.step === undefined) entry.push(mod.global.set(hoistGlobal(k, "dir"), mod.i32.const(f.dir)));
+      else {
+        const step = () => mod.local.get(f.step!.local, i32);
+        entry.push(
+          mod.local.set(f.step.local, f.step.value),
+          mod.global.set(
+            hoistGlobal(k, "dir"),
+            mod.select(mod.i32.lt_s(step(), mod.i32.const(0)), mod.i32.const(-1), mod.i32.const(1)),
+          ),
+        );
+      }
     });
     if (slow === undefined) return mod.block(null, [...entry, fast], type);
+    // Descending stores must start in bounds; steps read from locals must be at most a page.
+    const inBounds = (f: (typeof facts)[number], k: number) =>
+      mod.i64.lt_u(
+        mod.i64.add(mod.i64.extend_u(mod.global.get(hoistGlobal(k, "lo"), i32)), i64c(mod, f.last)),
+        mod.i64.shl(mod.i64.extend_u(mod.global.get(G_PAGES, i32)), i64c(mod, 16)),
+      );
     const startsInBounds = facts
-      .map((f, k) =>
-        f.dir > 0
-          ? mod.i32.const(1)
-          : mod.i64.lt_u(
-              mod.i64.add(
-                mod.i64.extend_u(mod.global.get(hoistGlobal(k, "lo"), binaryen.i32)),
-                i64c(mod, f.last),
-              ),
-              mod.i64.shl(mod.i64.extend_u(mod.global.get(G_PAGES, binaryen.i32)), i64c(mod, 16)),
-            ),
-      )
+      .map((f, k) => {
+        if (f.step === undefined) return f.dir > 0 ? mod.i32.const(1) : inBounds(f, k);
+        const step = () => mod.local.get(f.step!.local, i32);
+        return mod.i32.and(
+          mod.i32.le_u(mod.i32.add(step(), mod.i32.const(65536)), mod.i32.const(131072)),
+          mod.i32.or(mod.i32.ge_s(step(), mod.i32.const(0)), inBounds(f, k)),
+        );
+      })
       .reduce((x, y) => mod.i32.and(x, y));
     return mod.block(null, [...entry, mod.if(startsInBounds, fast, this.meterLoop(slow))], type);
   }

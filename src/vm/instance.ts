@@ -98,6 +98,12 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   private ex!: Exports;
   private globals!: WebAssembly.Global[];
   private committed: WasmImage | undefined;
+  /**
+   * Pages of the committed image whose buffers this instance allocated since the image was last handed
+   * out (snapshot, image): no other image can hold them, so the next commit may overwrite them in place
+   * instead of allocating a fresh 64 KiB copy per changed page.
+   */
+  private owned = new Set<number>();
 
   /**
    * `image` undefined: a fresh instance for `createImage` (data segments only; call {@link initialise}).
@@ -117,6 +123,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     this.globals = this.program.layout.globals.map(
       (g) => this.ex[g.exportName as keyof Exports] as WebAssembly.Global,
     );
+    this.owned.clear();
     if (image !== undefined) this.load(image);
   }
 
@@ -149,6 +156,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   }
 
   get image(): WasmImage {
+    this.owned.clear();
     return this.committed!;
   }
 
@@ -161,6 +169,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   }
 
   snapshot(): WasmImage {
+    this.owned.clear();
     return this.committed!;
   }
 
@@ -379,8 +388,18 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     for (let i = base.pageCount; i < n; i++) pages[i] = undefined;
     const mem = new Uint8Array(this.ex.memory.buffer);
     for (const i of changed) {
-      const p = mem.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-      pages[i] = isZeroPage(p) ? undefined : p;
+      const live = mem.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      if (isZeroPage(live)) {
+        pages[i] = undefined;
+        this.owned.delete(i);
+        continue;
+      }
+      const mine = this.owned.has(i) ? pages[i] : undefined;
+      if (mine !== undefined) mine.set(live);
+      else {
+        pages[i] = live.slice();
+        this.owned.add(i);
+      }
     }
     this.committed = createImage(
       { codeHash: base.codeHash, pageCount: n, pages, globals: this.readGlobals(), ...rest },

@@ -26,6 +26,8 @@ export interface CompiledProgram {
   readonly layout: Instrumented;
   readonly maxPages: number;
   readonly trackWrites: boolean;
+  /** From the program's metadata: gas exhaustion preempts `main` instead of failing it (DESIGN §6). */
+  readonly preemptible: boolean;
 }
 
 interface Exports {
@@ -495,8 +497,9 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     const changed = this.changedPages();
     let left = r.left - BigInt(changed.length) * PAGE_DIRTY_GAS;
     if (left < 0n) {
-      // A preempted main already spent its budget; the pages it wrote are charged what is left.
-      if (outcome !== "preempted")
+      // A preemptible main's pages are charged what is left when it is preempted or returns: failing
+      // its last step for want of gas would repeat that step, and fail it, on every later Service.
+      if (outcome !== "preempted" && !this.program.preemptible)
         return this.serviceFailed(gas, "OutOfGas", "out of gas for dirty pages", left, changed);
       left = 0n;
     }

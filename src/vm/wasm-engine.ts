@@ -214,6 +214,7 @@ export function createWasmEngine(options: Partial<WasmEngineOptions> = {}): Wasm
         layout,
         maxPages: opts.maxPages,
         trackWrites: opts.trackWrites,
+        preemptible: decoded.metadata.preemptible,
       });
       if (CACHE.size >= CACHE_LIMIT) CACHE.delete(CACHE.keys().next().value!);
       CACHE.set(cacheKey, program);

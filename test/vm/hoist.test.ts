@@ -209,3 +209,53 @@ describe("hoisted marks", () => {
     });
   }
 });
+
+/** main: n iterations of a loop with two hoisted stores, one up and one down, and no calls. */
+const SWEEP = `(module
+  ${IMPORTS}
+  (memory (export "memory") 2)
+  (global $s (mut i32) (i32.const 1))
+  (func (export "main") (local $i i32) (local $n i32) (local $j i32)
+    (drop (call $input (i32.const 0) (i32.const 4)))
+    (local.set $n (i32.load (i32.const 0)))
+    (local.set $j (i32.const 16000))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (global.set $s (i32.add (i32.mul (global.get $s) (i32.const 1103515245)) (local.get $i)))
+      (i32.store offset=16 (i32.shl (local.get $i) (i32.const 2)) (global.get $s))
+      (i32.store offset=65536 (i32.shl (local.get $j) (i32.const 2)) (local.get $i))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+      (br $l))))
+  (func (export "call") (param i64) (result i32) (i32.const 0)))`;
+
+describe("hoisted marks and preemption", () => {
+  const N = 12_000;
+  const arg = Uint8Array.of(N & 255, N >> 8, 0, 0);
+  const engine = createWasmEngine();
+  const pre = engine.load(programFromWat(SWEEP, { preemptible: true }));
+  const coop = engine.load(programFromWat(SWEEP, { preemptible: false }));
+
+  it("a preempted sweep, restored from bytes after every step, ends with the memory of one whole run", () => {
+    const whole = coop.instantiate(actorId(1), coop.createImage(arg), fakeHost());
+    expect(whole.service(G).status).toBe("returned");
+    const want = whole.snapshot().pages.map((p) => (p ? hex(p) : ""));
+    for (const budget of [20_000n, 77_777n]) {
+      let bytes = pre.createImage(arg).encode();
+      let steps = 0;
+      for (;;) {
+        const a = pre.instantiate(actorId(1), pre.decodeImage(bytes), fakeHost());
+        const o = a.service(budget);
+        bytes = a.snapshot().encode();
+        steps++;
+        if (o.status !== "preempted") {
+          expect(o.status).toBe("returned");
+          break;
+        }
+      }
+      expect(steps).toBeGreaterThan(2);
+      const got = pre.decodeImage(bytes).pages.map((p) => (p ? hex(p) : ""));
+      expect(got).toEqual(want);
+    }
+  });
+});

@@ -871,9 +871,9 @@ class Meter {
   }
 
   /**
-   * A preemptible loop whose header never calls out. Out of gas at the header branches out of the loop
-   * (undoing the charge) to a preempt call placed after it, and the resumed code re-enters the loop at
-   * its header:
+   * A preemptible loop (or hoisted loop, with its entry code) whose header never calls out. Out of gas
+   * at the header branches out to `preempted` (undoing the charge: meterLoop), past the loop to a
+   * preempt call; the resumed code re-enters from the top (re-running a hoisted loop's entry code):
    *
    *     block $done { loop $resume { block $preempted { loop $l { if (gas - c < 0) br $preempted; …body } br $done }
    *                                  preempt(); br $resume } }
@@ -882,32 +882,11 @@ class Meter {
    * inside the loop would put those checks in every iteration, while a loop free of calls is guarded
    * once, outside it (DESIGN §6: preemptible overhead).
    */
-  private preemptibleLoop(loop: ExpressionRef, cost: number): ExpressionRef {
+  private preemptible(loop: ExpressionRef, preempted: string): ExpressionRef {
     const mod = this.mod;
-    const i64 = binaryen.i64;
-    const g = this.local("gas", i64);
     const n = this.labels++;
     const done = `__cp_done${n}`;
     const resume = `__cp_resume${n}`;
-    const preempted = `__cp_preempted${n}`;
-    X.Loop.setBody(
-      loop,
-      this.prefix(
-        [
-          mod.if(
-            mod.i64.lt_s(
-              mod.local.tee(g, mod.i64.sub(mod.local.get(g, i64), i64c(mod, cost)), i64),
-              i64c(mod, 0),
-            ),
-            mod.block(null, [
-              mod.local.set(g, mod.i64.add(mod.local.get(g, i64), i64c(mod, cost))),
-              mod.br(preempted),
-            ]),
-          ),
-        ],
-        X.Loop.getBody(loop),
-      ),
-    );
     const type = binaryen.getExpressionType(loop);
     const leave =
       type === binaryen.unreachable
@@ -937,11 +916,28 @@ class Meter {
   /** Stores whose marks are hoisted out of the loop being metered, with their slots. */
   private hoisting: Map<ExpressionRef, number> | undefined;
 
-  /** A loop metered the plain way: its body charged at the header. */
-  private meterLoop(loop: ExpressionRef): ExpressionRef {
+  /**
+   * A loop with its body charged at the header. With `preempt` (preemptible programs), running out
+   * branches to that label with the charge undone instead of calling out (see {@link preemptible}).
+   */
+  private meterLoop(loop: ExpressionRef, preempt?: string): ExpressionRef {
+    const mod = this.mod;
     const body = { get: () => X.Loop.getBody(loop), set: (c: ExpressionRef) => X.Loop.setBody(loop, c) };
     const inner = this.segment(body);
-    body.set(this.prefix(this.charge(inner), body.get()));
+    if (preempt === undefined || inner === 0) {
+      body.set(this.prefix(this.charge(inner), body.get()));
+      return loop;
+    }
+    const i64 = binaryen.i64;
+    const g = this.local("gas", i64);
+    const check = mod.if(
+      mod.i64.lt_s(mod.local.tee(g, mod.i64.sub(mod.local.get(g, i64), i64c(mod, inner)), i64), i64c(mod, 0)),
+      mod.block(null, [
+        mod.local.set(g, mod.i64.add(mod.local.get(g, i64), i64c(mod, inner))),
+        mod.br(preempt),
+      ]),
+    );
+    body.set(this.prefix([check], body.get()));
     return loop;
   }
 
@@ -951,7 +947,7 @@ class Meter {
    * addresses decrease must start in bounds (else its first store could be the one out of bounds): if
    * not, a copy of the loop with a mark per store runs instead.
    */
-  private hoistedLoop(loop: ExpressionRef, plan: HoistedStore[]): ExpressionRef {
+  private hoistedLoop(loop: ExpressionRef, plan: HoistedStore[], preempt?: string): ExpressionRef {
     const mod = this.mod;
     const type = binaryen.getExpressionType(loop);
     const i32 = binaryen.i32;
@@ -968,7 +964,7 @@ class Meter {
     }));
     const slow = plan.some((h) => h.dir <= 0) ? mod.copyExpression(loop) : undefined;
     this.hoisting = new Map(plan.map((h, k) => [h.store, k]));
-    const fast = this.meterLoop(loop);
+    const fast = this.meterLoop(loop, preempt);
     this.hoisting = undefined;
     const entry: ExpressionRef[] = [...this.flush(), mod.call(F_FLUSH, [], binaryen.none), ...this.reload()];
     facts.forEach((f, k) => {
@@ -1006,7 +1002,7 @@ class Meter {
         );
       })
       .reduce((x, y) => mod.i32.and(x, y));
-    return mod.block(null, [...entry, mod.if(startsInBounds, fast, this.meterLoop(slow))], type);
+    return mod.block(null, [...entry, mod.if(startsInBounds, fast, this.meterLoop(slow, preempt))], type);
   }
 
   private flush(): ExpressionRef[] {
@@ -1047,20 +1043,10 @@ class Meter {
     let cost = expressionWeight(e);
 
     if (id === binaryen.LoopId) {
-      if (!this.opts.preemptible && this.metered) {
-        const plan = planHoist(e);
-        if (plan.length > 0) {
-          slot.set(this.hoistedLoop(e, plan));
-          return cost;
-        }
-      }
-      const body = { get: () => X.Loop.getBody(e), set: (c: ExpressionRef) => X.Loop.setBody(e, c) };
-      const inner = this.segment(body);
-      if (this.opts.preemptible && this.metered && inner > 0) {
-        slot.set(this.preemptibleLoop(e, inner));
-        return cost;
-      }
-      body.set(this.prefix(this.charge(inner), body.get()));
+      const plan = this.metered ? planHoist(e) : [];
+      const preempt = this.opts.preemptible && this.metered ? `__cp_preempted${this.labels++}` : undefined;
+      const metered = plan.length > 0 ? this.hoistedLoop(e, plan, preempt) : this.meterLoop(e, preempt);
+      slot.set(preempt === undefined ? metered : this.preemptible(metered, preempt));
       return cost;
     }
     if (id === binaryen.IfId) {

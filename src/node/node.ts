@@ -18,6 +18,8 @@ import {
   type Storage,
   type TxApplied,
   type TxCall,
+  TxError,
+  type UnsignedTx,
   type ValidatedPov,
 } from "../chain/index.ts";
 import { toHex } from "../codec/bytes.ts";
@@ -210,26 +212,53 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     for (const job of col.buildEach()) {
       if ("reason" in job) continue;
       jobs.push(job);
-      validations.push(pool.validate({ pov: job.built.pov, view: job.view, codes: job.codes }));
+      const v = pool.validate({ pov: job.built.pov, view: job.view, codes: job.codes });
+      v.catch(() => {}); // awaited below (through Promise.all); not an unhandled rejection meanwhile
+      validations.push(v);
       await new Promise((ok) => setImmediate(ok));
     }
     const validating = Promise.all(validations);
+    validating.catch(() => {});
     // 3. Meanwhile, the transactions: signed now so each signer's nonces are consecutive, then their
     // signatures verified ahead of the block, both on the signature workers.
-    const intents = txpool.take(maxTxs);
+    // An intent that cannot even be encoded is refused alone (it would fail every block).
+    const intents: Intent[] = [];
+    const unsigned: UnsignedTx[] = [];
     const nonces = new Map<string, bigint>();
-    const unsigned = intents.map((it) => {
+    for (const it of txpool.take(maxTxs)) {
       const k = toHex(it.signer.publicKey);
       const n = nonces.get(k) ?? chain.nonceOf(it.signer.publicKey);
+      let u: UnsignedTx;
+      try {
+        u = prepareTx(it.signer.publicKey, { nonce: n, call: it.call }, chain.config);
+      } catch (e) {
+        it.done({
+          ok: false,
+          error: new TxError("TX_MALFORMED", "Malformed transaction", (e as Error).message),
+        });
+        continue;
+      }
       nonces.set(k, n + 1n);
-      return prepareTx(it.signer.publicKey, { nonce: n, call: it.call }, chain.config);
-    });
-    const signatures = await sigs.sign(
-      unsigned.map((u, i) => ({ seed: intents[i]!.signer.secretKey, message: u.message })),
-    );
-    const txs = unsigned.map((u, i) => assembleTx(u, signatures[i]!));
-    await preverifyTxs(txs, (checks) => sigs.verify(checks));
-    const backings = await validating;
+      intents.push(it);
+      unsigned.push(u);
+    }
+    // Until the block is applied, a failure leaves the intents in the pool for the next block.
+    const undo = (e: unknown): never => {
+      txpool.putBack(intents);
+      throw e;
+    };
+    let txs: Uint8Array[] = [];
+    let backings: Backing[] = [];
+    try {
+      const signatures = await sigs.sign(
+        unsigned.map((u, i) => ({ seed: intents[i]!.signer.secretKey, message: u.message })),
+      );
+      txs = unsigned.map((u, i) => assembleTx(u, signatures[i]!));
+      await preverifyTxs(txs, (checks) => sigs.verify(checks));
+      backings = await validating;
+    } catch (e) {
+      undo(e);
+    }
     const dropped: PovJson[] = [];
     const povs: ValidatedPov[] = [];
     const built = new Map<string, PovJson>();
@@ -256,7 +285,12 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       });
     }
     // 4. One atomic block: transactions, PoV admission, canonicalisation cascade (DESIGN §4).
-    const r = chain.applyBlock({ txs, povs, author: collatorAccount(0) });
+    let r: ReturnType<Chain["applyBlock"]>;
+    try {
+      r = chain.applyBlock({ txs, povs, author: collatorAccount(0) });
+    } catch (e) {
+      return undo(e);
+    }
     const again: Intent[] = [];
     const failedSigners = new Set<string>();
     for (const [i, it] of intents.entries()) {

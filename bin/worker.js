@@ -3,4 +3,8 @@
 import "./register.js";
 import { workerData } from "node:worker_threads";
 
+// Workers load the programs the node loads: share its disk cache of instrumented modules.
+const { installInstrumentCache } = await import("../src/node/instrument-cache.ts");
+installInstrumentCache();
+
 await import(workerData.entry);

@@ -81,10 +81,10 @@ export interface DashboardActorDetailJson extends DashboardActorJson {
 const u32le = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset + at, 4).getUint32(0, true);
 
 /**
- * Builds the dashboard's method table; merge it into the node's (`{ ...createMethods(api), ... }`).
+ * Builds the dashboard's method table; pass it to the node's (`createMethods(api, extra)`), which lists it in `rpc_methods`.
  *
  * @example
- * const methods = { ...createMethods(api), ...createDashboardMethods(node) };
+ * const methods = createMethods(api, createDashboardMethods(node));
  * const server = await createRpcServer({ port, methods });
  */
 export function createDashboardMethods(node: CoreplayNode): MethodTable {

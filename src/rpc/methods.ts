@@ -15,8 +15,10 @@ const DEFAULT_WAIT_MS = 60_000;
  *
  * @example
  * const server = await createRpcServer({ port: 9944, methods: createMethods(node.api) });
+ * // more methods (listed by rpc_methods too):
+ * createMethods(api, createDashboardMethods(node));
  */
-export function createMethods(api: NodeApi): MethodTable {
+export function createMethods(api: NodeApi, extra: MethodTable = {}): MethodTable {
   const actorOr404 = (p: Params, i = 0) => {
     const id = p.actor(i);
     const a = api.actor(id);
@@ -44,7 +46,7 @@ export function createMethods(api: NodeApi): MethodTable {
   const table: MethodTable = {
     rpc_methods: (p) => {
       p.atMost(0);
-      return { methods: Object.keys(table).sort() };
+      return { methods: Object.keys({ ...table, ...extra }).sort() };
     },
     node_v1_info: (p) => {
       p.atMost(0);
@@ -235,5 +237,5 @@ export function createMethods(api: NodeApi): MethodTable {
       return api.accounts();
     },
   };
-  return table;
+  return { ...table, ...extra };
 }

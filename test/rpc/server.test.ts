@@ -230,6 +230,21 @@ describe("rpc server: batches, notifications, subscriptions, static files", () =
     for (const m of methods) if (m !== "rpc_methods") expect(m).toMatch(/^[a-z]+_v1_[a-zA-Z]+$/);
   });
 
+  it("rpc_methods also lists the methods passed in as extra (the dashboard's)", async () => {
+    const extra = await createRpcServer({
+      port: 0,
+      methods: createMethods(api, { dashboard_v1_overview: () => ({ ok: true }) }),
+    });
+    try {
+      const client = createClient(extra.url);
+      expect(await client.methods()).toContain("dashboard_v1_overview");
+      expect(await client.methods()).toContain("actor_v1_call");
+      await client.close();
+    } finally {
+      await extra.close();
+    }
+  });
+
   it("serves static files once a directory is set, and blocks path traversal", async () => {
     expect(await (await fetch(server.url)).text()).toContain("JSON-RPC");
     server.serveStatic(staticDir);

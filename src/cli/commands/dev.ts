@@ -99,7 +99,7 @@ export function register(program: Command): void {
         server = await createRpcServer({
           port,
           host: o.host,
-          methods: { ...createMethods(api), ...createDashboardMethods(node) },
+          methods: createMethods(api, createDashboardMethods(node)),
         });
       } catch (cause) {
         await node.stop();

@@ -149,12 +149,17 @@ export function createCryptoPool(size = Math.min(4, availableParallelism())): Cr
   }
 
   /** Splits `n` items into one contiguous range per live worker. */
-  function ranges(n: number): Array<{ slot: Slot; from: number; to: number }> {
+  /**
+   * Splits `n` items into one contiguous range per live worker, and a last range (`here`) this thread
+   * does itself while the workers run: the calling thread would otherwise only wait.
+   */
+  function ranges(n: number): { parts: Array<{ slot: Slot; from: number; to: number }>; here: number } {
     const ws = live();
-    const per = Math.ceil(n / ws.length);
-    return ws
+    const per = Math.ceil(n / (ws.length + 1));
+    const parts = ws
       .map((slot, i) => ({ slot, from: i * per, to: Math.min(n, (i + 1) * per) }))
       .filter((r) => r.from < r.to);
+    return { parts, here: Math.min(n, ws.length * per) };
   }
 
   const signHere = (j: SignJob) => sign(j.message, j.seed);
@@ -165,8 +170,10 @@ export function createCryptoPool(size = Math.min(4, availableParallelism())): Cr
     async sign(jobs) {
       if (jobs.length < MIN_BATCH || live().length === 0) return jobs.map(signHere);
       const out = new Array<Uint8Array>(jobs.length);
-      await Promise.all(
-        ranges(jobs.length).map(async ({ slot, from, to }) => {
+      const { parts, here } = ranges(jobs.length);
+      // each part is posted before its first await, so the workers start before this thread's share
+      const workers = Promise.all(
+        parts.map(async ({ slot, from, to }) => {
           const part = jobs.slice(from, to);
           // one copy of each key per request: by array first (a signer's key is usually one array), then
           // by content
@@ -197,13 +204,16 @@ export function createCryptoPool(size = Math.min(4, availableParallelism())): Cr
           }
         }),
       );
+      for (let i = here; i < jobs.length; i++) out[i] = signHere(jobs[i]!);
+      await workers;
       return out;
     },
     async verify(checks) {
       if (checks.length < MIN_BATCH || live().length === 0) return checks.map(verifyHere);
       const out = new Array<boolean>(checks.length);
-      await Promise.all(
-        ranges(checks.length).map(async ({ slot, from, to }) => {
+      const { parts, here } = ranges(checks.length);
+      const workers = Promise.all(
+        parts.map(async ({ slot, from, to }) => {
           const part = checks.slice(from, to);
           // malformed sizes are decided in-thread (verify refuses them)
           const sized = part.every((c) => c.publicKey.length === 32 && c.signature.length === 64);
@@ -224,6 +234,8 @@ export function createCryptoPool(size = Math.min(4, availableParallelism())): Cr
           }
         }),
       );
+      for (let i = here; i < checks.length; i++) out[i] = verifyHere(checks[i]!);
+      await workers;
       return out;
     },
     async close() {

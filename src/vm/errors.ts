@@ -19,7 +19,8 @@ export type ProgramErrorCode =
   | "BAD_MEMORY"
   | "MEMORY_TOO_LARGE"
   | "UNSUPPORTED_FEATURE"
-  | "INIT_FAILED";
+  | "INIT_FAILED"
+  | "INTERNAL";
 
 const PROGRAM_HINTS: Partial<Record<ProgramErrorCode, string>> = {
   BAD_BLOB: "wrap the Wasm in a program blob (docs/abi.md, 'Program blob'), e.g. with `coreplay build`",

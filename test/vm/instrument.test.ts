@@ -126,6 +126,10 @@ describe("instrument: gas", () => {
     expect(a).toBeGreaterThan(0n);
     expect(c - b).toBe(b - a);
     expect(used(200)).toBe(b);
+    // Small innermost loops run two bodies per gas check: odd counts still pay per iteration.
+    const perIteration = (b - a) / 100n;
+    expect(used(101) - a).toBe(perIteration);
+    expect(used(103) - used(102)).toBe(perIteration);
   });
 
   it("traps with FAULT.OutOfGas when the budget runs out in a loop (cooperative)", () => {

@@ -13,7 +13,8 @@ export class InstrumentError extends CoreplayError {
         | "BAD_MEMORY"
         | "UNKNOWN_IMPORT"
         | "MISSING_EXPORT"
-        | "BAD_SIGNATURE";
+        | "BAD_SIGNATURE"
+        | "INTERNAL";
       details?: string;
       hint?: string;
       cause?: unknown;

@@ -84,6 +84,7 @@ export function instrument(code: Uint8Array, opts: InstrumentOptions): Instrumen
     });
   }
   const mod = binaryen.readBinary(code);
+  copies = 0;
   try {
     return instrumentModule(mod, opts);
   } finally {
@@ -133,6 +134,15 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
   for (const f of facts.values()) if (!f.imported) meter.instrumentFunction(f.name);
 
   if (startName) mod.addFunctionExport(startName, "__cp_start");
+  // The rewrites above must leave valid Binaryen IR (unique label names included): the passes below
+  // assume it, and V8 only sees the binary, where a mix-up could still validate.
+  binaryen.setDebugInfo(false);
+  if (!mod.validate()) {
+    throw new InstrumentError("Instrumentation produced invalid code", {
+      code: "INTERNAL",
+      hint: "this is a Coreplay bug: please report it with the program",
+    });
+  }
 
   binaryen.setPassArgument(
     "asyncify-imports",
@@ -403,6 +413,64 @@ function unsupported(fn: string, what: string): never {
     details: `function ${fn} uses ${what}`,
     hint: "actors are limited to MVP Wasm + mutable globals, sign-ext, saturating conversions and bulk memory (docs/abi.md)",
   });
+}
+
+/** Loops worth unrolling: no loop inside, and a small body (code size doubles). */
+const UNROLL_MAX_EXPRESSIONS = 48;
+function inner(loop: ExpressionRef): boolean {
+  let count = 0;
+  let nested = false;
+  forEachExpression(X.Loop.getBody(loop), (e) => {
+    count++;
+    if (binaryen.getExpressionId(e) === binaryen.LoopId) nested = true;
+  });
+  return !nested && count <= UNROLL_MAX_EXPRESSIONS;
+}
+
+const N = binaryen as unknown as Record<
+  "Break" | "Switch" | "Block" | "Loop",
+  Record<string, (...a: unknown[]) => unknown>
+>;
+
+/** Every branch under `root` to a label in `names` now goes to the label it maps to. */
+function retarget(root: ExpressionRef, names: Map<string, string>): void {
+  forEachExpression(root, (e) => {
+    const id = binaryen.getExpressionId(e);
+    if (id === binaryen.BreakId) {
+      const to = names.get(N.Break.getName!(e) as string);
+      if (to !== undefined) N.Break.setName!(e, to);
+    } else if (id === binaryen.SwitchId) {
+      const count = N.Switch.getNumNames!(e) as number;
+      for (let i = 0; i < count; i++) {
+        const to = names.get(N.Switch.getNameAt!(e, i) as string);
+        if (to !== undefined) N.Switch.setNameAt!(e, i, to);
+      }
+      const to = names.get(N.Switch.getDefaultName!(e) as string);
+      if (to !== undefined) N.Switch.setDefaultName!(e, to);
+    }
+  });
+}
+
+let copies = 0;
+
+/**
+ * A copy of `e` whose blocks and loops have fresh names (Binaryen IR requires unique label names in a
+ * function), with the branches inside it retargeted to them.
+ */
+function uniqueCopy(mod: binaryen.Module, e: ExpressionRef): ExpressionRef {
+  const copy = mod.copyExpression(e);
+  const names = new Map<string, string>();
+  forEachExpression(copy, (x) => {
+    const id = binaryen.getExpressionId(x);
+    const cls = id === binaryen.BlockId ? N.Block : id === binaryen.LoopId ? N.Loop : undefined;
+    const name = cls?.getName!(x) as string | null | undefined;
+    if (cls === undefined || !name) return;
+    const fresh = `${name}__cp${copies++}`;
+    names.set(name, fresh);
+    cls.setName!(x, fresh);
+  });
+  retarget(copy, names);
+  return copy;
 }
 
 function containsStore(root: ExpressionRef): boolean {
@@ -923,22 +991,67 @@ class Meter {
   private meterLoop(loop: ExpressionRef, preempt?: string): ExpressionRef {
     const mod = this.mod;
     const body = { get: () => X.Loop.getBody(loop), set: (c: ExpressionRef) => X.Loop.setBody(loop, c) };
-    const inner = this.segment(body);
-    if (preempt === undefined || inner === 0) {
-      body.set(this.prefix(this.charge(inner), body.get()));
-      return loop;
+    const type = binaryen.getExpressionType(loop);
+    const unroll = this.metered && (type === binaryen.none || type === binaryen.unreachable) && inner(loop);
+    const cost = this.segment(body);
+    let check: ExpressionRef[];
+    if (preempt === undefined || cost === 0) check = this.charge(cost);
+    else {
+      const i64 = binaryen.i64;
+      const g = this.local("gas", i64);
+      check = [
+        mod.if(
+          mod.i64.lt_s(
+            mod.local.tee(g, mod.i64.sub(mod.local.get(g, i64), i64c(mod, cost)), i64),
+            i64c(mod, 0),
+          ),
+          mod.block(null, [
+            mod.local.set(g, mod.i64.add(mod.local.get(g, i64), i64c(mod, cost))),
+            mod.br(preempt),
+          ]),
+        ),
+      ];
     }
+    if (unroll && cost > 0) return this.unrolled(loop, check, cost);
+    body.set(this.prefix(check, body.get()));
+    return loop;
+  }
+
+  /**
+   * An innermost loop with two copies of its body per trip, so the gas check runs every other
+   * iteration: the second copy only subtracts its cost (gas may then go one iteration's cost below
+   * zero before the next check, which layout.ts allows). Gas used is exactly as without unrolling.
+   *
+   *     block $x { loop $l { check; block $m { body[br $l → br $m]; br $x }; gas -= cost; body } }
+   */
+  private unrolled(loop: ExpressionRef, check: ExpressionRef[], cost: number): ExpressionRef {
+    const mod = this.mod;
     const i64 = binaryen.i64;
     const g = this.local("gas", i64);
-    const check = mod.if(
-      mod.i64.lt_s(mod.local.tee(g, mod.i64.sub(mod.local.get(g, i64), i64c(mod, inner)), i64), i64c(mod, 0)),
-      mod.block(null, [
-        mod.local.set(g, mod.i64.add(mod.local.get(g, i64), i64c(mod, inner))),
-        mod.br(preempt),
-      ]),
+    const type = binaryen.getExpressionType(loop);
+    const label = X.Loop.getName(loop) as string | null;
+    const n = this.labels++;
+    const next = `__cp_next${n}`;
+    const exit = `__cp_exit${n}`;
+    const second = X.Loop.getBody(loop);
+    const first = uniqueCopy(mod, second);
+    if (label) retarget(first, new Map([[label, next]]));
+    const falls = binaryen.getExpressionType(second) !== binaryen.unreachable;
+    X.Loop.setBody(
+      loop,
+      mod.block(
+        null,
+        [
+          ...check,
+          mod.block(next, falls ? [first, mod.br(exit)] : [first], binaryen.none),
+          mod.local.set(g, mod.i64.sub(mod.local.get(g, i64), i64c(mod, cost))),
+          second,
+        ],
+        binaryen.getExpressionType(second),
+      ),
     );
-    body.set(this.prefix([check], body.get()));
-    return loop;
+    if (type !== binaryen.none) return loop;
+    return mod.block(exit, [loop], binaryen.none);
   }
 
   /**
@@ -962,7 +1075,7 @@ class Meter {
         local: this.freshLocal(i32),
       },
     }));
-    const slow = plan.some((h) => h.dir <= 0) ? mod.copyExpression(loop) : undefined;
+    const slow = plan.some((h) => h.dir <= 0) ? uniqueCopy(mod, loop) : undefined;
     this.hoisting = new Map(plan.map((h, k) => [h.store, k]));
     const fast = this.meterLoop(loop, preempt);
     this.hoisting = undefined;

@@ -58,7 +58,7 @@
  * - Clear the dirty map at the end of every entry and keep the Asyncify area zero outside unwinding and
  *   rewinding: loads are not bounds-checked against the logical size (only stores and bulk writes are), so
  *   the scratch must hold the same bytes in a continuous instance and in one restored from an image.
- * - Gas may end slightly negative (by at most one segment's static cost or one bulk operation's charge):
+ * - Gas may end slightly negative (by at most one segment's static cost — an unrolled loop's second body is one — or one bulk operation's charge):
  *   report such an entry as having used its whole budget.
  * - Instrumentation is deterministic: the same input and options give byte-identical output, so the
  *   instrumented module may be cached by (code hash, options).

@@ -3,27 +3,22 @@
  * Every decode is strict: it must consume all bytes and the input must be the canonical encoding, so two
  * validators can never disagree on what a PoV says.
  */
-import {
-  _void,
-  Bytes,
-  bool,
-  type Codec,
-  compact,
-  Enum,
-  Option,
-  Result,
-  Struct,
-  str,
-  Tuple,
-  u8,
-  u16,
-  u32,
-  u64,
-  u128,
-  Vector,
-} from "scale-ts";
+import { _void, bool, type Codec, compact, str, u8, u16, u32, u64, u128 } from "scale-ts";
 import { CoreplayError } from "../errors.ts";
 import { bytesEqual } from "./bytes.ts";
+import {
+  Bytes,
+  Enum,
+  encodeWith,
+  fastOf,
+  Option,
+  Refusal,
+  Result,
+  reader,
+  Struct,
+  Tuple,
+  Vector,
+} from "./fast.ts";
 import type { AccountId, ActorId, CodeHash, Hash } from "./ids.ts";
 
 // Branded views over the plain codecs: the bytes are checked by the codec itself (fixed length).
@@ -135,13 +130,48 @@ export {
   Vector,
 };
 
+/** Options of {@link decodeExact}. */
+export interface DecodeOptions {
+  /**
+   * Byte fields (`Bytes`, `VecU8`) of the value are views into `bytes` rather than copies. Only for a
+   * caller that owns `bytes`, never writes to it or to those fields, and does not mind them keeping all
+   * of `bytes` alive (e.g. a worker validating a PoV it was sent).
+   */
+  views?: boolean;
+}
+
 /**
  * Decodes `bytes` with `codec`, insisting on the canonical encoding of the whole input.
  * Throws {@link CodecError} on truncation, trailing bytes or non-canonical input.
  *
+ * Codecs built with this module's constructors are decoded in one strict pass (see `fast.ts`); any other
+ * codec is decoded by scale-ts and re-encoded, the input accepted only if that gives the same bytes.
+ * Either way exactly the canonical encodings are accepted.
+ *
  * @example decodeExact(Pov, bytes, "PoV")
  */
-export function decodeExact<T>(codec: Codec<T>, bytes: Uint8Array, what: string): T {
+export function decodeExact<T>(codec: Codec<T>, bytes: Uint8Array, what: string, opts?: DecodeOptions): T {
+  const fast = fastOf(codec);
+  if (fast === undefined) return decodeByReencoding(codec, bytes, what);
+  const r = reader(bytes, opts?.views === true);
+  let value: T;
+  try {
+    value = fast.dec(r);
+  } catch (cause) {
+    const details = cause instanceof Refusal ? cause.reason : (cause as Error).message;
+    throw new CodecError(`Malformed ${what}`, {
+      details,
+      cause: cause instanceof Refusal ? undefined : cause,
+    });
+  }
+  if (r.i !== r.b.length) {
+    throw new CodecError(`Malformed ${what}`, { details: `${r.b.length - r.i} trailing bytes` });
+  }
+  return value;
+}
+
+/** `decodeExact` for a codec without a fast twin: decode, re-encode, compare. */
+function decodeByReencoding<T>(codec: Codec<T>, bytes: Uint8Array, what: string): T {
   let value: T;
   try {
     value = codec.dec(bytes);
@@ -163,6 +193,17 @@ export function decodeExact<T>(codec: Codec<T>, bytes: Uint8Array, what: string)
     });
   }
   return value;
+}
+
+/**
+ * `codec.enc(value)`, byte for byte, written in one buffer when the codec was built with this module's
+ * constructors (scale-ts allocates and merges a buffer at every level).
+ *
+ * @example const bytes = encode(Verdict, verdict)
+ */
+export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
+  const fast = fastOf(codec);
+  return fast === undefined ? codec.enc(value) : encodeWith(fast, value);
 }
 
 export class CodecError extends CoreplayError {

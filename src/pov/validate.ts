@@ -3,7 +3,7 @@
  * deterministic; never throws on bad input — every failure is an `Invalid` verdict.
  */
 import type { Hash } from "../codec/ids.ts";
-import { CodecError, decodeExact, Pov, Witness } from "../codec/types.ts";
+import { CodecError, decodeExact, encode, Pov, Witness } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import type { ActorImage, Engine } from "../vm/engine.ts";
 import { executePlay } from "./executor.ts";
@@ -113,5 +113,5 @@ export function effectsHash(effects: PovEffects): Hash {
  * @example const same = Buffer.from(encodeVerdict(a)).equals(Buffer.from(encodeVerdict(b)))
  */
 export function encodeVerdict(verdict: Verdict): Uint8Array {
-  return Verdict.enc(verdict);
+  return encode(Verdict, verdict);
 }

@@ -102,7 +102,7 @@ function clampOnly(s: Shape): boolean {
     case "bytes":
       return s.n !== undefined;
     case "vec":
-      return s.n !== undefined && clampOnly(s.inner);
+      return s.n === 0 || (s.n !== undefined && clampOnly(s.inner));
     case "struct":
       return s.fields.every(clampOnly);
     case "tuple":

@@ -2,7 +2,6 @@
  * Signed transactions (src/chain/README.md "Transactions"): SCALE payload `{ signer, nonce, fee, call }`
  * signed with ed25519 over `"coreplay/tx" || SCALE(payload)`.
  */
-import { bytesEqual } from "../codec/bytes.ts";
 import type { AccountId, Hash } from "../codec/ids.ts";
 import {
   AccountIdCodec,
@@ -214,17 +213,12 @@ function decodeCanonical(bytes: Uint8Array): SignedTx | undefined {
   const callBytes = bytes.slice(PAYLOAD_HEAD, end);
   let call: TxCall;
   try {
-    call = TxCall.dec(callBytes);
+    // Strict in one pass (src/codec/fast.ts): e.g. a fixed-size hash cut short at the end is refused,
+    // which decoding and re-encoding with scale-ts let through.
+    call = decodeExact(TxCall, callBytes, "transaction call");
   } catch {
     return undefined;
   }
-  let again: Uint8Array;
-  try {
-    again = TxCall.enc(call);
-  } catch {
-    return undefined;
-  }
-  if (!bytesEqual(again, callBytes)) return undefined;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
     payload: {

@@ -109,6 +109,19 @@ describe("transactions", () => {
     const t = tx(chain, alice, { tag: "Transfer", value: { to: bob.publicKey, amount: 1n } });
     refused(chain, concatBytes(t, new Uint8Array([0])), "TX_MALFORMED");
     expect(decodeTx(t).ok).toBe(true);
+    // A Release whose 32-byte hash is cut short right before the signature: malformed, not a bad
+    // signature (decoding and re-encoding with scale-ts let the short hash through).
+    const release = tx(chain, alice, {
+      tag: "Release",
+      value: { hash: new Uint8Array(32).fill(7) as never },
+    });
+    const short = concatBytes(
+      release.subarray(0, release.length - 65),
+      release.subarray(release.length - 64),
+    );
+    const r = decodeTx(short);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe("TX_MALFORMED");
   });
 
   it("refuses a fee below the minimum, and insufficient funds", () => {

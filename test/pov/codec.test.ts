@@ -7,14 +7,13 @@ import { blake2b256 } from "../../src/crypto/blake2b.ts";
 import { describeReason } from "../../src/pov/errors.ts";
 import { createJournal, pushJournaled } from "../../src/pov/journal.ts";
 import { EMPTY_HEAD, headAfter, nextHead } from "../../src/pov/pigeonhole.ts";
-import { type PovEffects, Verdict } from "../../src/pov/types.ts";
+import { Verdict } from "../../src/pov/types.ts";
+import { verdicts } from "./arbitraries.ts";
 import { show } from "./helpers.ts";
 
 const id = fc.integer({ min: 0, max: 0xffff_ffff });
 const bytes = fc.uint8Array({ maxLength: 8 });
 const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
-const u128 = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
 const message = fc.record({
   from: fc.oneof(
     id.map((value) => ({ tag: "Actor" as const, value })),
@@ -23,37 +22,7 @@ const message = fc.record({
   to: id,
   data: bytes,
 });
-const effects = fc.record({
-  transitions: fc.array(fc.record({ actor: id, sequence: u64, preHash: hash, postHash: hash }), {
-    maxLength: 3,
-  }),
-  sent: fc.array(message, { maxLength: 3 }),
-  received: fc.array(
-    fc.record({ actor: id, count: id, headBefore: hash, headAfter: hash, seen: id, headSeen: hash }),
-    { maxLength: 2 },
-  ),
-  transfers: fc.array(fc.record({ from: id, to: id, amount: u128 }), { maxLength: 3 }),
-  codeChanges: fc.array(fc.record({ actor: id, codeHash: hash }), { maxLength: 2 }),
-  stored: fc.array(fc.record({ actor: id, data: bytes }), { maxLength: 2 }),
-  released: fc.array(fc.record({ actor: id, hash }), { maxLength: 2 }),
-  requested: fc.array(fc.record({ actor: id, hash }), { maxLength: 2 }),
-  calls: fc.array(fc.record({ actor: id, input: bytes, output: bytes }), { maxLength: 2 }),
-  payouts: fc.array(fc.record({ actor: id, amount: u128 }), { maxLength: 2 }),
-  logs: fc.array(fc.record({ actor: id, line: fc.string({ maxLength: 6 }) }), { maxLength: 2 }),
-  gasUsed: u64,
-}) as unknown as fc.Arbitrary<PovEffects>;
-const verdict: fc.Arbitrary<Verdict> = fc.oneof(
-  effects.map((value) => ({ tag: "Valid" as const, value })),
-  fc
-    .oneof(
-      fc.string().map((value) => ({ tag: "Malformed" as const, value })),
-      id.map((value) => ({ tag: "PostMismatch" as const, value })),
-      u64.map((value) => ({ tag: "CoreGasExceeded" as const, value })),
-      hash.map((value) => ({ tag: "UnknownCode" as const, value })),
-      fc.string().map((value) => ({ tag: "BadWitness" as const, value })),
-    )
-    .map((value) => ({ tag: "Invalid" as const, value }) as Verdict),
-) as fc.Arbitrary<Verdict>;
+const verdict = verdicts();
 
 describe("Verdict codec", () => {
   it("round-trips strictly and rejects any truncation or trailing byte", () => {

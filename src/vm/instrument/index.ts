@@ -463,8 +463,9 @@ function uniqueCopy(mod: binaryen.Module, e: ExpressionRef): ExpressionRef {
   forEachExpression(copy, (x) => {
     const id = binaryen.getExpressionId(x);
     const cls = id === binaryen.BlockId ? N.Block : id === binaryen.LoopId ? N.Loop : undefined;
-    const name = cls?.getName!(x) as string | null | undefined;
-    if (cls === undefined || !name) return;
+    if (cls === undefined) return;
+    const name = cls.getName!(x) as string | null;
+    if (!name) return;
     const fresh = `${name}__cp${copies++}`;
     names.set(name, fresh);
     cls.setName!(x, fresh);

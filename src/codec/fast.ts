@@ -127,63 +127,53 @@ export function encodeWith<T>(fast: Fast<T>, value: T): Uint8Array {
 
 // ---- primitives ---------------------------------------------------------------------------------
 
-register(u8, {
-  min: 1,
-  dec(r) {
-    need(r, 1);
-    return r.b[r.i++] as number;
-  },
-  enc(w, v) {
-    w.reserve(1);
-    w.dv.setUint8(w.length, v);
-    w.length += 1;
-  },
-});
+/** A fixed-size integer read and written through a DataView (little-endian). */
+function registerFixed<T>(
+  codec: Codec<T>,
+  size: number,
+  get: (dv: DataView, at: number) => T,
+  set: (dv: DataView, at: number, v: T) => void,
+): void {
+  register(codec, {
+    min: size,
+    dec(r) {
+      need(r, size);
+      const v = get(r.dv, r.i);
+      r.i += size;
+      return v;
+    },
+    enc(w, v) {
+      w.reserve(size);
+      set(w.dv, w.length, v);
+      w.length += size;
+    },
+  });
+}
 
-register(u16, {
-  min: 2,
-  dec(r) {
-    need(r, 2);
-    const v = r.dv.getUint16(r.i, true);
-    r.i += 2;
-    return v;
-  },
-  enc(w, v) {
-    w.reserve(2);
-    w.dv.setUint16(w.length, v, true);
-    w.length += 2;
-  },
-});
-
-register(u32, {
-  min: 4,
-  dec(r) {
-    need(r, 4);
-    const v = r.dv.getUint32(r.i, true);
-    r.i += 4;
-    return v;
-  },
-  enc(w, v) {
-    w.reserve(4);
-    w.dv.setUint32(w.length, v, true);
-    w.length += 4;
-  },
-});
-
-register(u64, {
-  min: 8,
-  dec(r) {
-    need(r, 8);
-    const v = r.dv.getBigUint64(r.i, true);
-    r.i += 8;
-    return v;
-  },
-  enc(w, v) {
-    w.reserve(8);
-    w.dv.setBigUint64(w.length, v, true);
-    w.length += 8;
-  },
-});
+registerFixed(
+  u8,
+  1,
+  (dv, at) => dv.getUint8(at),
+  (dv, at, v) => dv.setUint8(at, v),
+);
+registerFixed(
+  u16,
+  2,
+  (dv, at) => dv.getUint16(at, true),
+  (dv, at, v) => dv.setUint16(at, v, true),
+);
+registerFixed(
+  u32,
+  4,
+  (dv, at) => dv.getUint32(at, true),
+  (dv, at, v) => dv.setUint32(at, v, true),
+);
+registerFixed(
+  u64,
+  8,
+  (dv, at) => dv.getBigUint64(at, true),
+  (dv, at, v) => dv.setBigUint64(at, v, true),
+);
 
 register(u128, {
   min: 16,

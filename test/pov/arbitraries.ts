@@ -7,6 +7,18 @@ export const hashes = fc.uint8Array({ minLength: 32, maxLength: 32 });
 export const u64s = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const u128s = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
 
+/** Random postcards carrying `data`. */
+export function messages(data: fc.Arbitrary<Uint8Array> = fc.uint8Array({ maxLength: 8 })) {
+  return fc.record({
+    from: fc.oneof(
+      actorIds.map((value) => ({ tag: "Actor" as const, value })),
+      hashes.map((value) => ({ tag: "Account" as const, value })),
+    ),
+    to: actorIds,
+    data,
+  });
+}
+
 /**
  * Random verdicts. `calls` bounds the agenda calls (many make the encoder's buffer grow), `bytes` the
  * byte fields, `text` the strings (logs and reasons).
@@ -18,14 +30,7 @@ export function verdicts(
   const hash = hashes;
   const bytes = fc.uint8Array({ maxLength: o.bytes ?? 8 });
   const text = o.text ?? fc.string({ maxLength: 6 });
-  const message = fc.record({
-    from: fc.oneof(
-      id.map((value) => ({ tag: "Actor" as const, value })),
-      hash.map((value) => ({ tag: "Account" as const, value })),
-    ),
-    to: id,
-    data: bytes,
-  });
+  const message = messages(bytes);
   const effects = fc.record({
     transitions: fc.array(fc.record({ actor: id, sequence: u64s, preHash: hash, postHash: hash }), {
       maxLength: 3,

@@ -8,20 +8,11 @@ import { describeReason } from "../../src/pov/errors.ts";
 import { createJournal, pushJournaled } from "../../src/pov/journal.ts";
 import { EMPTY_HEAD, headAfter, nextHead } from "../../src/pov/pigeonhole.ts";
 import { Verdict } from "../../src/pov/types.ts";
-import { verdicts } from "./arbitraries.ts";
+import { messages, verdicts } from "./arbitraries.ts";
 import { show } from "./helpers.ts";
 
-const id = fc.integer({ min: 0, max: 0xffff_ffff });
 const bytes = fc.uint8Array({ maxLength: 8 });
-const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const message = fc.record({
-  from: fc.oneof(
-    id.map((value) => ({ tag: "Actor" as const, value })),
-    hash.map((value) => ({ tag: "Account" as const, value })),
-  ),
-  to: id,
-  data: bytes,
-});
+const message = messages(bytes);
 const verdict = verdicts();
 
 describe("Verdict codec", () => {

@@ -19,7 +19,7 @@ const VERSION = "0.1.0";
 
 /** Decodes a `Call` item's recorded output (SCALE `Result<Vec<u8>, CallError>`). */
 export function decodeCallOutput(bytes: Uint8Array): { ok: boolean; output: Hex; error?: string } {
-  const r = CallOutput.dec(bytes);
+  const r = decodeExact(CallOutput, bytes, "call output");
   if (r.success) return { ok: true, output: toHex(r.value) };
   const e = r.value;
   return { ok: false, output: e.tag === "Actor" ? toHex(e.value) : "0x", error: e.tag };
@@ -242,14 +242,14 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
         }
         view = RelayView.enc(chain.relayView(actors, { now }));
       }
-      const v = RelayView.dec(view);
+      const v = decodeExact(RelayView, view, "relay view");
       codesFor = v.actors.map((a) => a.codeHash);
       const codes = codesFor
         .map((h) => [h, chain.code(h as CodeHash)] as const)
         .filter((c): c is readonly [Uint8Array, Uint8Array] => c[1] !== undefined);
       const b = await node.pool.validate({ pov: bytes, view, codes });
       if (!b.backed) return { valid: false, reason: `not backed: ${b.faults.join("; ")}` };
-      const verdict = Verdict.dec(b.verdict!);
+      const verdict = decodeExact(Verdict, b.verdict!, "verdict");
       return verdict.tag === "Valid"
         ? { valid: true, reason: "" }
         : { valid: false, reason: describeReason(verdict.value) };

@@ -24,6 +24,7 @@ import {
 } from "../chain/index.ts";
 import { toHex } from "../codec/bytes.ts";
 import type { ActorId, Hash } from "../codec/ids.ts";
+import { decodeExact } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import type { Keypair } from "../crypto/ed25519.ts";
 import { describeReason } from "../pov/errors.ts";
@@ -268,7 +269,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         dropped.push(povJson(job, "unbacked", [], b.faults.join("; ")));
         continue;
       }
-      const verdict = Verdict.dec(b.verdict!);
+      const verdict = decodeExact(Verdict, b.verdict!, "verdict");
       if (verdict.tag === "Invalid") {
         dropped.push(povJson(job, "invalid", b.backers, describeReason(verdict.value)));
         continue;

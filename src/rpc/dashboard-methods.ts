@@ -5,7 +5,7 @@
  */
 import { toHex } from "../codec/bytes.ts";
 import type { ActorId, CodeHash, Hash } from "../codec/ids.ts";
-import { Origin, Pov } from "../codec/types.ts";
+import { decodeExact, Origin, Pov } from "../codec/types.ts";
 import { collatorAccount } from "../node/accounts.ts";
 import { decodeCallOutput } from "../node/api.ts";
 import type { CoreplayNode } from "../node/node.ts";
@@ -150,7 +150,7 @@ export function createDashboardMethods(node: CoreplayNode): MethodTable {
     if (!stored) return [];
     let calls: { actor: number; input: Hex; output: Uint8Array }[] = [];
     try {
-      calls = Pov.dec(stored.bytes).agenda.flatMap((item) =>
+      calls = decodeExact(Pov, stored.bytes, "PoV").agenda.flatMap((item) =>
         item.entry.tag === "Call"
           ? [
               {

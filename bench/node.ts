@@ -4,10 +4,10 @@
  * canonicalisation — from the first submit to the last receipt.
  */
 
-import type { ActorId, Hash } from "../src/codec/ids.ts";
+import type { Hash } from "../src/codec/ids.ts";
 import { createNode } from "../src/node/node.ts";
 import { createWasmEngine } from "../src/vm/wasm-engine.ts";
-import { counterProgram } from "../test/node/programs.ts";
+import { deployCounters } from "../test/node/programs.ts";
 import { type Bench, round } from "./lib.ts";
 
 const ACTORS = 8;
@@ -22,18 +22,7 @@ const bench: Bench = async () => {
     engine: createWasmEngine(),
   });
   try {
-    const code = node.submit({ tag: "Upload", value: { blob: counterProgram() } });
-    await node.produceBlock();
-    const { codeHash } = await code;
-    const creates = Array.from({ length: ACTORS }, () =>
-      node.submit({
-        tag: "Create",
-        value: { codeHash: codeHash!, args: new Uint8Array(), endowment: 10n ** 20n },
-      }),
-    );
-    await node.produceBlock();
-    const actors = (await Promise.all(creates)).map((r) => r.actor as ActorId);
-    await node.produceBlock(); // main runs once
+    const actors = await deployCounters(node, ACTORS);
 
     const t0 = performance.now();
     const calls = Array.from({ length: CALLS }, (_, i) =>

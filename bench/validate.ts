@@ -5,11 +5,10 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import type { ActorId } from "../src/codec/ids.ts";
 import { createNode } from "../src/node/node.ts";
 import { createValidatorPool, type PovToValidate, type ValidatorPool } from "../src/node/validator-pool.ts";
 import { createWasmEngine } from "../src/vm/wasm-engine.ts";
-import { counterProgram } from "../test/node/programs.ts";
+import { deployCounters } from "../test/node/programs.ts";
 import { type Bench, type Figure, median, round } from "./lib.ts";
 
 const CORES = 8;
@@ -25,18 +24,7 @@ async function buildJobs(): Promise<PovToValidate[]> {
     engine: createWasmEngine(),
   });
   try {
-    const code = node.submit({ tag: "Upload", value: { blob: counterProgram() } });
-    await node.produceBlock();
-    const { codeHash } = await code;
-    const creates = Array.from({ length: CORES }, () =>
-      node.submit({
-        tag: "Create",
-        value: { codeHash: codeHash!, args: new Uint8Array(), endowment: 10n ** 20n },
-      }),
-    );
-    await node.produceBlock();
-    const actors = (await Promise.all(creates)).map((r) => r.actor as ActorId);
-    await node.produceBlock();
+    const actors = await deployCounters(node, CORES);
     const calls = actors.flatMap((actor) =>
       Array.from({ length: CALLS_PER_ACTOR }, () =>
         node.submit({ tag: "Call", value: { actor, input: Uint8Array.of(1) } }),

@@ -1,4 +1,7 @@
 /** Small real actors in WAT for node tests (the examples need the AssemblyScript toolchain). */
+
+import type { ActorId } from "../../src/codec/ids.ts";
+import type { CoreplayNode } from "../../src/node/node.ts";
 import { programFromWat } from "../../src/vm/testing.ts";
 
 /** `call(x)`: counter += 1, replies the counter as u64 LE; input 0xff fails with Actor error "no". `main` returns. */
@@ -36,3 +39,23 @@ export const tickerWat = `(module
 
 export const counterProgram = () => programFromWat(counterWat, { name: "counter" });
 export const tickerProgram = () => programFromWat(tickerWat, { name: "ticker" });
+
+/**
+ * Uploads the counter program and creates `n` counter actors on a node with manual blocks; returns
+ * their ids once each actor's `main` has run (three blocks).
+ */
+export async function deployCounters(node: CoreplayNode, n: number): Promise<ActorId[]> {
+  const code = node.submit({ tag: "Upload", value: { blob: counterProgram() } });
+  await node.produceBlock();
+  const { codeHash } = await code;
+  const creates = Array.from({ length: n }, () =>
+    node.submit({
+      tag: "Create",
+      value: { codeHash: codeHash!, args: new Uint8Array(), endowment: 10n ** 20n },
+    }),
+  );
+  await node.produceBlock();
+  const actors = (await Promise.all(creates)).map((r) => r.actor as ActorId);
+  await node.produceBlock(); // main runs once
+  return actors;
+}

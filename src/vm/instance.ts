@@ -272,7 +272,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     ex.__cp_depth.value = depth;
     try {
       const value = fn();
-      ex.__cp_flush(); // hoisted stores' pending ranges become marks (layout.ts)
+      this.flushHoisted();
       if (this.scratchWritten()) {
         const pages = ex.__cp_pages.value as number;
         return {
@@ -350,6 +350,11 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     new Uint8Array(this.ex.memory.buffer).fill(0, at, at + this.program.layout.asyncifyDataOffset);
   }
 
+  /** Hoisted stores' pending ranges become marks (layout.ts); a program without any skips the call. */
+  private flushHoisted(): void {
+    if (this.program.layout.hoistedLoops > 0) this.ex.__cp_flush();
+  }
+
   /** Did a store land beyond the logical memory? Its mark is at an index ≥ the page count (layout.ts). */
   private scratchWritten(): boolean {
     const n = this.ex.__cp_pages.value as number;
@@ -361,7 +366,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
 
   /** Puts memory and globals back to the committed image. */
   private rollback(changed?: number[]): void {
-    this.ex.__cp_flush();
+    this.flushHoisted();
     changed ??= this.changedPages();
     const base = this.committed!;
     if ((this.ex.__cp_pages.value as number) !== base.pageCount || this.scratchWritten()) {

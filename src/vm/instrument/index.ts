@@ -176,6 +176,7 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
       start: startName !== undefined,
     },
     imports,
+    hoistedLoops: meter.hoistedLoops,
   };
 }
 
@@ -1061,7 +1062,11 @@ class Meter {
    * addresses decrease must start in bounds (else its first store could be the one out of bounds): if
    * not, a copy of the loop with a mark per store runs instead.
    */
+  /** How many loops got hoisted stores (the runtime flushes after an entry only if any did). */
+  hoistedLoops = 0;
+
   private hoistedLoop(loop: ExpressionRef, plan: HoistedStore[], preempt?: string): ExpressionRef {
+    this.hoistedLoops++;
     const mod = this.mod;
     const type = binaryen.getExpressionType(loop);
     const i32 = binaryen.i32;

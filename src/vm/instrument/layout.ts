@@ -98,4 +98,6 @@ export interface Instrumented {
   };
   /** Which `coreplay.*` host functions the program imports. */
   imports: string[];
+  /** Loops with hoisted stores: with none, `__cp_flush()` has nothing to do and need not be called. */
+  hoistedLoops: number;
 }

@@ -3,26 +3,13 @@
  * rather than scale-ts because images are up to 64 MiB of pages that must not be copied twice, and
  * because every read here must reject truncation and non-canonical compacts with a typed error.
  */
+import { Writer as ByteWriter } from "../codec/fast.ts";
 import { ImageError } from "./errors.ts";
 
-export class Writer {
-  private buf: Uint8Array;
-  private view: DataView;
-  length = 0;
-
+/** The codec layer's growable buffer, with the few writes an image needs. */
+export class Writer extends ByteWriter {
   constructor(capacity = 256) {
-    this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
-  }
-
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.byteLength) return;
-    let cap = this.buf.byteLength * 2;
-    while (cap < this.length + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
+    super(capacity);
   }
 
   u8(v: number): void {
@@ -32,20 +19,14 @@ export class Writer {
 
   u32(v: number): void {
     this.reserve(4);
-    this.view.setUint32(this.length, v, true);
+    this.dv.setUint32(this.length, v, true);
     this.length += 4;
   }
 
   u64(v: bigint): void {
     this.reserve(8);
-    this.view.setBigUint64(this.length, v, true);
+    this.dv.setBigUint64(this.length, v, true);
     this.length += 8;
-  }
-
-  raw(b: Uint8Array): void {
-    this.reserve(b.byteLength);
-    this.buf.set(b, this.length);
-    this.length += b.byteLength;
   }
 
   /** SCALE compact integer (up to 2^53). */

@@ -17,7 +17,7 @@ import { burn, getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
 import { peek } from "./pigeonhole.ts";
 import { admit, cascade } from "./pool.ts";
 import { BlockHeader, type QueuedCall, T } from "./state.ts";
-import { createOverlay, type KvRead } from "./storage.ts";
+import { createOverlay, type KvRead, type OverlayControl, overlayOf } from "./storage.ts";
 import type { BlockResult, Chain, ChainOptions, PoolView } from "./types.ts";
 
 const ZERO32 = new Uint8Array(32);
@@ -94,7 +94,12 @@ export function createChain(opts: ChainOptions): Chain {
 
     applyBlock(input) {
       accountId(input.author); // a malformed author is the node's bug: throw before touching state
-      return storage.transaction((kv) => {
+      return storage.transaction((tx) => {
+        // The block's writes, in one buffer: each transaction and PoV is a savepoint of it (undone
+        // whole when refused) rather than an overlay of its own committed into it.
+        const own = overlayOf(tx) === undefined ? createOverlay(tx) : undefined;
+        const writes = own ?? (overlayOf(tx) as OverlayControl);
+        const kv = writes.kv;
         const meta = getMeta(kv);
         const number = meta.head + 1;
         const ctx = { kv, config, engine, disk, block: number, decoded: new Map<string, Pov>() };
@@ -112,15 +117,18 @@ export function createChain(opts: ChainOptions): Chain {
         const txCtx = { ...ctx, deferBurn: true as const };
         let fees = 0n;
         for (const bytes of input.txs) {
-          const o = createOverlay(kv);
-          const r = applyTx({ ...txCtx, kv: o.kv }, bytes);
+          const sp = writes.savepoint();
+          const r = applyTx(txCtx, bytes);
           if (r.ok) {
-            o.commit();
+            writes.release(sp);
             fees += r.value.fee;
             included.push(r.value.hash);
             const { signer: _s, nonce: _n, hash: _h, ...applied } = r.value;
             result.txs.push({ hash: r.value.hash, result: ok(applied) });
-          } else result.txs.push({ hash: blake2b256(bytes), result: r });
+          } else {
+            writes.rollback(sp);
+            result.txs.push({ hash: blake2b256(bytes), result: r });
+          }
         }
         if (fees > 0n) burn(kv, fees);
         const seen = { cores: new Set<number>(), actors: new Set<number>(), ids: new Set<string>() };
@@ -156,6 +164,7 @@ export function createChain(opts: ChainOptions): Chain {
         putMeta(kv, { ...getMeta(kv), head: number, headHash: hash });
         result.hash = hash;
         result.header = header;
+        own?.commit();
         return result;
       });
     },

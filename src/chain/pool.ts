@@ -17,7 +17,7 @@ import { EffectsRejected, type ExpiryReason, PovRejected } from "./errors.ts";
 import { getAccount, getActor, getMeta, putAccount, putActor, putMeta } from "./ledger.ts";
 import { dequeue, enqueue, nextHead, peek } from "./pigeonhole.ts";
 import { type ActorInfo, type PoolEntry, T } from "./state.ts";
-import { createOverlay, type KvWrite } from "./storage.ts";
+import { atomically, type KvWrite } from "./storage.ts";
 import type { BlockResult, ValidatedPov } from "./types.ts";
 
 export interface PoolContext {
@@ -176,10 +176,13 @@ export function cascade(
         out.expired.push({ id: e.id, reason: st.reason });
         continue;
       }
-      const o = createOverlay(ctx.kv);
       try {
-        const logs = applyEffects({ ...ctx, kv: o.kv }, e, povBytes);
-        o.commit();
+        // all or nothing: a rejected PoV's effects are undone whole
+        const logs = atomically(
+          ctx.kv,
+          (kv) => applyEffects(kv === ctx.kv ? ctx : { ...ctx, kv }, e, povBytes),
+          () => true,
+        );
         out.canonicalised.push({
           id: e.id,
           core: e.core,

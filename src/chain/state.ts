@@ -20,7 +20,7 @@ import {
 } from "../codec/types.ts";
 import { PovEffects } from "../pov/types.ts";
 import { type Fields, recordCodec } from "./record-codec.ts";
-import { key, Prefix, table } from "./storage.ts";
+import { key, keyString, Prefix, table, u32String, u64String } from "./storage.ts";
 
 export const AccountInfo = Struct({ free: BalanceCodec, reserved: BalanceCodec, nonce: u64 });
 export type AccountInfo = ReturnType<typeof AccountInfo.dec>;
@@ -183,15 +183,32 @@ export const FAST = {
   ]),
 };
 
+// Key strings of the hot tables written out (storage.ts `keyString(key(...))`, without the bytes).
+const P = (p: number) => String.fromCharCode(p);
+const ACCOUNT = P(Prefix.Account);
+const ACTOR = P(Prefix.Actor);
+const CALL = P(Prefix.CallQueue);
+const RECEIPT = P(Prefix.Receipt);
+
 export const T = {
-  meta: table(Prefix.Meta, (_: null) => [], FAST.meta),
-  account: table(Prefix.Account, (a: AccountId) => [a], FAST.account),
+  meta: table(Prefix.Meta, (_: null) => [], FAST.meta, { cache: true, keyString: () => "\x00" }),
+  account: table(Prefix.Account, (a: AccountId) => [a], FAST.account, {
+    cache: true,
+    keyString: (a) => ACCOUNT + keyString(a),
+  }),
   codeInfo: table(Prefix.CodeInfo, (h: CodeHash) => [h], CodeInfo),
   codeBlob: table(Prefix.CodeBlob, (h: CodeHash) => [h], VecU8),
-  actor: table(Prefix.Actor, (id: ActorId) => [id], FAST.actor),
-  call: table(Prefix.CallQueue, ([id, i]: [ActorId, bigint]) => [id, i], FAST.call),
+  actor: table(Prefix.Actor, (id: ActorId) => [id], FAST.actor, {
+    cache: true,
+    keyString: (id) => ACTOR + u32String(id),
+  }),
+  call: table(Prefix.CallQueue, ([id, i]: [ActorId, bigint]) => [id, i], FAST.call, {
+    keyString: ([id, i]) => CALL + u32String(id) + u64String(i),
+  }),
   message: table(Prefix.Pigeonhole, ([id, i]: [ActorId, bigint]) => [id, i], Message),
-  receipt: table(Prefix.Receipt, (h: Hash) => [h], FAST.receipt),
+  receipt: table(Prefix.Receipt, (h: Hash) => [h], FAST.receipt, {
+    keyString: (h) => RECEIPT + keyString(h),
+  }),
   preimageInfo: table(Prefix.PreimageInfo, (h: Hash) => [h], PreimageInfo),
   preimageBlob: table(Prefix.PreimageBlob, (h: Hash) => [h], VecU8),
   preimageRef: table(Prefix.PreimageRef, ([o, h]: [Owner, Hash]) => [ownerKey(o), h], PreimageRef),

@@ -2,14 +2,16 @@
 import {
   createOverlay,
   createTransactionGate,
+  KEYED,
+  type KeyedRead,
   type KvRead,
   type KvWrite,
+  keyBytes,
+  keyString,
+  SINK,
   type Storage,
   StorageError,
 } from "./storage.ts";
-
-const hex = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("hex");
-const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
 
 /**
  * An in-memory storage with the same atomicity as the LMDB one: a transaction's writes are buffered
@@ -20,50 +22,60 @@ const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
  * const chain = createChain({ storage, engine, config });
  */
 export function createMemoryStorage(): Storage {
-  // one map per first key byte (the table prefix), so a scan of one table never walks the others
-  const tables = new Map<string, Map<string, Uint8Array>>();
-  const tableOf = (h: string, create: boolean) => {
-    const t = h.slice(0, 2);
-    let m = tables.get(t);
-    if (!m && create) {
-      m = new Map();
-      tables.set(t, m);
-    }
-    return m;
-  };
+  // Values by key string (storage.ts: one char per key byte), one map per first key byte (the table
+  // prefix), so a scan of one table never walks the others. Stored values are owned here: reads copy.
+  const tables: (Map<string, Uint8Array> | undefined)[] = [];
   const gate = createTransactionGate();
   let closed = false;
   const check = () => {
     if (closed) throw new StorageError("Storage is closed", { code: "STORAGE_CLOSED" });
   };
-  const read: KvRead = {
-    get(k) {
+  const keyed: KeyedRead = {
+    peek(h) {
       check();
-      const h = hex(k);
-      return tableOf(h, false)?.get(h)?.slice();
+      return tables[h.charCodeAt(0)]?.get(h);
+    },
+  };
+  const read: KvRead & { [KEYED]: KeyedRead } = {
+    [KEYED]: keyed,
+    get(k) {
+      return keyed.peek(keyString(k))?.slice();
     },
     *scan(prefix) {
       check();
-      const p = hex(prefix);
-      const tabs = p.length >= 2 ? [tableOf(p, false)] : [...tables.values()];
+      const p = keyString(prefix);
+      const tabs = prefix.length > 0 ? [tables[prefix[0] as number]] : tables;
       const hits: string[] = [];
       for (const t of tabs) if (t) for (const h of t.keys()) if (h.startsWith(p)) hits.push(h);
       hits.sort();
       for (const h of hits) {
-        const v = tableOf(h, false)?.get(h);
-        if (v) yield [unhex(h), v.slice()];
+        const v = tables[h.charCodeAt(0)]?.get(h);
+        if (v) yield [keyBytes(h), v.slice()];
       }
     },
   };
-  const sink: KvWrite = {
+  // Takes over the bytes a transaction's overlay owns (no copy: nothing else holds them).
+  const take = (h: string, v: Uint8Array | null) => {
+    const c = h.charCodeAt(0);
+    if (v === null) {
+      tables[c]?.delete(h);
+      return;
+    }
+    let t = tables[c];
+    if (t === undefined) {
+      t = new Map();
+      tables[c] = t;
+    }
+    t.set(h, v);
+  };
+  const sink: KvWrite & { [SINK]: typeof take } = {
     ...read,
+    [SINK]: take,
     put(k, v) {
-      const h = hex(k);
-      tableOf(h, true)?.set(h, v.slice());
+      take(keyString(k), v.slice());
     },
     del(k) {
-      const h = hex(k);
-      tableOf(h, false)?.delete(h);
+      take(keyString(k), null);
     },
   };
   return {

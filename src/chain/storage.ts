@@ -5,6 +5,8 @@
  * whole block.
  */
 import type { Codec } from "scale-ts";
+import { encodeWith, fastOf } from "../codec/fast.ts";
+import { decodeExact } from "../codec/types.ts";
 import { CoreplayError } from "../errors.ts";
 
 /** Read access: point lookups and ordered prefix scans. */
@@ -118,6 +120,41 @@ export function key(prefix: Prefix, ...parts: KeyPart[]): Uint8Array {
   return out;
 }
 
+// ---- key strings -------------------------------------------------------------------------------
+// Overlays and the memory storage keep entries by key string: one char per key byte (latin1), so equal
+// keys give equal strings and strings compare (and `startsWith`) exactly as the keys' bytes do.
+
+/** The key string of `k` (one char per byte). */
+export const keyString = (k: Uint8Array): string =>
+  Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("latin1");
+
+/** The key bytes of a key string. */
+export function keyBytes(h: string): Uint8Array {
+  const out = new Uint8Array(h.length);
+  for (let i = 0; i < h.length; i++) out[i] = h.charCodeAt(i);
+  return out;
+}
+
+/** A u32 part as a key string (big-endian, as {@link key} writes it). */
+export const u32String = (n: number): string =>
+  String.fromCharCode(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+
+const U32_MASK = 0xffffffffn;
+/** A u64 part as a key string (big-endian, as {@link key} writes it). */
+export const u64String = (b: bigint): string =>
+  u32String(Number((b >> 32n) & U32_MASK)) + u32String(Number(b & U32_MASK));
+
+/** `keyString(key(prefix, ...parts))` without the bytes. */
+export function keyStringOf(prefix: Prefix, parts: readonly KeyPart[]): string {
+  let s = String.fromCharCode(prefix);
+  for (const p of parts) {
+    s += p instanceof Uint8Array ? keyString(p) : typeof p === "number" ? u32String(p) : u64String(p);
+  }
+  return s;
+}
+
+// ---- typed tables ------------------------------------------------------------------------------
+
 /** A typed table: keys built from `K`, values SCALE-encoded with `codec`. */
 export interface Table<K, V> {
   readonly prefix: Prefix;
@@ -129,118 +166,321 @@ export interface Table<K, V> {
   scan(kv: KvRead, ...parts: KeyPart[]): Iterable<[Uint8Array, V]>;
 }
 
+interface ValueCodec<V> {
+  enc(v: V): Uint8Array;
+  dec(b: Uint8Array): V;
+}
+
+export interface TableOptions<K> {
+  /**
+   * Inside an overlay, keep the decoded value beside (instead of) its bytes: a get after a put (or an
+   * earlier get) returns the same object without decoding, and the bytes are encoded once, when needed
+   * (a commit to the storage, a raw read, a scan). Values of such a table must never be mutated, neither
+   * after a put nor after a get (the chain always writes new records: `{ ...a, balance }`).
+   */
+  cache?: boolean;
+  /** `keyString(key(k))`, written out for a hot table (must give exactly those chars). */
+  keyString?: (k: K) => string;
+}
+
 /**
- * Declares a typed table.
+ * Declares a typed table. Codecs built through codec/types.ts are encoded and decoded by their fast
+ * twins (the same bytes; stored values are canonical, so the strict decoder accepts them).
  * @example const actors = table(Prefix.Actor, (id: ActorId) => [id], ActorInfo);
  */
 export function table<K, V>(
   prefix: Prefix,
   parts: (k: K) => KeyPart[],
-  codec: { enc(v: V): Uint8Array; dec(b: Uint8Array): V } | Codec<V>,
+  codec: ValueCodec<V> | Codec<V>,
+  opts: TableOptions<K> = {},
 ): Table<K, V> {
   const k = (x: K) => key(prefix, ...parts(x));
+  const s = opts.keyString ?? ((x: K) => keyStringOf(prefix, parts(x)));
+  const fast = fastOf(codec as Codec<V>);
+  const c: ValueCodec<V> = fast
+    ? { enc: (v) => encodeWith(fast, v), dec: (b) => decodeExact(codec as Codec<V>, b, "state record") }
+    : { enc: (v) => codec.enc(v), dec: (b) => codec.dec(b) };
+  const cache = opts.cache === true;
   return {
     prefix,
     key: k,
     get(kv, x) {
-      const v = kv.get(k(x));
-      return v === undefined ? undefined : codec.dec(v);
+      const o = (kv as Keyed)[KEYED];
+      if (o === undefined) {
+        const v = kv.get(k(x));
+        return v === undefined ? undefined : c.dec(v);
+      }
+      if (cache && o instanceof Overlay) return o.record(s(x), c);
+      const v = o.peek(s(x));
+      return v === undefined ? undefined : c.dec(v);
     },
     put(kv, x, v) {
-      kv.put(k(x), codec.enc(v));
+      const o = (kv as Keyed)[KEYED];
+      if (o instanceof Overlay) o.write(s(x), cache ? new Rec(c as ValueCodec<unknown>, v) : c.enc(v));
+      else kv.put(k(x), c.enc(v));
     },
     del(kv, x) {
-      kv.del(k(x));
+      const o = (kv as Keyed)[KEYED];
+      if (o instanceof Overlay) o.write(s(x), null);
+      else kv.del(k(x));
     },
     *scan(kv, ...ps) {
-      for (const [kk, v] of kv.scan(key(prefix, ...ps))) yield [kk, codec.dec(v)];
+      for (const [kk, v] of kv.scan(key(prefix, ...ps))) yield [kk, c.dec(v)];
     },
   };
 }
 
-/** Each overlay's raw write (hex key, owned value or null for a deletion), for commits between overlays. */
-const OVERLAYS = new WeakMap<KvRead, (h: string, v: Uint8Array | null) => void>();
+// ---- overlays ----------------------------------------------------------------------------------
 
-const hexKey = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString("hex");
-const fromHexKey = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
+/**
+ * Read access by key string, attached to overlays and the memory storage. `peek` returns the stored
+ * bytes themselves: callers decode them (decoders copy) and never hand them out or write to them.
+ */
+export interface KeyedRead {
+  peek(h: string): Uint8Array | undefined;
+}
+export const KEYED: unique symbol = Symbol("coreplay.keyed");
+/** A write target that takes over bytes by key string (the memory storage's commit). */
+export const SINK: unique symbol = Symbol("coreplay.sink");
+type Keyed = { [KEYED]?: KeyedRead; [SINK]?: (h: string, v: Uint8Array | null) => void };
+
+/** A value kept decoded in an overlay, with its bytes once they were needed. */
+class Rec {
+  constructor(
+    readonly codec: ValueCodec<unknown>,
+    readonly value: unknown,
+    public bytes?: Uint8Array,
+  ) {}
+}
+/** An overlay's entry: owned bytes, a decoded record, or null for a deletion. */
+type Entry = Uint8Array | Rec | null;
+const bytesOf = (e: Rec): Uint8Array => {
+  if (e.bytes === undefined) e.bytes = e.codec.enc(e.value);
+  return e.bytes;
+};
+
+/** An all-or-nothing write buffer; see {@link createOverlay}. */
+export interface OverlayControl {
+  kv: KvWrite;
+  /** Writes the buffer through to `into` (default: the parent) in key order, then empties it. */
+  commit(into?: KvWrite): void;
+  size(): number;
+  /**
+   * Opens a savepoint: {@link OverlayControl.rollback} undoes every write made since, and
+   * {@link OverlayControl.release} keeps them. Savepoints nest; each is closed by one of the two.
+   */
+  savepoint(): number;
+  rollback(savepoint: number): void;
+  release(savepoint: number): void;
+}
+
+class Overlay implements KeyedRead, OverlayControl {
+  readonly kv: KvWrite;
+  /** Entries by key string, one map per first key byte (the table), so a scan walks one table. */
+  private tabs: (Map<string, Entry> | undefined)[] = [];
+  /** Undo log while a savepoint is open: key string, then the entry it replaced (undefined: none). */
+  private journal: Array<string | Entry | undefined> | undefined;
+  private depth = 0;
+  private readonly up: KeyedRead | undefined;
+
+  constructor(readonly parent: KvRead & Partial<KvWrite>) {
+    this.up = (parent as Keyed)[KEYED];
+    const self = this;
+    this.kv = {
+      [KEYED]: this,
+      get(k) {
+        const e = self.own(keyString(k));
+        if (e === undefined) return parent.get(k);
+        return e === null ? undefined : e instanceof Rec ? bytesOf(e) : e;
+      },
+      put(k, v) {
+        self.write(keyString(k), v.slice());
+      },
+      del(k) {
+        self.write(keyString(k), null);
+      },
+      scan: (prefix) => this.scan(prefix),
+    } as KvWrite;
+  }
+
+  private own(h: string): Entry | undefined {
+    return this.tabs[h.charCodeAt(0)]?.get(h);
+  }
+
+  peek(h: string): Uint8Array | undefined {
+    const e = this.own(h);
+    if (e === undefined) return this.up ? this.up.peek(h) : this.parent.get(keyBytes(h));
+    return e === null ? undefined : e instanceof Rec ? bytesOf(e) : e;
+  }
+
+  /** The decoded value under `h`, kept decoded here when this overlay holds its bytes. */
+  record<V>(h: string, codec: ValueCodec<V>): V | undefined {
+    const t = this.tabs[h.charCodeAt(0)];
+    const e = t?.get(h);
+    if (e === undefined) {
+      if (this.up instanceof Overlay) return this.up.record(h, codec);
+      const b = this.up ? this.up.peek(h) : this.parent.get(keyBytes(h));
+      return b === undefined ? undefined : codec.dec(b);
+    }
+    if (e === null) return undefined;
+    if (e instanceof Rec) return (e.codec === codec ? e.value : codec.dec(bytesOf(e))) as V;
+    const v = codec.dec(e);
+    t?.set(h, new Rec(codec as ValueCodec<unknown>, v, e)); // the same value: nothing to undo
+    return v;
+  }
+
+  write(h: string, e: Entry): void {
+    const c = h.charCodeAt(0);
+    let t = this.tabs[c];
+    if (t === undefined) {
+      t = new Map();
+      this.tabs[c] = t;
+    }
+    if (this.journal !== undefined) this.journal.push(h, t.get(h));
+    t.set(h, e);
+  }
+
+  *scan(prefix: Uint8Array): Generator<[Uint8Array, Uint8Array]> {
+    const p = keyString(prefix);
+    const mine: string[] = [];
+    for (const t of prefix.length > 0 ? [this.tabs[prefix[0] as number]] : this.tabs) {
+      if (t) for (const h of t.keys()) if (h.startsWith(p)) mine.push(h);
+    }
+    mine.sort();
+    const value = (h: string): Uint8Array | undefined => {
+      const e = this.own(h);
+      return e === null || e === undefined ? undefined : e instanceof Rec ? bytesOf(e) : e;
+    };
+    let i = 0;
+    for (const [k, v] of this.parent.scan(prefix)) {
+      const h = keyString(k);
+      while (i < mine.length && (mine[i] as string) < h) {
+        const w = value(mine[i] as string);
+        if (w) yield [keyBytes(mine[i] as string), w];
+        i++;
+      }
+      if (i < mine.length && mine[i] === h) {
+        const w = value(h);
+        if (w) yield [k, w];
+        i++;
+        continue;
+      }
+      yield [k, v];
+    }
+    for (; i < mine.length; i++) {
+      const w = value(mine[i] as string);
+      if (w) yield [keyBytes(mine[i] as string), w];
+    }
+  }
+
+  size(): number {
+    let n = 0;
+    for (const t of this.tabs) if (t) n += t.size;
+    return n;
+  }
+
+  savepoint(): number {
+    if (this.journal === undefined) this.journal = [];
+    this.depth++;
+    return this.journal.length;
+  }
+
+  rollback(savepoint: number): void {
+    const j = this.journal;
+    if (j === undefined) throw new StorageError("No savepoint is open", { code: "STORAGE_NO_SAVEPOINT" });
+    for (let i = j.length - 2; i >= savepoint; i -= 2) {
+      const h = j[i] as string;
+      const prev = j[i + 1] as Entry | undefined;
+      const t = this.tabs[h.charCodeAt(0)] as Map<string, Entry>;
+      if (prev === undefined) t.delete(h);
+      else t.set(h, prev);
+    }
+    j.length = savepoint;
+    this.release(savepoint);
+  }
+
+  release(_savepoint: number): void {
+    if (--this.depth <= 0) {
+      this.depth = 0;
+      this.journal = undefined;
+    }
+  }
+
+  commit(into?: KvWrite): void {
+    const parent = this.parent;
+    const target = into ?? (parent.put && parent.del ? (parent as KvWrite) : undefined);
+    if (!target) throw new StorageError("Overlay parent is read-only", { code: "STORAGE_READ_ONLY" });
+    const tabs = this.tabs;
+    this.tabs = [];
+    this.journal = undefined;
+    this.depth = 0;
+    // Into another overlay (a transaction into its block): hand over the key strings and the entries
+    // this overlay owns, without converting keys or copying (or encoding) values.
+    const o = (target as Keyed)[KEYED];
+    if (o instanceof Overlay) {
+      for (const t of tabs) if (t) for (const [h, e] of t) o.write(h, e);
+      return;
+    }
+    const sink = (target as Keyed)[SINK];
+    if (sink) {
+      for (const t of tabs) {
+        if (t) for (const [h, e] of t) sink(h, e === null ? null : e instanceof Rec ? bytesOf(e) : e);
+      }
+      return;
+    }
+    // Tables in prefix order, keys sorted within each: the whole buffer in key order.
+    for (const t of tabs) {
+      if (!t) continue;
+      for (const h of [...t.keys()].sort()) {
+        const e = t.get(h) as Entry;
+        if (e === null) target.del(keyBytes(h));
+        else target.put(keyBytes(h), e instanceof Rec ? bytesOf(e) : e);
+      }
+    }
+  }
+}
 
 /**
  * A write buffer over `parent`: reads see the buffer first; `commit()` writes it through, dropping it
- * writes nothing. Used for all-or-nothing steps inside a block (one transaction, one PoV's effects).
+ * writes nothing. Used for all-or-nothing steps inside a block (one transaction, one PoV's effects);
+ * savepoints give the same inside one buffer without a buffer per step.
  *
  * @example
  * const o = createOverlay(tx);
  * o.kv.put(k, v);
  * if (allGood) o.commit();
  */
-export function createOverlay(parent: KvRead & Partial<KvWrite>): {
-  kv: KvWrite;
-  /** Writes the buffer through to `into` (default: the parent) in key order, then empties it. */
-  commit(into?: KvWrite): void;
-  size(): number;
-} {
-  // hex key -> value, or null for a deletion
-  const writes = new Map<string, Uint8Array | null>();
-  const raw = (h: string, v: Uint8Array | null) => {
-    writes.set(h, v);
-  };
-  const kv: KvWrite = {
-    get(k) {
-      const w = writes.get(hexKey(k));
-      if (w === null) return undefined;
-      return w ?? parent.get(k);
-    },
-    put(k, v) {
-      writes.set(hexKey(k), v.slice());
-    },
-    del(k) {
-      writes.set(hexKey(k), null);
-    },
-    *scan(prefix) {
-      const p = hexKey(prefix);
-      const mine = [...writes.keys()].filter((h) => h.startsWith(p)).sort();
-      let i = 0;
-      for (const [k, v] of parent.scan(prefix)) {
-        const h = hexKey(k);
-        while (i < mine.length && mine[i] < h) {
-          const w = writes.get(mine[i]);
-          if (w) yield [fromHexKey(mine[i]), w];
-          i++;
-        }
-        if (i < mine.length && mine[i] === h) {
-          const w = writes.get(h);
-          if (w) yield [k, w];
-          i++;
-          continue;
-        }
-        yield [k, v];
-      }
-      for (; i < mine.length; i++) {
-        const w = writes.get(mine[i]);
-        if (w) yield [fromHexKey(mine[i]), w];
-      }
-    },
-  };
-  OVERLAYS.set(kv, raw);
-  return {
-    kv,
-    size: () => writes.size,
-    commit(into) {
-      const target = into ?? (parent.put && parent.del ? (parent as KvWrite) : undefined);
-      if (!target) throw new StorageError("Overlay parent is read-only", { code: "STORAGE_READ_ONLY" });
-      // Into another overlay (a transaction into its block): hand over the hex keys and the values this
-      // overlay owns, without converting keys back and forth or copying values again.
-      const into2 = OVERLAYS.get(target);
-      if (into2) {
-        for (const [h, v] of writes) into2(h, v);
-        writes.clear();
-        return;
-      }
-      for (const [h, v] of [...writes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        if (v === null) target.del(fromHexKey(h));
-        else target.put(fromHexKey(h), v);
-      }
-      writes.clear();
-    },
-  };
+export function createOverlay(parent: KvRead & Partial<KvWrite>): OverlayControl {
+  return new Overlay(parent);
+}
+
+/** The overlay whose `kv` this is, if it is one. */
+export function overlayOf(kv: KvRead): OverlayControl | undefined {
+  const o = (kv as Keyed)[KEYED];
+  return o instanceof Overlay ? o : undefined;
+}
+
+/**
+ * Runs `fn` all-or-nothing over `kv`: its writes stay when `keep(result)`, and are undone when it is
+ * false or `fn` throws (the error is rethrown). Inside an overlay: a savepoint of that overlay.
+ */
+export function atomically<T>(kv: KvWrite, fn: (kv: KvWrite) => T, keep: (result: T) => boolean): T {
+  const o = overlayOf(kv);
+  if (o === undefined) {
+    const inner = createOverlay(kv);
+    const r = fn(inner.kv);
+    if (keep(r)) inner.commit();
+    return r;
+  }
+  const sp = o.savepoint();
+  let r: T;
+  try {
+    r = fn(kv);
+  } catch (e) {
+    o.rollback(sp);
+    throw e;
+  }
+  if (keep(r)) o.release(sp);
+  else o.rollback(sp);
+  return r;
 }

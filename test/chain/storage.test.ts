@@ -3,9 +3,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { createOverlay, key, Prefix, type Storage, table } from "../../src/chain/storage.ts";
+import {
+  type AccountInfo,
+  AccountInfo as AccountInfoCodec,
+  type ActorInfo,
+  FAST,
+  T,
+} from "../../src/chain/state.ts";
+import {
+  atomically,
+  createOverlay,
+  key,
+  keyBytes,
+  keyString,
+  keyStringOf,
+  Prefix,
+  type Storage,
+  table,
+} from "../../src/chain/storage.ts";
 import { createLmdbStorage } from "../../src/chain/storage-lmdb.ts";
 import { createMemoryStorage } from "../../src/chain/storage-memory.ts";
+import type { AccountId, ActorId, CodeHash, Hash } from "../../src/codec/ids.ts";
 import { u32 } from "../../src/codec/types.ts";
 
 const b = (...xs: number[]) => new Uint8Array(xs);
@@ -181,3 +199,213 @@ describe("storage bad inputs", () => {
     expect(s.get(b(1))).toBeUndefined();
   });
 });
+
+describe("savepoints and decoded records in an overlay", () => {
+  const rec = table(Prefix.Account, (n: number) => [n], FAST.account, { cache: true });
+  const plain = table(Prefix.Actor, (n: number) => [n], u32);
+  const acct = fc.record({
+    free: fc.bigInt(0n, (1n << 128n) - 1n),
+    reserved: fc.bigInt(0n, 5n),
+    nonce: fc.bigInt(0n, 9n),
+  });
+  type Op =
+    | { t: "rec"; k: number; v: { free: bigint; reserved: bigint; nonce: bigint } | null }
+    | { t: "plain"; k: number; v: number | null }
+    | { t: "open" }
+    | { t: "close"; keep: boolean };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ t: fc.constant("rec" as const), k: fc.nat(3), v: fc.option(acct, { nil: null }) }),
+    fc.record({ t: fc.constant("plain" as const), k: fc.nat(3), v: fc.option(fc.nat(1000), { nil: null }) }),
+    fc.constant({ t: "open" as const }),
+    fc.record({ t: fc.constant("close" as const), keep: fc.boolean() }),
+  );
+
+  it("rolling back or releasing nested savepoints matches snapshots of a plain map (property)", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), fc.boolean(), (ops, keep) => {
+        const s = createMemoryStorage();
+        s.transaction((tx) => {
+          rec.put(tx, 0, { free: 1n, reserved: 0n, nonce: 0n });
+          plain.put(tx, 1, 7);
+        });
+        const model = new Map<string, unknown>([
+          ["r0", { free: 1n, reserved: 0n, nonce: 0n }],
+          ["p1", 7],
+        ]);
+        const stack: { sp: number; snap: Map<string, unknown> }[] = [];
+        s.transaction((tx) => {
+          const o = createOverlay(tx);
+          for (const x of ops) {
+            if (x.t === "open") stack.push({ sp: o.savepoint(), snap: new Map(model) });
+            else if (x.t === "close") {
+              const top = stack.pop();
+              if (!top) continue;
+              if (x.keep) o.release(top.sp);
+              else {
+                o.rollback(top.sp);
+                model.clear();
+                for (const [k, v] of top.snap) model.set(k, v);
+              }
+            } else {
+              const table = x.t === "rec" ? rec : plain;
+              const name = `${x.t === "rec" ? "r" : "p"}${x.k}`;
+              if (x.v === null) {
+                table.del(o.kv, x.k);
+                model.delete(name);
+              } else {
+                (table as typeof plain).put(o.kv, x.k, x.v as never);
+                model.set(name, x.v);
+              }
+            }
+            // reads through the table, raw reads and scans all see the model
+            for (let k = 0; k < 4; k++) {
+              expect(rec.get(o.kv, k)).toEqual(model.get(`r${k}`));
+              expect(plain.get(o.kv, k)).toEqual(model.get(`p${k}`));
+              const raw = o.kv.get(rec.key(k));
+              const want = model.get(`r${k}`) as AccountInfo | undefined;
+              expect(raw).toEqual(want === undefined ? undefined : AccountInfoCodec.enc(want));
+            }
+            expect([...rec.scan(o.kv)].map(([, v]) => v)).toEqual(
+              [0, 1, 2, 3].flatMap((k) => (model.has(`r${k}`) ? [model.get(`r${k}`)] : [])),
+            );
+          }
+          while (stack.length > 0) o.release((stack.pop() as { sp: number }).sp);
+          if (keep) o.commit();
+        });
+        for (let k = 0; k < 4; k++) {
+          const want = keep
+            ? model.get(`r${k}`)
+            : k === 0
+              ? { free: 1n, reserved: 0n, nonce: 0n }
+              : undefined;
+          // the committed bytes are the SCALE encoding of the last value put
+          const raw = s.get(rec.key(k));
+          expect(raw).toEqual(want === undefined ? undefined : AccountInfoCodec.enc(want as AccountInfo));
+          expect(plain.get(s, k)).toEqual(keep ? model.get(`p${k}`) : k === 1 ? 7 : undefined);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("a decoded record is written through an overlay of an overlay, and into LMDB in key order", () => {
+    const f = lmdbFactory();
+    const s = f.open();
+    s.transaction((tx) => {
+      const outer = createOverlay(tx);
+      const inner = createOverlay(outer.kv);
+      rec.put(inner.kv, 2, { free: 5n, reserved: 1n, nonce: 2n });
+      const sp = inner.savepoint();
+      rec.put(inner.kv, 2, { free: 6n, reserved: 1n, nonce: 3n });
+      rec.put(inner.kv, 1, { free: 7n, reserved: 0n, nonce: 0n });
+      inner.rollback(sp);
+      inner.commit();
+      expect(rec.get(outer.kv, 2)).toEqual({ free: 5n, reserved: 1n, nonce: 2n });
+      expect(rec.get(outer.kv, 1)).toBeUndefined();
+      outer.commit();
+    });
+    expect(s.get(rec.key(2))).toEqual(AccountInfoCodec.enc({ free: 5n, reserved: 1n, nonce: 2n }));
+    expect(rec.get(s, 1)).toBeUndefined();
+  });
+
+  it("atomically keeps or undoes a step, and undoes it when it throws", () => {
+    const s = createMemoryStorage();
+    s.transaction((tx) => {
+      expect(
+        atomically(
+          tx,
+          (kv) => {
+            plain.put(kv, 1, 1);
+            return "yes";
+          },
+          (r) => r === "yes",
+        ),
+      ).toBe("yes");
+      expect(
+        atomically(
+          tx,
+          (kv) => {
+            plain.put(kv, 2, 2);
+            return "no";
+          },
+          (r) => r === "yes",
+        ),
+      ).toBe("no");
+      expect(() =>
+        atomically(
+          tx,
+          (kv) => {
+            plain.put(kv, 3, 3);
+            throw new Error("boom");
+          },
+          () => true,
+        ),
+      ).toThrow("boom");
+      expect([plain.get(tx, 1), plain.get(tx, 2), plain.get(tx, 3)]).toEqual([1, undefined, undefined]);
+    });
+    expect([...plain.scan(s)].map(([, v]) => v)).toEqual([1]);
+  });
+});
+
+describe("key strings", () => {
+  const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
+  it("the hot tables' written-out key strings address the same entries as their byte keys (property)", () => {
+    fc.assert(
+      fc.property(hash, fc.nat(0xffff_ffff), fc.bigInt(0n, (1n << 64n) - 1n), (h, id, i) => {
+        const cases: [string, Uint8Array][] = [
+          [keyStringOf(Prefix.Account, [h]), T.account.key(h as AccountId)],
+          [keyStringOf(Prefix.Actor, [id]), T.actor.key(id as ActorId)],
+          [keyStringOf(Prefix.CallQueue, [id, i]), T.call.key([id as ActorId, i])],
+          [keyStringOf(Prefix.Receipt, [h]), T.receipt.key(h as Hash)],
+          [keyStringOf(Prefix.Meta, []), T.meta.key(null)],
+        ];
+        for (const [str, bytes] of cases) {
+          expect(str).toBe(keyString(bytes));
+          expect(keyBytes(str)).toEqual(bytes);
+        }
+        // and a value put by the table is found under the byte key (the tables' own key strings)
+        const s = createMemoryStorage();
+        const v = { id: h as Hash, actor: id as ActorId, block: 1, sequence: i, output: h };
+        s.transaction((tx) => {
+          T.receipt.put(tx, h as Hash, v);
+          T.call.put(tx, [id as ActorId, i], { id: h as Hash, from: h as AccountId, input: h, queuedAt: 0 });
+          T.actor.put(tx, id as ActorId, actorOf(h));
+          T.account.put(tx, h as AccountId, { free: i, reserved: 0n, nonce: i });
+        });
+        expect(s.get(T.receipt.key(h as Hash))).toEqual(FAST.receipt.enc(v));
+        expect(s.get(T.call.key([id as ActorId, i]))).toBeDefined();
+        expect(s.get(T.actor.key(id as ActorId))).toEqual(FAST.actor.enc(actorOf(h)));
+        expect(s.get(T.account.key(h as AccountId))).toEqual(
+          FAST.account.enc({ free: i, reserved: 0n, nonce: i }),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("compare in the keys' byte order", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 12 }), fc.uint8Array({ maxLength: 12 }), (a, c) => {
+        const bytes = Buffer.compare(Buffer.from(a), Buffer.from(c));
+        const strs = keyString(a) < keyString(c) ? -1 : keyString(a) > keyString(c) ? 1 : 0;
+        expect(strs).toBe(bytes);
+      }),
+    );
+  });
+});
+
+function actorOf(h: Uint8Array): ActorInfo {
+  return {
+    codeHash: h as CodeHash,
+    stateHash: h as Hash,
+    sequence: 1n,
+    owner: h as AccountId,
+    balance: 2n,
+    diskReserved: 0n,
+    diskUsed: 0n,
+    diskDeposit: 0n,
+    calls: { first: 3n, len: 4 },
+    pigeonhole: { queue: { first: 0n, len: 0 }, head: h as Hash, tail: h as Hash },
+    createdAt: 5,
+  };
+}

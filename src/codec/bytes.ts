@@ -22,8 +22,14 @@ export function fromHex(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(body, "hex"));
 }
 
+/** Byte equality: a plain loop below 64 bytes (no Buffer views made), memcmp above. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
+  const n = a.byteLength;
+  if (n !== b.byteLength) return false;
+  if (n < 64) {
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );

@@ -6,7 +6,7 @@
 
 import { bytesEqual } from "../codec/bytes.ts";
 import type { ActorId, CodeHash, Hash } from "../codec/ids.ts";
-import { CallOutput, type Message, type Witness } from "../codec/types.ts";
+import { CallOutput, encode, type Message, type Witness } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import { err, ok, type Result } from "../errors.ts";
 import { HOST_ERROR } from "../vm/abi.ts";
@@ -317,7 +317,7 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
         if (play.abort) return err(play.abort);
         left -= outcome.gasUsed;
         used += outcome.gasUsed;
-        const bytes = CallOutput.enc(outcome.output);
+        const bytes = encode(CallOutput, outcome.output);
         const expected = item.entry.value.output;
         if (expected !== undefined && !bytesEqual(expected, bytes)) {
           return err({ tag: "OutputMismatch", value: index });

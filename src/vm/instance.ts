@@ -2,10 +2,11 @@
  * A live Wasm actor: one WebAssembly instance of an instrumented program with an image loaded
  * (DESIGN §5, §6; runtime duties in src/vm/instrument/layout.ts).
  *
- * After every entry the instance either commits (the changed pages become a new immutable image that
- * shares everything else with the previous one) or rolls back to the last committed image (only the
- * changed pages are written back). Changed pages are found from the dirty-page map when the program was
- * instrumented with `trackWrites`, else by comparing memory with the committed pages.
+ * After every entry the instance either commits (the changed pages are copied into its committed state)
+ * or rolls back to the committed state (only the changed pages are written back). Changed pages are
+ * found from the dirty-page map when the program was instrumented with `trackWrites`, else by comparing
+ * memory with the committed pages. The committed state becomes an immutable image (sharing unchanged
+ * pages with the previous one) only when one is asked for: a play of 400 calls makes one image, not 400.
  */
 import type { ActorId } from "../codec/ids.ts";
 import type { CallError, CallOutput } from "../codec/types.ts";
@@ -13,12 +14,15 @@ import { PAGE_SIZE } from "./abi.ts";
 import type { ActorInstance, CallOutcome, HostEnv, MainStatus, ServiceOutcome } from "./engine.ts";
 import { hostCost, PAGE_DIRTY_GAS } from "./gas.ts";
 import { createHostImports, type EntryKind, HostAbort, type HostRuntime } from "./host.ts";
-import { createImage, isZeroPage, pagesEqual, type WasmImage, ZERO_PAGE } from "./image.ts";
+import { createImage, type ImageFields, type WasmImage, ZERO_PAGE } from "./image.ts";
 import { FAULT, type Instrumented, type WasmValueType } from "./instrument/layout.ts";
 import { callerDepth } from "./nesting.ts";
 
 const EMPTY = new Uint8Array(0);
 const I64_MAX = (1n << 63n) - 1n;
+
+/** The committed state: an image's fields, with a page table of the instance's own. */
+type Committed = Omit<ImageFields, "pages"> & { pages: Array<Uint8Array | undefined> };
 
 /** What an instance needs from its program (see wasm-engine.ts). */
 export interface CompiledProgram {
@@ -99,13 +103,20 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
 
   private ex!: Exports;
   private globals!: WebAssembly.Global[];
-  private committed: WasmImage | undefined;
+  private committed!: Committed;
+  /** The committed state as an image, once one was asked for (undefined again after the next commit). */
+  private committedImage: WasmImage | undefined;
+  /** The last image made, and the pages committed since: the next image hashes only those. */
+  private lastImage!: WasmImage;
+  private sinceLastImage = new Set<number>();
   /**
-   * Pages of the committed image whose buffers this instance allocated since the image was last handed
-   * out (snapshot, image): no other image can hold them, so the next commit may overwrite them in place
-   * instead of allocating a fresh 64 KiB copy per changed page.
+   * Committed pages whose buffers this instance allocated since an image was last made: no image can
+   * hold them, so the next commit may overwrite them in place instead of allocating a fresh 64 KiB copy
+   * per changed page.
    */
   private owned = new Set<number>();
+  /** A Buffer over the memory's current ArrayBuffer (replaced when `memory.grow` detaches it). */
+  private memView: Buffer = Buffer.alloc(0);
 
   /**
    * `image` undefined: a fresh instance for `createImage` (data segments only; call {@link initialise}).
@@ -144,10 +155,62 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     this.ex.__cp_pages.value = image.pageCount;
     this.writeGlobals(image);
     this.ex.__cp_depth.value = image.depth;
-    this.committed = image;
+    this.adopt(image);
   }
 
-  private writeGlobals(image: WasmImage): void {
+  /** Makes `image` the committed state. */
+  private adopt(image: WasmImage): void {
+    const { codeHash, pageCount, globals, depth, status, args, continuation } = image;
+    this.committed = {
+      codeHash,
+      pageCount,
+      pages: image.pages.slice(),
+      globals,
+      depth,
+      status,
+      args,
+      continuation,
+    };
+    this.committedImage = image;
+    this.lastImage = image;
+    this.sinceLastImage = new Set();
+    this.owned.clear();
+  }
+
+  /** The committed state as an immutable image (made now if the state moved on since the last one). */
+  private committedAsImage(): WasmImage {
+    let img = this.committedImage;
+    if (img === undefined) {
+      img = createImage(
+        { ...this.committed, pages: this.committed.pages.slice() },
+        this.lastImage,
+        this.sinceLastImage,
+      );
+      this.committedImage = img;
+      this.lastImage = img;
+      this.sinceLastImage = new Set();
+    }
+    // Its page table now shares the buffers: the next commit must not overwrite them.
+    this.owned.clear();
+    return img;
+  }
+
+  /**
+   * The memory as a Buffer, made again only when the memory grew: the page compares, copies and fills of
+   * every entry use Buffer's ranged `compare`/`copy`/`fill` on it instead of making views per page.
+   */
+  private mem(): Buffer {
+    const buf = this.ex.memory.buffer;
+    if (this.memView.buffer !== buf) this.memView = Buffer.from(buf);
+    return this.memView;
+  }
+
+  /** Whether memory page `i` equals `page` (a zero page when undefined). */
+  private pageIs(i: number, page: Uint8Array | undefined): boolean {
+    return this.mem().compare(page ?? ZERO_PAGE, 0, PAGE_SIZE, i * PAGE_SIZE, (i + 1) * PAGE_SIZE) === 0;
+  }
+
+  private writeGlobals(image: { readonly globals: readonly bigint[] }): void {
     const types = this.program.layout.globals;
     for (let i = 0; i < types.length; i++) this.globals[i].value = fromBits(types[i].type, image.globals[i]);
   }
@@ -158,21 +221,19 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   }
 
   get image(): WasmImage {
-    this.owned.clear();
-    return this.committed!;
+    return this.committedAsImage();
   }
 
   get pages(): number {
-    return this.committed!.pageCount;
+    return this.committed.pageCount;
   }
 
   get status(): MainStatus {
-    return this.committed!.status;
+    return this.committed.status;
   }
 
   snapshot(): WasmImage {
-    this.owned.clear();
-    return this.committed!;
+    return this.committedAsImage();
   }
 
   // ---- HostRuntime -------------------------------------------------------------------------------
@@ -204,7 +265,9 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     const n = len >>> 0;
     if (p + n > this.logicalBytes())
       throw new HostAbort("Trap", `host read of ${n} bytes at ${p} out of bounds`);
-    return new Uint8Array(this.ex.memory.buffer, p, n).slice();
+    const out = new Uint8Array(n);
+    this.mem().copy(out, 0, p, p + n);
+    return out;
   }
 
   write(ptr: number, bytes: Uint8Array): void {
@@ -214,7 +277,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       throw new HostAbort("Trap", `host write of ${bytes.byteLength} bytes at ${p} out of bounds`);
     }
     if (bytes.byteLength === 0) return;
-    const mem = new Uint8Array(this.ex.memory.buffer);
+    const mem = this.mem();
     mem.set(bytes, p);
     if (this.program.trackWrites) {
       // The map lives right above the logical memory (layout.ts, "Scratch layout").
@@ -254,7 +317,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
 
   private clearAsyncifyArea(): void {
     const { data, end } = this.asyncifyArea();
-    new Uint8Array(this.ex.memory.buffer).fill(0, data, end);
+    this.mem().fill(0, data, end);
   }
 
   // ---- entries -----------------------------------------------------------------------------------
@@ -324,15 +387,11 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
 
   /** Pages whose content differs from the committed image (over the current logical size). */
   private changedPages(): number[] {
-    const base = this.committed!;
+    const base = this.committed;
     const n = this.ex.__cp_pages.value as number;
-    const mem = new Uint8Array(this.ex.memory.buffer);
+    const mem = this.mem();
     const out: number[] = [];
-    const differs = (i: number) =>
-      !pagesEqual(
-        mem.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
-        i < base.pageCount ? base.pages[i] : undefined,
-      );
+    const differs = (i: number) => !this.pageIs(i, i < base.pageCount ? base.pages[i] : undefined);
     if (this.program.trackWrites) {
       const map = n * PAGE_SIZE;
       // A marked page i may also have changed page i-1: a store straddling the two marks only i (layout.ts).
@@ -347,7 +406,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   /** Always cleared, even when not read: the scratch must be identical in continuous and restored runs. */
   private clearDirtyMap(): void {
     const at = this.logicalBytes();
-    new Uint8Array(this.ex.memory.buffer).fill(0, at, at + this.program.layout.asyncifyDataOffset);
+    this.mem().fill(0, at, at + this.program.layout.asyncifyDataOffset);
   }
 
   /** Hoisted stores' pending ranges become marks (layout.ts); a program without any skips the call. */
@@ -359,8 +418,9 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   private scratchWritten(): boolean {
     const n = this.ex.__cp_pages.value as number;
     const at = n * PAGE_SIZE + n;
-    const mem = new Uint8Array(this.ex.memory.buffer, at, this.program.layout.reservedPages);
-    for (let i = 0; i < mem.length; i++) if (mem[i] !== 0) return true;
+    const mem = this.mem();
+    const end = at + this.program.layout.reservedPages;
+    for (let i = at; i < end; i++) if (mem[i] !== 0) return true;
     return false;
   }
 
@@ -368,15 +428,15 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   private rollback(changed?: number[]): void {
     this.flushHoisted();
     changed ??= this.changedPages();
-    const base = this.committed!;
+    const base = this.committed;
     if ((this.ex.__cp_pages.value as number) !== base.pageCount || this.scratchWritten()) {
       // Memory grew: a Wasm memory cannot shrink, and physical size must stay logical + reserved pages
       // (loads are not bounds-checked against the logical size), so start over from the image. The same
       // when a store went into the scratch: the dirty map itself may be corrupt.
-      this.instantiate(base);
+      this.instantiate(this.committedAsImage());
       return;
     }
-    const mem = new Uint8Array(this.ex.memory.buffer);
+    const mem = this.mem();
     for (const i of changed) mem.set(base.pages[i] ?? ZERO_PAGE, i * PAGE_SIZE);
     this.writeGlobals(base);
     this.ex.__cp_depth.value = base.depth;
@@ -389,30 +449,28 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     changed: number[],
     rest: { status: MainStatus; args: Uint8Array; continuation: Uint8Array; depth: number },
   ): void {
-    const base = this.committed!;
+    const base = this.committed;
     const n = this.ex.__cp_pages.value as number;
-    const pages = base.pages.slice(0, n);
+    const pages = base.pages;
     for (let i = base.pageCount; i < n; i++) pages[i] = undefined;
-    const mem = new Uint8Array(this.ex.memory.buffer);
+    const mem = this.mem();
     for (const i of changed) {
-      const live = mem.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-      if (isZeroPage(live)) {
+      if (this.pageIs(i, undefined)) {
         pages[i] = undefined;
         this.owned.delete(i);
         continue;
       }
-      const mine = this.owned.has(i) ? pages[i] : undefined;
-      if (mine !== undefined) mine.set(live);
-      else {
-        pages[i] = live.slice();
+      let mine = this.owned.has(i) ? pages[i] : undefined;
+      if (mine === undefined) {
+        mine = new Uint8Array(PAGE_SIZE);
+        pages[i] = mine;
         this.owned.add(i);
       }
+      mem.copy(mine, 0, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
     }
-    this.committed = createImage(
-      { codeHash: base.codeHash, pageCount: n, pages, globals: this.readGlobals(), ...rest },
-      base,
-      changed,
-    );
+    this.committed = { codeHash: base.codeHash, pageCount: n, pages, globals: this.readGlobals(), ...rest };
+    this.committedImage = undefined;
+    for (const i of changed) this.sinceLastImage.add(i);
     this.clearDirtyMap();
   }
 
@@ -434,7 +492,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       args: EMPTY,
       continuation: EMPTY,
     });
-    this.committed = empty;
+    this.adopt(empty);
     const { entries } = this.program.layout;
     const r = this.run("init", EMPTY, gas, 0, () => {
       if (entries.start) this.ex.__cp_start!();
@@ -453,15 +511,13 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
 
   private changedPagesAgainstZero(): number[] {
     const n = this.ex.__cp_pages.value as number;
-    const mem = new Uint8Array(this.ex.memory.buffer);
     const out: number[] = [];
-    for (let i = 0; i < n; i++)
-      if (!isZeroPage(mem.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE))) out.push(i);
+    for (let i = 0; i < n; i++) if (!this.pageIs(i, undefined)) out.push(i);
     return out;
   }
 
   service(gas: bigint): ServiceOutcome {
-    const img = this.committed!;
+    const img = this.committed;
     if (img.status === "ended" || img.status === "failed") return { status: "idle", gasUsed: 0n };
     if (this.busy) return { status: "trapped", gasUsed: 0n, reason: "re-entered while running" };
     const resume = img.status === "suspended";
@@ -526,13 +582,9 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   ): ServiceOutcome {
     this.rollback(changed);
     if (kind === "OutOfGas") return { status: "out-of-gas", gasUsed: gas };
-    const img = this.committed!;
     // DESIGN §4 rule 4: a main that traps is marked ended-with-error; memory is as before the step.
-    this.committed = createImage(
-      { ...img, status: "failed", args: EMPTY, continuation: EMPTY, depth: 0 },
-      img,
-      [],
-    );
+    this.committed = { ...this.committed, status: "failed", args: EMPTY, continuation: EMPTY, depth: 0 };
+    this.committedImage = undefined;
     return { status: "trapped", gasUsed: WasmActorInstance.used(gas, left), reason };
   }
 
@@ -543,7 +595,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     });
     if (this.busy) return fail({ tag: "Reentry", value: undefined }, 0n);
     const r = this.run("call", input, gas, callerDepth(), () => this.ex.call(BigInt(origin ?? -1)));
-    const img = this.committed!;
+    const img = this.committed;
     if (!r.ok) {
       this.rollback();
       this.ex.__cp_depth.value = img.depth;

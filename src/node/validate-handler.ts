@@ -5,13 +5,23 @@
 import { decodeExact } from "../codec/types.ts";
 import { RelayView } from "../pov/types.ts";
 import { encodeVerdict, validatePov } from "../pov/validate.ts";
+import { loadedInstrumenter, loadInstrumenter } from "../vm/instrument/instrumenter.ts";
 import { loadEngine } from "./engine.ts";
 import type { Job, JobHandler } from "./validator-protocol.ts";
 
 export async function createHandler(): Promise<JobHandler> {
   const engine = await loadEngine();
-  return (job: Job) => {
+  return async (job: Job) => {
     const view = decodeExact(RelayView, job.view, "relay view");
-    return encodeVerdict(validatePov(job.pov, view, { code: (h) => job.code(h) }, engine));
+    const codes = { code: (h: Uint8Array) => job.code(h) };
+    const verdict = validatePov(job.pov, view, codes, engine);
+    // A worker that deferred the instrumenter (validator-worker.ts) cannot load a program missing from
+    // the instrument cache, and would call its code unknown: load it and judge again (same bytes, same
+    // rules: only a program the engine really refuses stays unknown).
+    if (verdict.tag === "Invalid" && verdict.value.tag === "UnknownCode" && !loadedInstrumenter()) {
+      await loadInstrumenter();
+      return encodeVerdict(validatePov(job.pov, view, codes, engine));
+    }
+    return encodeVerdict(verdict);
   };
 }

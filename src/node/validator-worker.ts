@@ -4,8 +4,12 @@
  * Program blobs arrive once per worker and are cached by code hash.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { deferInstrumenter } from "../vm/instrument/instrumenter.ts";
 import type { JobHandler, WorkerReply, WorkerRequest } from "./validator-protocol.ts";
 
+// Programs come from the instrument cache the node filled: Binaryen (28 MB of heap, marked by every
+// full GC of this thread) is loaded only if one misses it (validate-handler.ts).
+deferInstrumenter();
 const mod = (await import(workerData.handler as string)) as {
   createHandler(): JobHandler | Promise<JobHandler>;
 };

@@ -20,7 +20,8 @@ export type ProgramErrorCode =
   | "MEMORY_TOO_LARGE"
   | "UNSUPPORTED_FEATURE"
   | "INIT_FAILED"
-  | "INTERNAL";
+  | "INTERNAL"
+  | "INSTRUMENTER_NOT_LOADED";
 
 const PROGRAM_HINTS: Partial<Record<ProgramErrorCode, string>> = {
   BAD_BLOB: "wrap the Wasm in a program blob (docs/abi.md, 'Program blob'), e.g. with `coreplay build`",

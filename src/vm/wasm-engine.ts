@@ -26,7 +26,8 @@ import { INIT_GAS } from "./gas.ts";
 import { createImage, decodeImage, decodeImageAgainst, type ImageContext, WasmImage } from "./image.ts";
 import { type CompiledProgram, WasmActorInstance } from "./instance.ts";
 import { instrumentCache } from "./instrument/cache.ts";
-import { InstrumentError, instrument } from "./instrument/index.ts";
+import { InstrumentError } from "./instrument/errors.ts";
+import { instrumenterDeferred, loadedInstrumenter, loadInstrumenter } from "./instrument/instrumenter.ts";
 import type { Instrumented, InstrumentOptions } from "./instrument/layout.ts";
 import { validateProgram } from "./validate.ts";
 
@@ -44,6 +45,9 @@ export const DEFAULT_ENGINE_OPTIONS: WasmEngineOptions = {
   maxCallDepth: 2048,
   trackWrites: true,
 };
+
+// Every thread loads the instrumenter with the engine, except one that deferred it (instrumenter.ts).
+if (!instrumenterDeferred()) await loadInstrumenter();
 
 /** Compiled programs shared by every engine in this thread, keyed by code hash and options. */
 const CACHE = new Map<string, WasmProgram>();
@@ -114,6 +118,19 @@ export class WasmProgram implements Program {
     }
     return image;
   }
+}
+
+/** The loaded instrumenter, or the typed error of a thread that deferred loading it (instrumenter.ts). */
+function instrument(code: Uint8Array, opts: InstrumentOptions): Instrumented {
+  const run = loadedInstrumenter();
+  if (run === undefined) {
+    throw new ProgramError("Instrumenter not loaded", {
+      code: "INSTRUMENTER_NOT_LOADED",
+      details: "this thread deferred loading the instrumenter and the program is not in the instrument cache",
+      hint: "await loadInstrumenter() (src/vm/instrument/instrumenter.ts), then load the program again",
+    });
+  }
+  return run(code, opts);
 }
 
 /** {@link instrument} through this thread's instrument cache, if one is installed (instrument/cache.ts). */

@@ -377,6 +377,9 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
     payouts.push({ actor: a.actor, amount: payout < 0n ? 0n : payout > has ? has : payout });
   }
 
+  // The play is over: its instances may serve later plays of the same programs (engine.ts `release`).
+  for (const instance of play.instances.values()) instance.release?.();
+
   const received: PovEffects["received"] = [];
   const seen: number[] = [];
   for (const m of input.witness.messages) {

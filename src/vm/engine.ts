@@ -72,6 +72,11 @@ export interface ActorInstance {
   /** The memory in use, in 64 KiB pages. */
   readonly pages: number;
   readonly status: MainStatus;
+  /**
+   * Hands the instance back to its program, which may give it (memory and all) to a later
+   * `instantiate` with another image instead of making a new one. The caller must not use it again.
+   */
+  release?(): void;
 }
 
 /** The actor image (DESIGN §5): memory pages, mutable globals, main's continuation and status. */

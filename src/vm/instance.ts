@@ -19,6 +19,11 @@ import { FAULT, type Instrumented, type WasmValueType } from "./instrument/layou
 import { callerDepth } from "./nesting.ts";
 
 const EMPTY = new Uint8Array(0);
+
+/** A program's instances handed back for reuse (see {@link WasmActorInstance.release}). */
+export interface InstanceSpares {
+  put(instance: WasmActorInstance): void;
+}
 const I64_MAX = (1n << 63n) - 1n;
 
 /** The committed state: an image's fields, with a page table of the instance's own. */
@@ -123,11 +128,42 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
    */
   constructor(
     private readonly program: CompiledProgram,
-    readonly actor: ActorId,
+    public actor: ActorId,
     image: WasmImage | undefined,
-    readonly host: HostEnv | undefined,
+    public host: HostEnv | undefined,
+    /** Where {@link release} hands the instance back (undefined: nowhere, it is dropped). */
+    private readonly spares?: InstanceSpares,
   ) {
     this.instantiate(image);
+  }
+
+  /**
+   * Loads another actor's image into this instance, keeping its WebAssembly instance and memory (a new
+   * one costs more than a whole small play). Everything an image does not hold is as in a new instance:
+   * every logical page and the scratch are written, the globals and depth set, Asyncify is idle and the
+   * hoisted ranges were flushed by the last entry. Only an instance whose memory is not larger than the
+   * image needs may be reseated: physical memory is always logical + reserved pages (layout.ts).
+   */
+  reseat(actor: ActorId, image: WasmImage, host: HostEnv | undefined): void {
+    this.actor = actor;
+    this.host = host;
+    this.kind = "init";
+    this.input = EMPTY;
+    this.reply = EMPTY;
+    this.resultBuffer = EMPTY;
+    this.unwound = undefined;
+    this.busy = false;
+    this.load(image, true);
+  }
+
+  /** Physical memory in pages. */
+  get physicalPages(): number {
+    return this.ex.memory.buffer.byteLength / PAGE_SIZE;
+  }
+
+  release(): void {
+    if (this.busy) return; // released from inside an entry: a bug of the caller, never reused
+    this.spares?.put(this);
   }
 
   private instantiate(image: WasmImage | undefined): void {
@@ -140,18 +176,24 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     if (image !== undefined) this.load(image);
   }
 
-  /** Writes an image into a freshly instantiated memory (whose data segments are already applied). */
-  private load(image: WasmImage): void {
+  /**
+   * Writes an image into the memory: a fresh one (whose data segments are already applied, and whose
+   * pages beyond them are zero), or with `reused` one that held another image (every page is written,
+   * the scratch zeroed).
+   */
+  private load(image: WasmImage, reused = false): void {
     const { reservedPages, initialPages } = this.program.layout;
     const mem = this.ex.memory;
     const have = mem.buffer.byteLength / PAGE_SIZE;
     if (have < image.pageCount + reservedPages) mem.grow(image.pageCount + reservedPages - have);
-    const bytes = new Uint8Array(mem.buffer);
+    const bytes = this.mem();
+    const zeroFrom = reused ? image.pageCount : initialPages;
     for (let i = 0; i < image.pageCount; i++) {
       const p = image.pages[i];
       if (p !== undefined) bytes.set(p, i * PAGE_SIZE);
-      else if (i < initialPages) bytes.fill(0, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      else if (i < zeroFrom) bytes.fill(0, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
     }
+    if (reused) bytes.fill(0, image.pageCount * PAGE_SIZE);
     this.ex.__cp_pages.value = image.pageCount;
     this.writeGlobals(image);
     this.ex.__cp_depth.value = image.depth;

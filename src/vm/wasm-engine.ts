@@ -24,7 +24,7 @@ import type { ActorImage, Engine, EngineLimits, HostEnv, Program } from "./engin
 import { ImageError, ProgramError, type ProgramErrorCode } from "./errors.ts";
 import { INIT_GAS } from "./gas.ts";
 import { createImage, decodeImage, decodeImageAgainst, type ImageContext, WasmImage } from "./image.ts";
-import { type CompiledProgram, WasmActorInstance } from "./instance.ts";
+import { type CompiledProgram, type InstanceSpares, WasmActorInstance } from "./instance.ts";
 import { instrumentCache } from "./instrument/cache.ts";
 import { InstrumentError } from "./instrument/errors.ts";
 import { instrumenterDeferred, loadedInstrumenter, loadInstrumenter } from "./instrument/instrumenter.ts";
@@ -53,10 +53,23 @@ if (!instrumenterDeferred()) await loadInstrumenter();
 const CACHE = new Map<string, WasmProgram>();
 const CACHE_LIMIT = 256;
 
+/** Instances kept per program for reuse, and the largest memory (in pages) worth keeping. */
+const MAX_SPARES = 4;
+const MAX_SPARE_PAGES = 256;
+
 /** A loaded program (engine.ts `Program`). */
 export class WasmProgram implements Program {
   private initImage: WasmImage | undefined;
   private readonly ctx: ImageContext;
+  /** Released instances (ActorInstance.release), reseated by `instantiate` instead of making new ones. */
+  private readonly spares: WasmActorInstance[] = [];
+  private readonly sparesPort: InstanceSpares = {
+    put: (instance) => {
+      if (this.spares.length < MAX_SPARES && instance.physicalPages <= MAX_SPARE_PAGES) {
+        this.spares.push(instance);
+      }
+    },
+  };
 
   constructor(
     readonly codeHash: CodeHash,
@@ -100,7 +113,16 @@ export class WasmProgram implements Program {
   }
 
   instantiate(actor: ActorId, image: ActorImage, host: HostEnv): WasmActorInstance {
-    return new WasmActorInstance(this.compiled, actor, this.own(image), host);
+    const img = this.own(image);
+    // A spare whose memory is no larger than this image needs (physical = logical + reserved pages).
+    const fits = img.pageCount + this.compiled.layout.reservedPages;
+    const at = this.spares.findIndex((s) => s.physicalPages <= fits);
+    if (at >= 0) {
+      const spare = this.spares.splice(at, 1)[0] as WasmActorInstance;
+      spare.reseat(actor, img, host);
+      return spare;
+    }
+    return new WasmActorInstance(this.compiled, actor, img, host, this.sparesPort);
   }
 
   private own(image: ActorImage): WasmImage {

@@ -10,7 +10,7 @@ import { blake2b256 } from "../crypto/blake2b.ts";
 import { createDisk, slabs } from "../disk/index.ts";
 import { ok } from "../errors.ts";
 import type { RelayView } from "../pov/types.ts";
-import { applyTx } from "./apply-tx.ts";
+import { appliedOf, applyTx, applyTxParts } from "./apply-tx.ts";
 import { chainConfig } from "./config.ts";
 import { ChainError } from "./errors.ts";
 import { burn, getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
@@ -118,13 +118,12 @@ export function createChain(opts: ChainOptions): Chain {
         let fees = 0n;
         for (const bytes of input.txs) {
           const sp = writes.savepoint();
-          const r = applyTx(txCtx, bytes);
+          const r = applyTxParts(txCtx, bytes);
           if (r.ok) {
             writes.release(sp);
             fees += r.value.fee;
             included.push(r.value.hash);
-            const { signer: _s, nonce: _n, hash: _h, ...applied } = r.value;
-            result.txs.push({ hash: r.value.hash, result: ok(applied) });
+            result.txs.push({ hash: r.value.hash, result: ok(appliedOf(r.value)) });
           } else {
             writes.rollback(sp);
             result.txs.push({ hash: blake2b256(bytes), result: r });
@@ -196,11 +195,15 @@ export function createChain(opts: ChainOptions): Chain {
     codeSource: { code: (hash: CodeHash) => T.codeBlob.get(storage, hash) },
     slab: (id) => slabs.get(storage, id),
     pendingCalls(id, max = Number.POSITIVE_INFINITY) {
+      // The queue is exactly the entries [first, first + len) (a Call tx appends at the end, a receipt
+      // removes the head): point reads, rather than a scan of every actor's queued calls.
       const out: QueuedCall[] = [];
-      if (max <= 0) return out;
-      for (const [, v] of T.call.scan(storage, id)) {
-        out.push(v);
-        if (out.length >= max) break;
+      const q = getActor(storage, id)?.calls;
+      if (!q) return out;
+      const n = Math.min(q.len, max);
+      for (let i = 0; i < n; i++) {
+        const v = T.call.get(storage, [id, q.first + BigInt(i)]);
+        if (v) out.push(v);
       }
       return out;
     },

@@ -6,6 +6,7 @@
 import type { Chain } from "../chain/index.ts";
 import { toHex } from "../codec/bytes.ts";
 import type { ActorId, Hash } from "../codec/ids.ts";
+import { encode } from "../codec/types.ts";
 import { type BuiltPov, buildPov, type DraftItem } from "../pov/build.ts";
 import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED } from "../pov/limits.ts";
 import { RelayView } from "../pov/types.ts";
@@ -214,7 +215,7 @@ export function createCollators(opts: {
           codes: chain.codeSource,
         });
         const ncalls = agenda.length - actors.length;
-        return { core, collator, actors, calls: ncalls, built, view: RelayView.enc(view), codes };
+        return { core, collator, actors, calls: ncalls, built, view: encode(RelayView, view), codes };
       } catch (e) {
         const ncalls = agenda.length - actors.length;
         if (ncalls === 0) return { reason: (e as Error).message };

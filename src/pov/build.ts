@@ -3,7 +3,7 @@
  * the slabs and trim the witness to what the play read. The result validates to the same effects.
  */
 import type { ActorId, Hash } from "../codec/ids.ts";
-import { Pov, Witness } from "../codec/types.ts";
+import { encode, Pov, Witness } from "../codec/types.ts";
 import type { ActorImage, Engine } from "../vm/engine.ts";
 import { PovBuildError } from "./errors.ts";
 import { executePlay, type PlayItem } from "./executor.ts";
@@ -121,7 +121,7 @@ export function buildPov(draft: PovDraft): BuiltPov {
         post: (finals[i] as ActorImage).encodeDelta(pre),
       };
     }),
-    witness: Witness.enc({
+    witness: encode(Witness, {
       ...witness,
       // Only what the play read: validators reject a witness that carries more (see validate.ts).
       messages: witness.messages
@@ -130,11 +130,16 @@ export function buildPov(draft: PovDraft): BuiltPov {
       preimages: witness.preimages.filter((_, i) => preimagesUsed[i]),
     }),
   };
+  let hash: Hash | undefined;
   return {
-    pov: Pov.enc(decoded),
+    pov: encode(Pov, decoded),
     decoded,
     effects,
-    effectsHash: effectsHash(effects),
+    // hashed when asked for (the node does not: its validators hash the effects they find)
+    get effectsHash() {
+      hash ??= effectsHash(effects);
+      return hash;
+    },
     gasUsed: effects.gasUsed,
   };
 }

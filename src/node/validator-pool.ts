@@ -23,7 +23,7 @@ const DEFAULT_HANDLER = new URL("./validate-handler.ts", import.meta.url).href;
  */
 let workerExecArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
 
-function newWorker(workerData: { entry: string; handler: string }): Worker {
+function newWorker(workerData: { entry: string; handler: string; claims: Int32Array }): Worker {
   try {
     return new Worker(BOOTSTRAP, { workerData, execArgv: workerExecArgv });
   } catch (e) {
@@ -93,12 +93,19 @@ interface Slot {
   index: number;
   worker: Worker;
   ready: Promise<void>;
-  /** Started and not replaced: the dispatcher may hand it work whenever it has no task. */
+  /** Started and not replaced: the dispatcher may hand it work while it has fewer than DEPTH tasks. */
   up: boolean;
-  /** The one task running on this worker (one at a time, so a timeout measures that job alone). */
-  task: Task | undefined;
+  /** Tasks sent to this worker and not answered, in the order it runs them; the first one runs. */
+  sent: Sent[];
   codes: Set<string>;
-  waiting: Map<number, (r: WorkerReply | { id: number; error: string }) => void>;
+}
+
+interface Sent {
+  id: number;
+  task: Task;
+  /** Its cell in the claims array: the worker claims it before it starts, the pool to take it back. */
+  claim: number;
+  timer?: NodeJS.Timeout;
 }
 
 type Answer = { index: number; verdict: Uint8Array } | { index: number; error: string };
@@ -112,11 +119,25 @@ interface Task {
 }
 
 /**
+ * Tasks a worker holds at once: the one it runs and the next, so it never waits for the main thread
+ * between two PoVs. The next one is only lent: another worker that is free takes it back (claims).
+ */
+const DEPTH = 2;
+/** Cells of the claims array (indices are used round-robin, never two pending tasks on one cell). */
+const CLAIMS = 4096;
+/** Claim cell states: free, taken back by the pool (1: started by the worker, validator-worker.ts). */
+const FREE = 0;
+const TAKEN = 2;
+
+/**
  * Starts the workers. Resolves when all are ready.
  *
  * Jobs are not assigned to a worker when they arrive: each waits in one queue and goes to the first
- * worker that is free (lowest index first) and has not seen it, so a slow PoV, a worker descheduled
- * by the machine or a replaced worker never holds up the jobs behind it.
+ * worker that is free (lowest index first) and has not seen it. A worker that is busy may also be sent
+ * the next queued task, so it starts it without waiting for the main thread; a worker that becomes free
+ * takes such a task back if the busy one has not started it (an atomic claim in shared memory decides).
+ * So a slow PoV, a worker descheduled by the machine or a replaced worker never holds up the jobs
+ * behind it.
  *
  * @example
  * const pool = await createValidatorPool({ size: 2 });
@@ -128,23 +149,30 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   const backers = Math.min(size, Math.max(1, opts.backers ?? Math.min(2, size)));
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const handler = opts.handler ?? DEFAULT_HANDLER;
+  const claims = new Int32Array(new SharedArrayBuffer(4 * CLAIMS));
+  /** Claim cells of tasks sent and not yet answered (or whose worker may still read them). */
+  const claimed = new Set<number>();
+  /** Tasks taken back from a worker, by message id: their cell is freed when the worker notes it. */
+  const lent = new Map<number, number>();
+  let nextClaim = 0;
   let nextId = 1;
   let replaced = 0;
   let closed = false;
   const slots: Slot[] = [];
   const queue: Task[] = [];
 
+  function newClaim(): number {
+    while (claimed.has(nextClaim)) nextClaim = (nextClaim + 1) % CLAIMS;
+    const k = nextClaim;
+    nextClaim = (nextClaim + 1) % CLAIMS;
+    claimed.add(k);
+    Atomics.store(claims, k, FREE);
+    return k;
+  }
+
   function spawn(index: number): Slot {
-    const worker = newWorker({ entry: ENTRY, handler });
-    const slot: Slot = {
-      index,
-      worker,
-      up: false,
-      task: undefined,
-      codes: new Set(),
-      waiting: new Map(),
-      ready: Promise.resolve(),
-    };
+    const worker = newWorker({ entry: ENTRY, handler, claims });
+    const slot: Slot = { index, worker, up: false, sent: [], codes: new Set(), ready: Promise.resolve() };
     slot.ready = new Promise<void>((ok, fail) => {
       worker.once("message", () => ok());
       worker.once("error", fail);
@@ -158,17 +186,22 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       () => {},
     );
     worker.on("message", (m: WorkerReply | { ready: true }) => {
-      if ("id" in m) {
-        const done = slot.waiting.get(m.id);
-        slot.waiting.delete(m.id);
-        done?.(m);
-      }
+      if ("id" in m) answered(slot, m);
     });
     const failAll = (why: string) => {
-      // Down first, so finishing the running task does not hand this dead worker the next one.
+      // Down first, so requeued tasks are not handed straight back to this dead worker.
       slot.up = false;
-      for (const [id, done] of slot.waiting) done({ id, error: why });
-      slot.waiting.clear();
+      const sent = slot.sent.splice(0);
+      for (const s of sent) {
+        clearTimeout(s.timer);
+        if (!closed && takeBack(slot, s)) continue;
+        s.task.done({ index, error: why });
+      }
+      // Cells are freed once the thread is gone (it might still read them until then).
+      void worker.terminate().then(() => {
+        for (const s of sent) claimed.delete(s.claim);
+      });
+      pump();
     };
     worker.on("error", (e) => failAll(`crashed: ${e.message}`));
     worker.on("exit", (code) => {
@@ -187,21 +220,102 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
     void slot.worker.terminate();
   }
 
-  /** Hands each free worker the oldest queued task it may run. */
+  /**
+   * Takes an unstarted task back from `slot`'s worker into the front of the queue; false if the worker
+   * has started it. The caller removes it from `slot.sent`.
+   */
+  function takeBack(slot: Slot, s: Sent): boolean {
+    if (Atomics.compareExchange(claims, s.claim, FREE, TAKEN) !== FREE) return false;
+    lent.set(s.id, s.claim);
+    s.task.tried.delete(slot.index);
+    queue.unshift(s.task);
+    return true;
+  }
+
+  /** A worker's answer, or its note that a task taken back was skipped. */
+  function answered(slot: Slot, m: WorkerReply) {
+    const taken = lent.get(m.id);
+    if (taken !== undefined) {
+      lent.delete(m.id);
+      claimed.delete(taken);
+      return;
+    }
+    const at = slot.sent.findIndex((s) => s.id === m.id);
+    if (at < 0 || "skipped" in m) return; // timed out meanwhile
+    const s = slot.sent[at] as Sent;
+    slot.sent.splice(at, 1);
+    clearTimeout(s.timer);
+    claimed.delete(s.claim);
+    s.task.done(
+      "verdict" in m ? { index: slot.index, verdict: m.verdict } : { index: slot.index, error: m.error },
+    );
+    startTimer(slot);
+    pump();
+  }
+
+  /** The first sent task runs now: time it (the ones behind it are timed when they start). */
+  function startTimer(slot: Slot) {
+    const head = slot.sent[0];
+    if (head === undefined || head.timer !== undefined) return;
+    head.timer = setTimeout(() => {
+      if (slot.sent[0] !== head) return;
+      slot.sent.shift();
+      claimed.delete(head.claim);
+      head.task.done({ index: slot.index, error: "timeout" });
+      // The rest go back to the queue (or fail, if the worker started one meanwhile) with the worker.
+      slot.up = false;
+      const rest = slot.sent.splice(0);
+      for (const s of rest) {
+        if (!takeBack(slot, s)) s.task.done({ index: slot.index, error: "timeout" });
+      }
+      // The hung thread never notes what was taken back: free the cells once it is gone.
+      void slot.worker.terminate().then(() => {
+        for (const s of rest) {
+          lent.delete(s.id);
+          claimed.delete(s.claim);
+        }
+      });
+      replace(slot);
+      pump();
+    }, timeoutMs);
+  }
+
+  /** The oldest queued task `slot` may run, removed from the queue. */
+  function take(slot: Slot): Task | undefined {
+    const at = queue.findIndex((t) => !t.tried.has(slot.index));
+    return at < 0 ? undefined : (queue.splice(at, 1)[0] as Task);
+  }
+
+  /**
+   * Free workers first get the oldest tasks they may run; then busy ones get one more each; then a
+   * free worker with nothing to take from the queue takes back a task lent to a busy one.
+   */
   function pump() {
-    for (const slot of slots) {
-      if (queue.length === 0) return;
-      if (!slot.up || slot.task !== undefined) continue;
-      const at = queue.findIndex((t) => !t.tried.has(slot.index));
-      if (at >= 0) run(slot, queue.splice(at, 1)[0] as Task);
+    for (let depth = 0; depth < DEPTH; depth++) {
+      for (const slot of slots) {
+        if (queue.length === 0) break;
+        if (!slot.up || slot.sent.length !== depth) continue;
+        const task = take(slot);
+        if (task) run(slot, task);
+      }
+    }
+    for (const idle of slots) {
+      if (!idle.up || idle.sent.length > 0) continue;
+      for (const busy of slots) {
+        if (busy === idle || busy.sent.length < 2) continue;
+        const last = busy.sent[busy.sent.length - 1] as Sent;
+        if (last.task.tried.has(idle.index) || !takeBack(busy, last)) continue;
+        busy.sent.pop();
+        const task = take(idle);
+        if (task) run(idle, task);
+        break;
+      }
     }
   }
 
   function run(slot: Slot, task: Task) {
     const id = nextId++;
-    const { index } = slot;
-    task.tried.add(index);
-    slot.task = task;
+    task.tried.add(slot.index);
     const codes: Array<[Uint8Array, Uint8Array]> = [];
     for (const [h, blob] of task.job.codes) {
       const k = toHex(h);
@@ -210,20 +324,16 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
         codes.push([exact(h), exact(blob)]);
       }
     }
-    const timer = setTimeout(() => {
-      if (!slot.waiting.has(id)) return;
-      slot.waiting.delete(id);
-      slot.task = undefined;
-      task.done({ index, error: "timeout" });
-      replace(slot);
-    }, timeoutMs);
-    slot.waiting.set(id, (r) => {
-      clearTimeout(timer);
-      slot.task = undefined;
-      task.done("verdict" in r ? { index, verdict: r.verdict } : { index, error: r.error });
-      pump();
-    });
-    const req: WorkerRequest = { id, pov: exact(task.job.pov), view: exact(task.job.view), codes };
+    const sent: Sent = { id, task, claim: newClaim() };
+    slot.sent.push(sent);
+    startTimer(slot);
+    const req: WorkerRequest = {
+      id,
+      claim: sent.claim,
+      pov: exact(task.job.pov),
+      view: exact(task.job.view),
+      codes,
+    };
     slot.worker.postMessage(req);
   }
 

@@ -2,6 +2,11 @@
 
 export interface WorkerRequest {
   id: number;
+  /**
+   * The job's cell in the pool's claims array (workerData.claims, shared): the worker changes it from
+   * 0 to 1 before it starts the job, and skips the job if the pool took it back first (set it to 2).
+   */
+  claim: number;
   /** SCALE `Pov`. */
   pov: Uint8Array;
   /** SCALE `RelayView` (src/pov/types.ts). */
@@ -10,7 +15,11 @@ export interface WorkerRequest {
   codes: Array<[Uint8Array, Uint8Array]>;
 }
 
-export type WorkerReply = { id: number; verdict: Uint8Array } | { id: number; error: string };
+export type WorkerReply =
+  | { id: number; verdict: Uint8Array }
+  | { id: number; error: string }
+  /** The pool took the job back before this worker started it. */
+  | { id: number; skipped: true };
 
 export interface Job {
   pov: Uint8Array;

@@ -17,8 +17,15 @@ const handle = await mod.createHandler();
 const codes = new Map<string, Uint8Array>();
 const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
+const claims = workerData.claims as Int32Array;
+
 parentPort!.on("message", async (m: WorkerRequest) => {
   for (const [hash, blob] of m.codes) codes.set(hexOf(hash), blob);
+  // A job is only lent until this worker starts it: another worker may have taken it (validator-pool.ts).
+  if (Atomics.compareExchange(claims, m.claim, 0, 1) !== 0) {
+    parentPort!.postMessage({ id: m.id, skipped: true } satisfies WorkerReply);
+    return;
+  }
   let reply: WorkerReply;
   try {
     const verdict = await handle({

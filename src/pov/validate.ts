@@ -39,8 +39,9 @@ function validate(povBytes: Uint8Array, view: RelayView, codes: CodeSource, engi
   let pov: Pov;
   let witness: Witness;
   try {
-    pov = decodeExact(Pov, povBytes, "PoV");
-    witness = decodeExact(Witness, pov.witness, "witness");
+    // Byte fields as views into the PoV's bytes, not copies (hundreds of call inputs and outputs per PoV).
+    pov = decodeExact(Pov, povBytes, "PoV", { views: true });
+    witness = decodeExact(Witness, pov.witness, "witness", { views: true });
   } catch (e) {
     if (e instanceof CodecError)
       return invalid({ tag: "Malformed", value: `${e.shortMessage}: ${e.details}` });

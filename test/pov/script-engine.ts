@@ -79,7 +79,8 @@ function imageOf(program: string, s: State): ActorImage {
 }
 
 function stateOf(program: string, bytes: Uint8Array): State {
-  const d = ImageCodec.dec(bytes);
+  // scale-ts's `.dec` reads a view from the start of its buffer: PoV fields arrive as views.
+  const d = ImageCodec.dec(bytes.slice());
   if (
     d.program !== program ||
     !STATUSES[d.status] ||

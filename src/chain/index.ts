@@ -35,6 +35,7 @@ export { createMemoryStorage } from "./storage-memory.ts";
 export {
   assembleTx,
   decodeTx,
+  decodeTxUnverified,
   minFee,
   prepareTx,
   preverifyTxs,
@@ -46,6 +47,7 @@ export {
   TxPayload,
   txHash,
   type UnsignedTx,
+  verifyTxs,
 } from "./tx.ts";
 export type {
   BlockInput,

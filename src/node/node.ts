@@ -21,6 +21,7 @@ import {
   TxError,
   type UnsignedTx,
   type ValidatedPov,
+  verifyTxs,
 } from "../chain/index.ts";
 import { toHex } from "../codec/bytes.ts";
 import type { ActorId, Hash } from "../codec/ids.ts";
@@ -37,7 +38,7 @@ import { createCryptoPool } from "./crypto-pool.ts";
 import { loadEngine } from "./engine.ts";
 import { NodeError } from "./errors.ts";
 import { createNodeDb, type NodeDb } from "./node-db.ts";
-import { createTxPool, type Intent } from "./txpool.ts";
+import { createTxPool, type PoolItem } from "./txpool.ts";
 import { type Backing, createValidatorPool, type ValidatorPool } from "./validator-pool.ts";
 
 export type BlockTime = "instant" | "manual" | number;
@@ -89,7 +90,19 @@ export interface CoreplayNode {
   /** Produces one block now (whatever the mode), after any block in progress. */
   produceBlock(): Promise<BlockJson>;
   /** Signs `call` with a dev account at the next block; resolves once it is included (or refused). */
-  submit(call: TxCall, signer?: Keypair): Promise<TxApplied & { hash: Hash }>;
+  submit(call: TxCall, signer?: Keypair): Promise<TxApplied & { hash: Hash; block: number }>;
+  /**
+   * Submits a transaction a client signed (`signTx` bytes, its own key and nonce), like
+   * `eth_sendRawTransaction`. Admission decodes it strictly and refuses a stale or already pending
+   * nonce at once; its signature is verified on the signature workers with the others that arrived in
+   * the same event-loop turn, and a bad one is refused then. `admitted` is called with its hash once
+   * the signature verified. A signer's transactions apply in nonce order: a future nonce waits in the
+   * pool. Resolves once a block included it (or refuses it), with `submit`'s result.
+   */
+  submitSigned(
+    bytes: Uint8Array,
+    admitted?: (hash: Hash) => void,
+  ): Promise<TxApplied & { hash: Hash; block: number }>;
   /** Resolves with the receipt once the call is canonicalised (checked after every block). */
   waitReceipt(callId: Hash, timeoutMs: number): Promise<void>;
   subscribe(listener: (e: NodeEvent) => void): () => void;
@@ -168,7 +181,12 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
   });
   const col = createCollators({ chain, engine, collators, cores });
   const sigs = createCryptoPool(opts.signatureWorkers);
-  const txpool = createTxPool();
+  const txpool = createTxPool({
+    // the main thread serves RPC and builds blocks meanwhile: the workers verify alone
+    verify: (txs, hashes) => verifyTxs(txs, (checks) => sigs.verify(checks, { share: false }), hashes),
+    nonceOf: (s) => chain.nonceOf(s),
+    onVerified: () => poke(),
+  });
   const listeners = new Set<(e: NodeEvent) => void>();
   const waiters = new Map<string, { id: Hash; done: () => void }>();
   const emit = (e: NodeEvent) => {
@@ -208,6 +226,9 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     // 1. Collators build on the head; 2. validators re-execute each PoV in the worker pool.
     // Each PoV goes to the validators as soon as it is built, and the event loop turns once before the
     // next is built, so the worker starts on it meanwhile.
+    // Client-signed transactions waiting for a batch go to the signature workers now, so they are
+    // verified while the collators build.
+    const verifying = txpool.verified();
     const jobs: CoreJob[] = [];
     const validations: Promise<Backing>[] = [];
     for (const job of col.buildEach()) {
@@ -220,42 +241,52 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     }
     const validating = Promise.all(validations);
     validating.catch(() => {});
-    // 3. Meanwhile, the transactions: signed now so each signer's nonces are consecutive, then their
-    // signatures verified ahead of the block, both on the signature workers.
-    // An intent that cannot even be encoded is refused alone (it would fail every block).
-    const intents: Intent[] = [];
-    const unsigned: UnsignedTx[] = [];
-    const nonces = new Map<string, bigint>();
-    for (const it of txpool.take(maxTxs)) {
-      const k = toHex(it.signer.publicKey);
-      const n = nonces.get(k) ?? chain.nonceOf(it.signer.publicKey);
+    // 3. Meanwhile, the transactions. Client-signed ones are verified on admission: wait for the batches
+    // still out (never rejects: a batch that fails refuses its transactions). Dev intents are signed
+    // now so each signer's nonces are consecutive, then their signatures verified ahead of the block,
+    // both on the signature workers. An intent that cannot even be encoded is refused alone (it would
+    // fail every block); its signer's later dev intents close the gap.
+    await verifying;
+    const items: PoolItem[] = [];
+    const txs: Uint8Array[] = [];
+    const dev: Array<{ at: number; seed: Uint8Array; unsigned: UnsignedTx }> = [];
+    const gaps = new Map<string, bigint>();
+    for (const { item, nonce, signer } of txpool.take(maxTxs, (a) => chain.nonceOf(a))) {
+      if (item.kind === "signed") {
+        items.push(item);
+        txs.push(item.tx.bytes);
+        continue;
+      }
+      const k = toHex(signer);
+      const gap = gaps.get(k) ?? 0n;
       let u: UnsignedTx;
       try {
-        u = prepareTx(it.signer.publicKey, { nonce: n, call: it.call }, chain.config);
+        u = prepareTx(signer, { nonce: nonce - gap, call: item.intent.call }, chain.config);
       } catch (e) {
-        it.done({
+        gaps.set(k, gap + 1n);
+        item.intent.done({
           ok: false,
           error: new TxError("TX_MALFORMED", "Malformed transaction", (e as Error).message),
         });
         continue;
       }
-      nonces.set(k, n + 1n);
-      intents.push(it);
-      unsigned.push(u);
+      dev.push({ at: txs.length, seed: item.intent.signer.secretKey, unsigned: u });
+      items.push(item);
+      txs.push(u.payload); // replaced by the signed bytes below
     }
-    // Until the block is applied, a failure leaves the intents in the pool for the next block.
+    // Until the block is applied, a failure leaves the transactions in the pool for the next block.
     const undo = (e: unknown): never => {
-      txpool.putBack(intents);
+      txpool.putBack(items);
       throw e;
     };
-    let txs: Uint8Array[] = [];
     let backings: Backing[] = [];
     try {
-      const signatures = await sigs.sign(
-        unsigned.map((u, i) => ({ seed: intents[i]!.signer.secretKey, message: u.message })),
-      );
-      txs = unsigned.map((u, i) => assembleTx(u, signatures[i]!));
-      await preverifyTxs(txs, (checks) => sigs.verify(checks));
+      if (dev.length > 0) {
+        const signatures = await sigs.sign(dev.map((d) => ({ seed: d.seed, message: d.unsigned.message })));
+        const signed = dev.map((d, i) => assembleTx(d.unsigned, signatures[i]!));
+        for (const [i, d] of dev.entries()) txs[d.at] = signed[i]!;
+        await preverifyTxs(signed, (checks) => sigs.verify(checks));
+      }
       backings = await validating;
     } catch (e) {
       undo(e);
@@ -292,17 +323,22 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     } catch (e) {
       return undo(e);
     }
-    const again: Intent[] = [];
+    // A transaction after a refused one of the same signer finds its nonce in the future: a dev intent
+    // is signed again at the next block, a client-signed one waits for the missing nonce.
+    const again: PoolItem[] = [];
     const failedSigners = new Set<string>();
-    for (const [i, it] of intents.entries()) {
+    for (const [i, item] of items.entries()) {
       const out = r.txs[i]!;
-      const k = toHex(it.signer.publicKey);
-      if (out.result.ok) it.done({ ok: true, value: { ...out.result.value, hash: out.hash } });
-      else if (out.result.error.code === "TX_FUTURE_NONCE" && failedSigners.has(k)) again.push(it);
-      else {
-        failedSigners.add(k);
-        it.done({ ok: false, error: out.result.error });
+      const done = item.kind === "signed" ? item.tx.done : item.intent.done;
+      if (out.result.ok) {
+        done({ ok: true, value: { ...out.result.value, hash: out.hash, block: r.number } });
+        continue;
       }
+      const k = item.kind === "signed" ? item.tx.key : toHex(item.intent.signer.publicKey);
+      const future = out.result.error.code === "TX_FUTURE_NONCE";
+      if (future && (item.kind === "signed" || failedSigners.has(k))) again.push(item);
+      else done({ ok: false, error: out.result.error });
+      failedSigners.add(k);
     }
     if (again.length > 0) txpool.putBack(again);
     for (const p of r.povs) {
@@ -373,7 +409,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
 
   /** What is left to do after a block: "now" (txs, calls, postcards), "later" (unfinished mains), or nothing. */
   function pending(): "now" | "later" | "none" {
-    if (txpool.size > 0) return "now";
+    if (txpool.ready) return "now";
     const pooled = new Set(chain.pool().flatMap((e) => e.slabs.map((s) => s.actor as number)));
     let later = false;
     for (const a of chain.actorIds()) {
@@ -468,6 +504,14 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       return new Promise((ok, fail) => {
         txpool.add({ signer, call, done: (r) => (r.ok ? ok(r.value) : fail(r.error)) });
         poke();
+      });
+    },
+    submitSigned(bytes, admitted) {
+      if (stopped) return Promise.reject(new NodeError("Node is stopped", { code: "NODE_STOPPED" }));
+      return new Promise((ok, fail) => {
+        const refused = txpool.addSigned(bytes, (r) => (r.ok ? ok(r.value) : fail(r.error)), admitted);
+        if (refused) fail(refused);
+        else poke();
       });
     },
     waitReceipt(callId, timeoutMs) {

@@ -1,54 +1,288 @@
 /**
- * The node's transaction pool. RPC users do not sign: the dev node signs for them with a dev account,
- * *when the block is built*, so nonces are always consecutive even when an earlier transaction was
- * refused (chain nonces are strict: a gap would refuse every later transaction of that signer).
+ * The node's transaction pool. It holds two kinds of transactions, in arrival order:
+ *
+ * - **dev intents** (`node.submit`): RPC users who hold no key. The dev node signs them with a dev
+ *   account *when the block is built*, so nonces are always consecutive even when an earlier
+ *   transaction was refused (chain nonces are strict: a gap would refuse every later one of that signer).
+ * - **signed transactions** (`node.submitSigned`): signed by a client with its own key and nonces.
+ *   Admission decodes them strictly and checks their nonce against the chain at once; their signatures
+ *   are verified in batches (one per event-loop turn, or sooner when a batch is full) by `verify`, so
+ *   verification overlaps whatever else the node does. A bad signature is refused as soon as its batch
+ *   returns; only verified transactions are ever taken into a block. A signer's transactions are taken in
+ *   nonce order: a future nonce waits in the pool for the ones before it.
  */
-import type { TxApplied, TxCall, TxError } from "../chain/index.ts";
-import type { Hash } from "../codec/ids.ts";
+import {
+  decodeTxUnverified,
+  type TxApplied,
+  type TxCall,
+  TxError,
+  type TxErrorCode,
+} from "../chain/index.ts";
+import { toHex } from "../codec/bytes.ts";
+import type { AccountId, Hash } from "../codec/ids.ts";
 import type { Keypair } from "../crypto/ed25519.ts";
+
+/** What a block did with a transaction: applied (with its hash and block number) or refused. */
+export type TxOutcome =
+  | { ok: true; value: TxApplied & { hash: Hash; block: number } }
+  | { ok: false; error: TxError };
 
 export interface Intent {
   signer: Keypair;
   call: TxCall;
   /** Settles once a block included or refused the transaction. */
-  done(r: { ok: true; value: TxApplied & { hash: Hash } } | { ok: false; error: TxError }): void;
+  done(r: TxOutcome): void;
+}
+
+/** A client-signed transaction in the pool. */
+export interface SignedEntry {
+  bytes: Uint8Array;
+  hash: Hash;
+  signer: AccountId;
+  /** The signer as a map key (hex). */
+  key: string;
+  nonce: bigint;
+  /** `true` once its signature verified; until then it is never taken. */
+  verified: boolean;
+  admitted?: (hash: Hash) => void;
+  done(r: TxOutcome): void;
+}
+
+export type PoolItem = { kind: "dev"; intent: Intent } | { kind: "signed"; tx: SignedEntry };
+
+export interface TxPoolOptions {
+  /** Verifies a batch of signed transactions: per transaction, whether its signature is valid. */
+  verify(txs: Uint8Array[], hashes: Hash[]): Promise<boolean[]>;
+  /** A signer's current chain nonce (admission refuses lower ones). */
+  nonceOf(signer: AccountId): bigint;
+  /** A batch is sent as soon as it holds this many transactions (default 512). */
+  batch?: number;
+  /** Most transactions the pool holds (default 100 000): beyond, admission refuses. */
+  capacity?: number;
+  /** Called when a batch of signatures verified (a block may now take them). */
+  onVerified?(): void;
 }
 
 export interface TxPool {
   add(intent: Intent): void;
-  /** Takes up to `max` intents, oldest first. */
-  take(max: number): Intent[];
-  /** Puts intents back at the front (they were not decided in this block). */
-  putBack(intents: Intent[]): void;
+  /**
+   * Admits a client-signed transaction: refused at once (rejected promise, typed `TxError`) when
+   * malformed, stale, already pending or when the pool is full; later when its signature is bad;
+   * otherwise settled by a block like an intent. `admitted` is called once its signature verified.
+   * `bytes` is copied.
+   */
+  addSigned(
+    bytes: Uint8Array,
+    done: (r: TxOutcome) => void,
+    admitted?: (hash: Hash) => void,
+  ): TxError | undefined;
+  /** Sends the signatures waiting for a batch now; resolves once every batch sent so far returned. */
+  verified(): Promise<void>;
+  /**
+   * Takes up to `max` transactions for a block, oldest first, each signer's signed transactions in
+   * nonce order from `nonceOf` on; dev intents take the next nonce of their signer (`nonce`). Signed
+   * transactions with a future nonce, or not yet verified, stay in the pool; stale ones are refused.
+   */
+  take(
+    max: number,
+    nonceOf: (signer: AccountId) => bigint,
+  ): Array<{ item: PoolItem; nonce: bigint; signer: AccountId }>;
+  /** Puts items back at the front, in order (they were not decided in this block). */
+  putBack(items: PoolItem[]): void;
   readonly size: number;
-  /** Intents waiting per actor for `Call`s (to keep actor queues within capacity). */
-  callsFor(actor: number): number;
+  /**
+   * Whether a block would find something new: transactions added, verified or put back since the last
+   * `take`, or left over by a full block. Signed transactions waiting for a missing nonce are not.
+   */
+  readonly ready: boolean;
 }
 
-export function createTxPool(): TxPool {
-  let queue: Intent[] = [];
-  const perActor = new Map<number, number>();
-  const count = (i: Intent, d: number) => {
-    if (i.call.tag === "Call") perActor.set(i.call.value.actor, (perActor.get(i.call.value.actor) ?? 0) + d);
+const refuse = (code: TxErrorCode, msg: string, details?: string) => new TxError(code, msg, details);
+
+export function createTxPool(opts: TxPoolOptions): TxPool {
+  const batchMax = opts.batch ?? 512;
+  const capacity = opts.capacity ?? 100_000;
+  let queue: PoolItem[] = [];
+  /** Signed transactions not yet settled, by signer then nonce (duplicates are refused). */
+  const bySigner = new Map<string, Map<bigint, SignedEntry>>();
+  let fresh = 0;
+  const forget = (t: SignedEntry) => {
+    const m = bySigner.get(t.key);
+    if (m?.get(t.nonce) !== t) return;
+    m.delete(t.nonce);
+    if (m.size === 0) bySigner.delete(t.key);
   };
+
+  // Verification batches: the one being filled, and those sent and not yet returned.
+  let batch: SignedEntry[] = [];
+  let flushQueued = false;
+  const inFlight = new Set<Promise<void>>();
+  function send() {
+    flushQueued = false;
+    if (batch.length === 0) return;
+    const b = batch;
+    batch = [];
+    const p = opts
+      .verify(
+        b.map((t) => t.bytes),
+        b.map((t) => t.hash),
+      )
+      .then(
+        (ok) => {
+          let bad = 0;
+          for (const [i, t] of b.entries()) {
+            if (ok[i] === true) {
+              t.verified = true;
+              try {
+                t.admitted?.(t.hash);
+              } catch {
+                // the caller's callback: its failure is its own
+              }
+            } else {
+              reject(t, refuse("TX_BAD_SIGNATURE", "Bad transaction signature"));
+              bad++;
+            }
+          }
+          if (bad < b.length) {
+            fresh++;
+            opts.onVerified?.();
+          }
+        },
+        (e: unknown) => {
+          // the verifier itself failed: nothing was checked, nothing is trusted
+          const why = e instanceof Error ? e.message : String(e);
+          for (const t of b) reject(t, refuse("TX_BAD_SIGNATURE", "Signature not checked", why));
+        },
+      )
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  /** Takes a signed transaction out of the pool and refuses it. */
+  function reject(t: SignedEntry, error: TxError) {
+    const at = queue.findIndex((i) => i.kind === "signed" && i.tx === t);
+    if (at >= 0) queue.splice(at, 1);
+    t.done({ ok: false, error });
+  }
+
   return {
-    add(i) {
-      queue.push(i);
-      count(i, 1);
+    add(intent) {
+      queue.push({ kind: "dev", intent });
+      fresh++;
     },
-    take(max) {
-      const out = queue.slice(0, max);
-      queue = queue.slice(out.length);
-      for (const i of out) count(i, -1);
+    addSigned(input, done, admitted) {
+      if (queue.length >= capacity) {
+        return refuse("TX_QUEUE_FULL", "Transaction pool full", `${queue.length} transactions waiting`);
+      }
+      const bytes = input.slice();
+      const d = decodeTxUnverified(bytes);
+      if (!d.ok) return d.error;
+      const { signer, nonce } = d.value.payload;
+      const now = opts.nonceOf(signer);
+      if (nonce < now) {
+        return refuse("TX_STALE_NONCE", "Stale nonce (replay)", `nonce ${nonce} < ${now}`);
+      }
+      const key = toHex(signer);
+      let m = bySigner.get(key);
+      const pending = m?.get(nonce);
+      if (pending) {
+        const same = toHex(pending.hash) === toHex(d.value.hash);
+        return refuse(
+          "TX_STALE_NONCE",
+          same ? "Transaction already pending" : "Nonce already pending",
+          `signer ${key} has nonce ${nonce} in the pool`,
+        );
+      }
+      const t: SignedEntry = {
+        bytes,
+        hash: d.value.hash,
+        signer,
+        key,
+        nonce,
+        verified: false,
+        admitted,
+        done(r) {
+          forget(t);
+          done(r);
+        },
+      };
+      if (!m) {
+        m = new Map();
+        bySigner.set(key, m);
+      }
+      m.set(nonce, t);
+      queue.push({ kind: "signed", tx: t });
+      batch.push(t);
+      if (batch.length >= batchMax) send();
+      else if (!flushQueued) {
+        flushQueued = true;
+        setImmediate(send);
+      }
+      return undefined;
+    },
+    async verified() {
+      send();
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
+    take(max, nonceOf) {
+      const out: Array<{ item: PoolItem; nonce: bigint; signer: AccountId }> = [];
+      const gone = new Set<PoolItem>();
+      const next = new Map<string, bigint>();
+      /** Signed transactions seen but not yet takeable (future nonce), by signer then nonce. */
+      const held = new Map<string, Map<bigint, PoolItem & { kind: "signed" }>>();
+      const nextOf = (key: string, signer: AccountId) => {
+        const n = next.get(key) ?? nonceOf(signer);
+        next.set(key, n);
+        return n;
+      };
+      const include = (item: PoolItem, signer: AccountId, key: string, nonce: bigint) => {
+        for (let it: PoolItem | undefined = item, n = nonce; it && out.length < max; n++) {
+          out.push({ item: it, nonce: n, signer });
+          gone.add(it);
+          next.set(key, n + 1n);
+          // the signed transaction that waited for this one
+          const h = held.get(key);
+          it = h?.get(n + 1n);
+          h?.delete(n + 1n);
+        }
+      };
+      for (const item of queue) {
+        if (out.length >= max) break;
+        if (item.kind === "dev") {
+          const s = item.intent.signer.publicKey;
+          const key = toHex(s);
+          include(item, s, key, nextOf(key, s));
+          continue;
+        }
+        const t = item.tx;
+        if (!t.verified) continue;
+        const n = nextOf(t.key, t.signer);
+        if (t.nonce < n) {
+          gone.add(item);
+          t.done({
+            ok: false,
+            error: refuse("TX_STALE_NONCE", "Stale nonce (replay)", `nonce ${t.nonce} < ${n}`),
+          });
+        } else if (t.nonce === n) include(item, t.signer, t.key, n);
+        else {
+          const h = held.get(t.key) ?? new Map();
+          held.set(t.key, h);
+          h.set(t.nonce, item);
+        }
+      }
+      queue = queue.filter((i) => !gone.has(i));
+      // nothing new until more arrives, unless the block was full
+      fresh = out.length >= max ? queue.length : 0;
       return out;
     },
-    putBack(intents) {
-      queue = [...intents, ...queue];
-      for (const i of intents) count(i, 1);
+    putBack(items) {
+      queue = [...items, ...queue];
+      fresh += items.length;
     },
     get size() {
       return queue.length;
     },
-    callsFor: (a) => perActor.get(a) ?? 0,
+    get ready() {
+      return fresh > 0;
+    },
   };
 }

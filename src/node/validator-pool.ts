@@ -105,6 +105,8 @@ interface Sent {
   task: Task;
   /** Its cell in the claims array: the worker claims it before it starts, the pool to take it back. */
   claim: number;
+  /** The shared buffer the PoV and view were written to (reused once the worker is done with it). */
+  buf: SharedArrayBuffer;
   timer?: NodeJS.Timeout;
 }
 
@@ -128,6 +130,9 @@ const CLAIMS = 4096;
 /** Claim cell states: free, taken back by the pool (1: started by the worker, validator-worker.ts). */
 const FREE = 0;
 const TAKEN = 2;
+/** Shared buffers kept for reuse, and the smallest one made. */
+const SPARE_BUFFERS = 16;
+const MIN_BUFFER = 1 << 16;
 
 /**
  * Starts the workers. Resolves when all are ready.
@@ -153,7 +158,28 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   /** Claim cells of tasks sent and not yet answered (or whose worker may still read them). */
   const claimed = new Set<number>();
   /** Tasks taken back from a worker, by message id: their cell is freed when the worker notes it. */
-  const lent = new Map<number, number>();
+  const lent = new Map<number, Sent>();
+  /**
+   * A job's PoV and view go to the worker in a SharedArrayBuffer: no copy into and out of a message,
+   * and no buffer per PoV to allocate and free on either side. Buffers are reused once done with.
+   */
+  const spareBuffers: SharedArrayBuffer[] = [];
+
+  function bufferFor(n: number): SharedArrayBuffer {
+    const at = spareBuffers.findIndex(
+      (b) => b.byteLength >= n && b.byteLength <= 4 * Math.max(n, MIN_BUFFER),
+    );
+    if (at >= 0) return spareBuffers.splice(at, 1)[0] as SharedArrayBuffer;
+    let size = MIN_BUFFER;
+    while (size < n) size *= 2;
+    return new SharedArrayBuffer(size);
+  }
+
+  /** The worker will not read `s`'s cell or buffer again. */
+  function done(s: Sent) {
+    claimed.delete(s.claim);
+    if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(s.buf);
+  }
   let nextClaim = 0;
   let nextId = 1;
   let replaced = 0;
@@ -199,7 +225,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       }
       // Cells are freed once the thread is gone (it might still read them until then).
       void worker.terminate().then(() => {
-        for (const s of sent) claimed.delete(s.claim);
+        for (const s of sent) done(s);
       });
       pump();
     };
@@ -226,7 +252,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
    */
   function takeBack(slot: Slot, s: Sent): boolean {
     if (Atomics.compareExchange(claims, s.claim, FREE, TAKEN) !== FREE) return false;
-    lent.set(s.id, s.claim);
+    lent.set(s.id, s);
     s.task.tried.delete(slot.index);
     queue.unshift(s.task);
     return true;
@@ -237,7 +263,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
     const taken = lent.get(m.id);
     if (taken !== undefined) {
       lent.delete(m.id);
-      claimed.delete(taken);
+      done(taken);
       return;
     }
     const at = slot.sent.findIndex((s) => s.id === m.id);
@@ -245,7 +271,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
     const s = slot.sent[at] as Sent;
     slot.sent.splice(at, 1);
     clearTimeout(s.timer);
-    claimed.delete(s.claim);
+    done(s);
     s.task.done(
       "verdict" in m ? { index: slot.index, verdict: m.verdict } : { index: slot.index, error: m.error },
     );
@@ -260,7 +286,6 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
     head.timer = setTimeout(() => {
       if (slot.sent[0] !== head) return;
       slot.sent.shift();
-      claimed.delete(head.claim);
       head.task.done({ index: slot.index, error: "timeout" });
       // The rest go back to the queue (or fail, if the worker started one meanwhile) with the worker.
       slot.up = false;
@@ -270,9 +295,10 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       }
       // The hung thread never notes what was taken back: free the cells once it is gone.
       void slot.worker.terminate().then(() => {
+        done(head);
         for (const s of rest) {
           lent.delete(s.id);
-          claimed.delete(s.claim);
+          done(s);
         }
       });
       replace(slot);
@@ -324,14 +350,20 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
         codes.push([exact(h), exact(blob)]);
       }
     }
-    const sent: Sent = { id, task, claim: newClaim() };
+    const { pov, view } = task.job;
+    const buf = bufferFor(pov.byteLength + view.byteLength);
+    const bytes = new Uint8Array(buf);
+    bytes.set(pov, 0);
+    bytes.set(view, pov.byteLength);
+    const sent: Sent = { id, task, claim: newClaim(), buf };
     slot.sent.push(sent);
     startTimer(slot);
     const req: WorkerRequest = {
       id,
       claim: sent.claim,
-      pov: exact(task.job.pov),
-      view: exact(task.job.view),
+      buf,
+      pov: pov.byteLength,
+      view: view.byteLength,
       codes,
     };
     slot.worker.postMessage(req);

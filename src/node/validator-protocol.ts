@@ -7,10 +7,14 @@ export interface WorkerRequest {
    * 0 to 1 before it starts the job, and skips the job if the pool took it back first (set it to 2).
    */
   claim: number;
-  /** SCALE `Pov`. */
-  pov: Uint8Array;
-  /** SCALE `RelayView` (src/pov/types.ts). */
-  view: Uint8Array;
+  /**
+   * Shared with the pool, read-only: the SCALE `Pov` in its first `pov` bytes, then the SCALE
+   * `RelayView` (src/pov/types.ts) in the next `view` bytes. The pool does not reuse it before the
+   * worker answered (or skipped the job, or is gone).
+   */
+  buf: SharedArrayBuffer;
+  pov: number;
+  view: number;
   /** Program blobs this worker has not been sent before: [codeHash, blob]. */
   codes: Array<[Uint8Array, Uint8Array]>;
 }
@@ -22,6 +26,10 @@ export type WorkerReply =
   | { id: number; skipped: true };
 
 export interface Job {
+  /**
+   * Views into shared memory (see {@link WorkerRequest.buf}), valid until the handler returns: decode
+   * them with a decoder that honours `byteOffset` (`decodeExact`), not scale-ts's `.dec`.
+   */
   pov: Uint8Array;
   view: Uint8Array;
   code(hash: Uint8Array): Uint8Array | undefined;

@@ -29,8 +29,8 @@ parentPort!.on("message", async (m: WorkerRequest) => {
   let reply: WorkerReply;
   try {
     const verdict = await handle({
-      pov: m.pov,
-      view: m.view,
+      pov: new Uint8Array(m.buf, 0, m.pov),
+      view: new Uint8Array(m.buf, m.pov, m.view),
       code: (hash) => codes.get(hexOf(hash)),
     });
     reply = { id: m.id, verdict };

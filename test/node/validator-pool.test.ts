@@ -115,22 +115,33 @@ describe("validator pool load balancing", () => {
 });
 
 describe("validator pool with one worker", () => {
-  it("sends each worker its bytes in buffers of their own (decoders ignore a view's byteOffset)", async () => {
-    // Answers [byteOffset, buffer length] of the PoV, the view and the code blob it received.
+  it("gives the handler exactly the job's bytes, whatever buffers they were views into", async () => {
+    // Answers the PoV, the view and the code blob it received, and the code blob's [offset, buffer length].
     const probe = `data:text/javascript,${encodeURIComponent(`
-      const at = (b) => [b.byteOffset, b.buffer.byteLength];
       export function createHandler() {
-        return (job) => Uint8Array.from([...at(job.pov), ...at(job.view), ...at(job.code(new Uint8Array(32).fill(7)))]);
+        return (job) => {
+          const code = job.code(new Uint8Array(32).fill(7));
+          return Uint8Array.from([...job.pov, 255, ...job.view, 255, ...code, 255, code.byteOffset, code.buffer.byteLength]);
+        };
       }`)}`;
     const pool = await createValidatorPool({ size: 1, handler: probe });
-    const big = new Uint8Array(200).fill(1);
+    const big = Uint8Array.from({ length: 200 }, (_, i) => i);
     const hash = new Uint8Array(40).fill(7).subarray(4, 36);
-    const b = await pool.validate({
-      pov: big.subarray(10, 15),
-      view: big.subarray(100, 103),
-      codes: [[hash, big.subarray(50, 57)]],
-    });
-    expect([...b.verdict!]).toEqual([0, 5, 0, 3, 0, 7]);
+    const jobs = [
+      {
+        pov: big.subarray(10, 15),
+        view: big.subarray(100, 103),
+        codes: [[hash, big.subarray(50, 57)] as const],
+      },
+      // A smaller job after a larger one: the shared buffer it gets may be the same, longer one.
+      { pov: big.subarray(20, 22), view: big.subarray(30, 31), codes: [] },
+    ];
+    const first = await pool.validate(jobs[0]!);
+    expect([...first.verdict!]).toEqual([
+      10, 11, 12, 13, 14, 255, 100, 101, 102, 255, 50, 51, 52, 53, 54, 55, 56, 255, 0, 7,
+    ]);
+    const second = await pool.validate(jobs[1]!);
+    expect([...second.verdict!].slice(0, 5)).toEqual([20, 21, 255, 30, 255]);
     await pool.close();
   });
 

@@ -168,7 +168,10 @@ export function cascade(
       if (st.kind === "wait") continue;
       progressed = true;
       const seq = new DataView(k.buffer, k.byteOffset + 1, 8).getBigUint64(0);
-      const povBytes = T.poolPov.get(ctx.kv, seq) ?? new Uint8Array();
+      // a PoV admitted in this block is already decoded: its stored bytes are not read back
+      const povBytes = ctx.decoded?.has(hex(e.id))
+        ? undefined
+        : (T.poolPov.get(ctx.kv, seq) ?? new Uint8Array());
       ctx.kv.del(k);
       T.poolPov.del(ctx.kv, seq);
       T.poolById.del(ctx.kv, e.id);
@@ -210,7 +213,8 @@ const reject = (code: string, details: string): never => {
 export function applyEffects(
   ctx: PoolContext,
   e: PoolEntry,
-  povBytes: Uint8Array,
+  /** The stored PoV; may be left out when `ctx.decoded` has it. */
+  povBytes: Uint8Array | undefined,
 ): { actor: ActorId; line: string }[] {
   const { kv, config, disk } = ctx;
   const fx = e.effects;
@@ -231,7 +235,7 @@ export function applyEffects(
   if (known) pov = known;
   else {
     try {
-      pov = decodeExact(Pov, povBytes, "PoV");
+      pov = decodeExact(Pov, povBytes ?? new Uint8Array(), "PoV");
     } catch (x) {
       return reject("BAD_SLAB", `stored PoV does not decode: ${(x as Error).message}`);
     }

@@ -19,8 +19,15 @@ import {
   VecU8,
 } from "../codec/types.ts";
 import { PovEffects } from "../pov/types.ts";
-import { type Fields, recordCodec } from "./record-codec.ts";
-import { key, keyString, Prefix, table, u32String, u64String } from "./storage.ts";
+import {
+  accountCodec,
+  actorCodec,
+  queuedCallCodec,
+  type RecordCodec,
+  receiptCodec,
+  recordCodec,
+} from "./record-codec.ts";
+import { hashKeyString, key, Prefix, table, u32String, u32u64KeyString } from "./storage.ts";
 
 export const AccountInfo = Struct({ free: BalanceCodec, reserved: BalanceCodec, nonce: u64 });
 export type AccountInfo = ReturnType<typeof AccountInfo.dec>;
@@ -129,36 +136,9 @@ export type PreimageRef = ReturnType<typeof PreimageRef.dec>;
 const ownerKey = (o: Owner): Uint8Array => Origin.enc(o);
 
 // The hot records' tables use hand-written codecs of the same bytes (record-codec.ts).
-const QUEUE: Fields = [
-  ["first", "u64"],
-  ["len", "u32"],
-];
 export const FAST = {
-  account: recordCodec<AccountInfo>([
-    ["free", "u128"],
-    ["reserved", "u128"],
-    ["nonce", "u64"],
-  ]),
-  actor: recordCodec<ActorInfo>([
-    ["codeHash", "bytes32"],
-    ["stateHash", "bytes32"],
-    ["sequence", "u64"],
-    ["owner", "bytes32"],
-    ["balance", "u128"],
-    ["diskReserved", "u64"],
-    ["diskUsed", "u64"],
-    ["diskDeposit", "u128"],
-    ["calls", QUEUE],
-    [
-      "pigeonhole",
-      [
-        ["queue", QUEUE],
-        ["head", "bytes32"],
-        ["tail", "bytes32"],
-      ],
-    ],
-    ["createdAt", "u32"],
-  ]),
+  account: accountCodec as RecordCodec<AccountInfo>,
+  actor: actorCodec as RecordCodec<ActorInfo>,
   meta: recordCodec<ChainMeta>([
     ["head", "u32"],
     ["headHash", "bytes32"],
@@ -168,33 +148,19 @@ export const FAST = {
     ["burned", "u128"],
     ["poolSeq", "u64"],
   ]),
-  call: recordCodec<QueuedCall>([
-    ["id", "bytes32"],
-    ["from", "bytes32"],
-    ["input", "bytes"],
-    ["queuedAt", "u32"],
-  ]),
-  receipt: recordCodec<Receipt>([
-    ["id", "bytes32"],
-    ["actor", "u32"],
-    ["block", "u32"],
-    ["sequence", "u64"],
-    ["output", "bytes"],
-  ]),
+  call: queuedCallCodec as RecordCodec<QueuedCall>,
+  receipt: receiptCodec as RecordCodec<Receipt>,
 };
 
 // Key strings of the hot tables written out (storage.ts `keyString(key(...))`, without the bytes).
 const P = (p: number) => String.fromCharCode(p);
-const ACCOUNT = P(Prefix.Account);
 const ACTOR = P(Prefix.Actor);
-const CALL = P(Prefix.CallQueue);
-const RECEIPT = P(Prefix.Receipt);
 
 export const T = {
   meta: table(Prefix.Meta, (_: null) => [], FAST.meta, { cache: true, keyString: () => "\x00" }),
   account: table(Prefix.Account, (a: AccountId) => [a], FAST.account, {
     cache: true,
-    keyString: (a) => ACCOUNT + keyString(a),
+    keyString: (a) => hashKeyString(Prefix.Account, a),
   }),
   codeInfo: table(Prefix.CodeInfo, (h: CodeHash) => [h], CodeInfo),
   codeBlob: table(Prefix.CodeBlob, (h: CodeHash) => [h], VecU8),
@@ -203,11 +169,11 @@ export const T = {
     keyString: (id) => ACTOR + u32String(id),
   }),
   call: table(Prefix.CallQueue, ([id, i]: [ActorId, bigint]) => [id, i], FAST.call, {
-    keyString: ([id, i]) => CALL + u32String(id) + u64String(i),
+    keyString: ([id, i]) => u32u64KeyString(Prefix.CallQueue, id, i),
   }),
   message: table(Prefix.Pigeonhole, ([id, i]: [ActorId, bigint]) => [id, i], Message),
   receipt: table(Prefix.Receipt, (h: Hash) => [h], FAST.receipt, {
-    keyString: (h) => RECEIPT + keyString(h),
+    keyString: (h) => hashKeyString(Prefix.Receipt, h),
   }),
   preimageInfo: table(Prefix.PreimageInfo, (h: Hash) => [h], PreimageInfo),
   preimageBlob: table(Prefix.PreimageBlob, (h: Hash) => [h], VecU8),

@@ -144,6 +144,27 @@ const U32_MASK = 0xffffffffn;
 export const u64String = (b: bigint): string =>
   u32String(Number((b >> 32n) & U32_MASK)) + u32String(Number(b & U32_MASK));
 
+/** `keyString(key(prefix, h))` for a 32-byte id or hash `h`: one flat string, from the bytes directly. */
+export function hashKeyString(prefix: Prefix, h: Uint8Array): string {
+  if (h.length !== 32) return String.fromCharCode(prefix) + keyString(h);
+  const b = h as unknown as Record<number, number>;
+  // biome-ignore format: one byte per argument
+  return String.fromCharCode(prefix,
+    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15],
+    b[16], b[17], b[18], b[19], b[20], b[21], b[22], b[23], b[24], b[25], b[26], b[27], b[28], b[29], b[30], b[31]);
+}
+
+/** `keyString(key(prefix, n, i))` for a u32 and a u64 part: one flat string. */
+export function u32u64KeyString(prefix: Prefix, n: number, i: bigint): string {
+  const hi = Number((i >> 32n) & U32_MASK);
+  const lo = Number(i & U32_MASK);
+  // biome-ignore format: one byte per argument
+  return String.fromCharCode(prefix,
+    n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff,
+    hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff,
+    lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
+}
+
 /** `keyString(key(prefix, ...parts))` without the bytes. */
 export function keyStringOf(prefix: Prefix, parts: readonly KeyPart[]): string {
   let s = String.fromCharCode(prefix);

@@ -79,6 +79,19 @@ describe("state record codecs: the same bytes as the SCALE Structs", () => {
     });
   }
 
+  it("the hot records refuse every truncation and extension of a valid encoding (property)", () => {
+    for (const [, , fast, arb] of cases) {
+      fc.assert(
+        fc.property(arb as fc.Arbitrary<never>, fc.nat(), fc.nat(255), (v, cut, extra) => {
+          const bytes = fast.enc(v as never);
+          expect(() => fast.dec(bytes.subarray(0, cut % bytes.length))).toThrow();
+          expect(() => fast.dec(Uint8Array.of(...bytes, extra))).toThrow();
+        }),
+        { numRuns: 40 },
+      );
+    }
+  });
+
   it("refuses truncated and over-long input", () => {
     const c = recordCodec<{ a: number; b: Uint8Array }>([
       ["a", "u32"],

@@ -11,7 +11,7 @@ import { buildPov } from "../pov/build.ts";
 import { describeReason } from "../pov/errors.ts";
 import { RelayView, Verdict } from "../pov/types.ts";
 import { RPC_ERROR, RpcError, unknownActor } from "../rpc/errors.ts";
-import type { ActorJson, BlockJson, Hex, NodeApi, ReceiptJson } from "../rpc/types.ts";
+import type { ActorJson, BlockJson, Hex, NodeApi, ReceiptJson, TxStatusJson } from "../rpc/types.ts";
 import { accountJson, devAccounts } from "./accounts.ts";
 import { type CoreplayNode, DEFAULT_ENDOWMENT } from "./node.ts";
 
@@ -24,6 +24,8 @@ export function decodeCallOutput(bytes: Uint8Array): { ok: boolean; output: Hex;
   const e = r.value;
   return { ok: false, output: e.tag === "Actor" ? toHex(e.value) : "0x", error: e.tag };
 }
+
+const TX_STATUSES = 10_000;
 
 const txRejected = (e: TxError): RpcError =>
   new RpcError(RPC_ERROR.Rejected, e.shortMessage, { code: e.code, details: e.details, hint: e.hint });
@@ -82,6 +84,14 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
     const r = chain.receipt(hash32(fromHex(callId)));
     if (!r) return undefined;
     return { callId, actor: r.actor, status: "canonicalised", block: r.block, ...decodeCallOutput(r.output) };
+  };
+
+  // Transactions submitted with tx_v1_submit: the latest TX_STATUSES, oldest forgotten first.
+  const statuses = new Map<Hex, TxStatusJson>();
+  const track = (s: TxStatusJson) => {
+    statuses.delete(s.hash);
+    statuses.set(s.hash, s);
+    if (statuses.size > TX_STATUSES) statuses.delete(statuses.keys().next().value as Hex);
   };
 
   const submit = async <T>(p: Promise<T>): Promise<T> => {
@@ -163,6 +173,37 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
       await submit(node.submit({ tag: "Post", value: { actor: actor as ActorId, data } }));
       return { block: chain.head().number };
     },
+    submitTx(bytes) {
+      return new Promise((ok, fail) => {
+        let hash: Hex | undefined;
+        node
+          .submitSigned(bytes, (h) => {
+            hash = toHex(h);
+            track({ hash, status: "pending" });
+            ok({ hash });
+          })
+          .then(
+            (r) => track({ hash: toHex(r.hash), status: "included", block: r.block }),
+            (e: TxError) => {
+              if (hash === undefined) {
+                fail(e.name === "TxError" ? txRejected(e) : e);
+                return;
+              }
+              track({
+                hash,
+                status: "refused",
+                block: chain.head().number,
+                error: {
+                  code: e.code,
+                  message: e.shortMessage,
+                  ...(e.details !== undefined ? { details: e.details } : {}),
+                },
+              });
+            },
+          );
+      });
+    },
+    txStatus: (hash) => statuses.get(hash),
     receipt(callId) {
       const r = receiptJson(callId);
       if (r) return r;

@@ -16,6 +16,7 @@ import type {
   LogJson,
   NodeInfoJson,
   ReceiptJson,
+  TxStatusJson,
 } from "./types.ts";
 
 /** The node did not answer at all (not running, wrong port). */
@@ -65,6 +66,11 @@ export interface Client {
     query(id: number, data: Bytesish): Promise<{ ok: boolean; output: Hex; error?: string }>;
     logs(id: number, opts?: { fromBlock?: number; limit?: number }): Promise<LogJson[]>;
     follow(id: number, onEvent: (e: ActorEvent) => void): Promise<Subscription>;
+  };
+  tx: {
+    /** Submits a transaction the caller signed (`signTx` bytes); its hash once the node admitted it. */
+    submit(signed: Bytesish): Promise<Hex>;
+    status(hash: Hex): Promise<TxStatusJson>;
   };
   disk: {
     store(data: Bytesish): Promise<{ hash: Hex }>;
@@ -203,6 +209,10 @@ export function createClient(url: string): Client {
       query: (id, data) => request("actor_v1_query", [id, hex(data)]),
       logs: (id, opts) => request("actor_v1_logs", [id, opts ?? {}]),
       follow: (id, onEvent) => subscribe("actor_v1_follow", "actor_v1_unfollow", [id], onEvent),
+    },
+    tx: {
+      submit: (signed) => request("tx_v1_submit", [hex(signed)]),
+      status: (h) => request("tx_v1_status", [h]),
     },
     disk: {
       store: (data) => request("disk_v1_store", [hex(data)]),

@@ -189,6 +189,24 @@ export function createMethods(api: NodeApi, extra: MethodTable = {}): MethodTabl
     },
     actor_v1_unfollow: unsubscribe,
 
+    tx_v1_submit: async (p) => {
+      p.atMost(1);
+      return (await api.submitTx(p.bytes(0, "signed transaction"))).hash;
+    },
+    tx_v1_status: (p) => {
+      p.atMost(1);
+      const h = p.hash(0, "transaction hash");
+      const s = api.txStatus(h);
+      if (!s) {
+        throw new RpcError(RPC_ERROR.Rejected, "Unknown transaction", {
+          code: "UNKNOWN_TX",
+          details: `no transaction ${h} submitted with tx_v1_submit (the node keeps the latest 10000)`,
+          hint: "transaction hashes come from tx_v1_submit",
+        });
+      }
+      return s;
+    },
+
     disk_v1_store: async (p) => {
       p.atMost(1);
       return api.diskStore(p.bytes(0, "data"));

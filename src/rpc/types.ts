@@ -86,6 +86,17 @@ export interface AccountJson {
   balance: string;
 }
 
+/** A transaction submitted with `tx_v1_submit`, as far as the node knows. */
+export interface TxStatusJson {
+  hash: Hex;
+  /** `pending`: admitted (signature verified), waiting for a block or for a missing nonce. */
+  status: "pending" | "included" | "refused";
+  /** The block that included or refused it. */
+  block?: number;
+  /** Why it was refused: the chain's code (e.g. `TX_INSUFFICIENT_FUNDS`). */
+  error?: { code: string; message: string; details?: string };
+}
+
 export interface NodeInfoJson {
   version: string;
   cores: number;
@@ -135,6 +146,14 @@ export interface NodeApi {
   receipt(callId: Hex): ReceiptJson | undefined;
   /** Posts a postcard from a dev account into the actor's pigeonhole; resolves once included. */
   send(actor: number, data: Uint8Array): Promise<{ block: number }>;
+  /**
+   * Admits a transaction signed by the client (SCALE `SignedTx` bytes): resolves with its hash once
+   * decoded and its signature verified; rejects with a Rejected RpcError carrying the chain's code
+   * (`TX_MALFORMED`, `TX_BAD_SIGNATURE`, `TX_STALE_NONCE`, …). A block includes it later.
+   */
+  submitTx(bytes: Uint8Array): Promise<{ hash: Hex }>;
+  /** What became of a transaction admitted by {@link submitTx} (the latest 10 000 are kept). */
+  txStatus(hash: Hex): TxStatusJson | undefined;
   /** Resolves once the call is canonicalised or dropped; rejects with a Timeout RpcError. */
   waitReceipt(callId: Hex, timeoutMs: number): Promise<ReceiptJson>;
   /** Runs `call` on a throw-away copy of the actor's current image. */

@@ -67,6 +67,13 @@ export function createFakeApi(): NodeApi & { emit(e: NodeEvent): void } {
       return { callId };
     },
     receipt: (id) => receipts.get(id),
+    async submitTx(bytes) {
+      if (bytes[0] === 0xff) {
+        throw new RpcError(RPC_ERROR.Rejected, "Bad transaction signature", { code: "TX_BAD_SIGNATURE" });
+      }
+      return { hash: h32(bytes.length) };
+    },
+    txStatus: (hash) => (hash === h32(1) ? { hash, status: "pending" } : undefined),
     async send() {
       return { block: blocks.length };
     },

@@ -217,6 +217,17 @@ export function createChain(opts: ChainOptions): Chain {
         capacity: config.pigeonholeCapacity,
       };
     },
+    pendingInputs(id, max = Number.POSITIVE_INFINITY) {
+      const out: Uint8Array[] = [];
+      const q = getActor(storage, id)?.calls;
+      if (!q) return out;
+      const n = Math.min(q.len, max);
+      for (let i = 0; i < n; i++) {
+        const v = T.callViews.get(storage, [id, q.first + BigInt(i)]);
+        if (v) out.push(v.input.slice());
+      }
+      return out;
+    },
     receipt: (id) => T.receipt.get(storage, id),
     preimage: (hash) => disk.lookup(storage, hash),
     preimageInfo: (hash) => disk.info(storage, hash),

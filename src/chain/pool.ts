@@ -16,8 +16,8 @@ import type { ChainConfig } from "./config.ts";
 import { EffectsRejected, type ExpiryReason, PovRejected } from "./errors.ts";
 import { getAccount, getActor, getMeta, putAccount, putActor, putMeta } from "./ledger.ts";
 import { dequeue, enqueue, nextHead, peek } from "./pigeonhole.ts";
-import { type ActorInfo, type PoolEntry, T } from "./state.ts";
-import { atomically, type KvWrite } from "./storage.ts";
+import { type ActorInfo, type PoolEntry, PoolEntry as PoolEntryCodec, T } from "./state.ts";
+import { atomically, type KvWrite, key, keyString, Prefix } from "./storage.ts";
 import type { BlockResult, ValidatedPov } from "./types.ts";
 
 export interface PoolContext {
@@ -161,9 +161,18 @@ export function cascade(
   ctx: PoolContext,
   out: Pick<BlockResult, "canonicalised" | "expired" | "logs">,
 ): void {
+  // each pooled entry is decoded once per cascade, not once per pass
+  const entries = new Map<string, PoolEntry>();
+  const prefix = key(Prefix.Pool);
   for (;;) {
     let progressed = false;
-    for (const [k, e] of [...T.pool.scan(ctx.kv)]) {
+    for (const [k, bytes] of [...ctx.kv.scan(prefix)]) {
+      const h = keyString(k);
+      let e = entries.get(h);
+      if (e === undefined) {
+        e = decodeExact(PoolEntryCodec, bytes, "state record");
+        entries.set(h, e);
+      }
       const st = status(ctx, e);
       if (st.kind === "wait") continue;
       progressed = true;
@@ -298,7 +307,7 @@ export function applyEffects(
       queues.set(c.actor, st);
     }
     if (st.len === 0) continue;
-    const q = T.call.get(kv, [c.actor as ActorId, st.first]);
+    const q = T.callViews.get(kv, [c.actor as ActorId, st.first]);
     if (!q || !bytesEqual(q.input, c.input)) continue; // the collator's own call: no receipt
     T.call.del(kv, [c.actor as ActorId, st.first]);
     st.first += 1n;

@@ -176,8 +176,8 @@ function setLength(dv: DataView, at: number, len: number, name: string): number 
   }
   throw new RangeError(`${name}: ${len} bytes is too long for a state record`);
 }
-/** Reads a byte vector at `at` that must end the record exactly; returns a copy of its bytes. */
-function lastBytes(bytes: Uint8Array, dv: DataView, at: number, name: string): Uint8Array {
+/** Reads the length of a byte vector at `at` that must end the record exactly; returns where its bytes start. */
+function lastBytesAt(bytes: Uint8Array, dv: DataView, at: number, name: string): number {
   const mode = dv.getUint8(at) & 3;
   let len: number;
   if (mode === 0) {
@@ -194,7 +194,7 @@ function lastBytes(bytes: Uint8Array, dv: DataView, at: number, name: string): U
     if (at + len > bytes.length) throw new RangeError(`${name}: truncated record`);
     throw new RangeError(`record of ${bytes.length} bytes, ${at + len} expected`);
   }
-  return bytes.slice(at, at + len);
+  return at;
 }
 
 interface AccountRecord {
@@ -303,13 +303,37 @@ export const queuedCallCodec: RecordCodec<CallRecord> = {
     return out;
   },
   dec(b) {
-    if (b.length < 64 + 1 + 4) throw new RangeError("input: truncated record");
-    const dv = view(b);
-    // the byte vector is not last: read it against the record without its trailing u32
-    const input = lastBytes(b.subarray(0, b.length - 4), view(b.subarray(0, b.length - 4)), 64, "input");
-    return { id: b.slice(0, 32), from: b.slice(32, 64), input, queuedAt: dv.getUint32(b.length - 4, true) };
+    const at = callInputAt(b);
+    return {
+      id: b.slice(0, 32),
+      from: b.slice(32, 64),
+      input: b.slice(at, b.length - 4),
+      queuedAt: view(b).getUint32(b.length - 4, true),
+    };
   },
 };
+
+/** Where a queued call's input starts (it ends 4 bytes before the record: `queuedAt` follows it). */
+function callInputAt(b: Uint8Array): number {
+  if (b.length < 64 + 1 + 4) throw new RangeError("input: truncated record");
+  // the byte vector is not last: read it against the record without its trailing u32
+  const body = b.subarray(0, b.length - 4);
+  return lastBytesAt(body, view(body), 64, "input");
+}
+
+/**
+ * `queuedCallCodec.dec` whose byte fields are views into `bytes` rather than copies: for the chain's
+ * own reads of a stored call it neither keeps nor hands out (stored values are never written to).
+ */
+export function queuedCallViews(b: Uint8Array): CallRecord {
+  const at = callInputAt(b);
+  return {
+    id: b.subarray(0, 32),
+    from: b.subarray(32, 64),
+    input: b.subarray(at, b.length - 4),
+    queuedAt: view(b).getUint32(b.length - 4, true),
+  };
+}
 
 interface ReceiptRecord {
   id: Uint8Array;
@@ -339,7 +363,7 @@ export const receiptCodec: RecordCodec<ReceiptRecord> = {
       actor: dv.getUint32(32, true),
       block: dv.getUint32(36, true),
       sequence: dv.getBigUint64(40, true),
-      output: lastBytes(b, dv, 48, "output"),
+      output: b.slice(lastBytesAt(b, dv, 48, "output")),
     };
   },
 };

@@ -23,6 +23,7 @@ import {
   accountCodec,
   actorCodec,
   queuedCallCodec,
+  queuedCallViews,
   type RecordCodec,
   receiptCodec,
   recordCodec,
@@ -171,6 +172,13 @@ export const T = {
   call: table(Prefix.CallQueue, ([id, i]: [ActorId, bigint]) => [id, i], FAST.call, {
     keyString: ([id, i]) => u32u64KeyString(Prefix.CallQueue, id, i),
   }),
+  /** The call table again, decoding byte fields as views: for reads the chain neither keeps nor hands out. */
+  callViews: table(
+    Prefix.CallQueue,
+    ([id, i]: [ActorId, bigint]) => [id, i],
+    { enc: FAST.call.enc, dec: (b: Uint8Array) => queuedCallViews(b) as QueuedCall },
+    { keyString: ([id, i]) => u32u64KeyString(Prefix.CallQueue, id, i) },
+  ),
   message: table(Prefix.Pigeonhole, ([id, i]: [ActorId, bigint]) => [id, i], Message),
   receipt: table(Prefix.Receipt, (h: Hash) => [h], FAST.receipt, {
     keyString: (h) => hashKeyString(Prefix.Receipt, h),

@@ -132,6 +132,8 @@ export interface Chain {
   slab(id: ActorId): Uint8Array | undefined;
   /** The actor's queued user calls, oldest first (at most `max`). */
   pendingCalls(id: ActorId, max?: number): QueuedCall[];
+  /** The inputs of {@link Chain.pendingCalls}, alone (what a collator puts in its agenda). */
+  pendingInputs(id: ActorId, max?: number): Uint8Array[];
   pigeonhole(id: ActorId): PigeonholeView | undefined;
   receipt(callId: Hash): Receipt | undefined;
   preimage(hash: Hash): Uint8Array | undefined;

@@ -173,8 +173,8 @@ export function createCollators(opts: {
         entry: { tag: "Service", value: { times: 1 } },
       }));
       for (const actor of actors) {
-        for (const q of chain.pendingCalls(actor, Math.min(maxCalls, budget))) {
-          draft.push({ actor, entry: { tag: "Call", value: { input: q.input } } });
+        for (const input of chain.pendingInputs(actor, Math.min(maxCalls, budget))) {
+          draft.push({ actor, entry: { tag: "Call", value: { input } } });
           budget--;
         }
       }

@@ -4,7 +4,7 @@
  */
 import type { TxError } from "../chain/index.ts";
 import { fromHex, toHex } from "../codec/bytes.ts";
-import { type ActorId, type CodeHash, type Hash, hash32 } from "../codec/ids.ts";
+import { type AccountId, type ActorId, type CodeHash, type Hash, hash32 } from "../codec/ids.ts";
 import { CallOutput, decodeExact, Pov, Witness } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import { buildPov } from "../pov/build.ts";
@@ -204,6 +204,11 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
       });
     },
     txStatus: (hash) => statuses.get(hash),
+    txPrepare: (account) => ({
+      nonce: node.nextNonce(hash32(fromHex(account)) as unknown as AccountId).toString(),
+      baseFee: chain.config.baseFee.toString(),
+      feePerByte: chain.config.feePerByte.toString(),
+    }),
     receipt(callId) {
       const r = receiptJson(callId);
       if (r) return r;

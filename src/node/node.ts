@@ -24,7 +24,7 @@ import {
   verifyTxs,
 } from "../chain/index.ts";
 import { toHex } from "../codec/bytes.ts";
-import type { ActorId, Hash } from "../codec/ids.ts";
+import type { AccountId, ActorId, Hash } from "../codec/ids.ts";
 import { decodeExact } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import type { Keypair } from "../crypto/ed25519.ts";
@@ -38,7 +38,7 @@ import { createCryptoPool } from "./crypto-pool.ts";
 import { loadEngine } from "./engine.ts";
 import { NodeError } from "./errors.ts";
 import { createNodeDb, type NodeDb } from "./node-db.ts";
-import { createTxPool, type PoolItem } from "./txpool.ts";
+import { createTxPool, type PoolItem, signerKey } from "./txpool.ts";
 import { type Backing, createValidatorPool, type ValidatorPool } from "./validator-pool.ts";
 
 export type BlockTime = "instant" | "manual" | number;
@@ -103,6 +103,8 @@ export interface CoreplayNode {
     bytes: Uint8Array,
     admitted?: (hash: Hash) => void,
   ): Promise<TxApplied & { hash: Hash; block: number }>;
+  /** The nonce of `account`'s next transaction: its chain nonce, after its signed ones pending in the pool. */
+  nextNonce(account: AccountId): bigint;
   /** Resolves with the receipt once the call is canonicalised (checked after every block). */
   waitReceipt(callId: Hash, timeoutMs: number): Promise<void>;
   subscribe(listener: (e: NodeEvent) => void): () => void;
@@ -257,7 +259,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         txs.push(item.tx.bytes);
         continue;
       }
-      const k = toHex(signer);
+      const k = signerKey(signer);
       const gap = gaps.get(k) ?? 0n;
       let u: UnsignedTx;
       try {
@@ -334,7 +336,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         done({ ok: true, value: { ...out.result.value, hash: out.hash, block: r.number } });
         continue;
       }
-      const k = item.kind === "signed" ? item.tx.key : toHex(item.intent.signer.publicKey);
+      const k = item.kind === "signed" ? item.tx.key : signerKey(item.intent.signer.publicKey);
       const future = out.result.error.code === "TX_FUTURE_NONCE";
       if (future && (item.kind === "signed" || failedSigners.has(k))) again.push(item);
       else done({ ok: false, error: out.result.error });
@@ -514,6 +516,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         else poke();
       });
     },
+    nextNonce: (account) => txpool.nextNonce(account, chain.nonceOf(account)),
     waitReceipt(callId, timeoutMs) {
       if (chain.receipt(callId)) return Promise.resolve();
       return new Promise((ok, fail) => {

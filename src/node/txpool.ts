@@ -39,7 +39,7 @@ export interface SignedEntry {
   bytes: Uint8Array;
   hash: Hash;
   signer: AccountId;
-  /** The signer as a map key (hex). */
+  /** The signer as a map key ({@link signerKey}). */
   key: string;
   nonce: bigint;
   /** `true` once its signature verified; until then it is never taken. */
@@ -90,12 +90,18 @@ export interface TxPool {
   /** Puts items back at the front, in order (they were not decided in this block). */
   putBack(items: PoolItem[]): void;
   readonly size: number;
+  /** The nonce after `from` and the signer's consecutive signed transactions pending from it. */
+  nextNonce(signer: AccountId, from: bigint): bigint;
   /**
    * Whether a block would find something new: transactions added, verified or put back since the last
    * `take`, or left over by a full block. Signed transactions waiting for a missing nonce are not.
    */
   readonly ready: boolean;
 }
+
+/** A signer as a map key: its 32 bytes as a latin1 string (cheaper than hex). */
+export const signerKey = (a: Uint8Array): string =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("latin1");
 
 const refuse = (code: TxErrorCode, msg: string, details?: string) => new TxError(code, msg, details);
 
@@ -181,7 +187,7 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
       if (nonce < now) {
         return refuse("TX_STALE_NONCE", "Stale nonce (replay)", `nonce ${nonce} < ${now}`);
       }
-      const key = toHex(signer);
+      const key = signerKey(signer);
       let m = bySigner.get(key);
       const pending = m?.get(nonce);
       if (pending) {
@@ -189,7 +195,7 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
         return refuse(
           "TX_STALE_NONCE",
           same ? "Transaction already pending" : "Nonce already pending",
-          `signer ${key} has nonce ${nonce} in the pool`,
+          `signer ${toHex(signer)} has nonce ${nonce} in the pool`,
         );
       }
       const t: SignedEntry = {
@@ -249,7 +255,7 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
         if (out.length >= max) break;
         if (item.kind === "dev") {
           const s = item.intent.signer.publicKey;
-          const key = toHex(s);
+          const key = signerKey(s);
           include(item, s, key, nextOf(key, s));
           continue;
         }
@@ -280,6 +286,12 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
     },
     get size() {
       return queue.length;
+    },
+    nextNonce(signer, from) {
+      const m = bySigner.get(signerKey(signer));
+      let n = from;
+      while (m?.has(n)) n++;
+      return n;
     },
     get ready() {
       return fresh > 0;

@@ -71,6 +71,8 @@ export interface Client {
     /** Submits a transaction the caller signed (`signTx` bytes); its hash once the node admitted it. */
     submit(signed: Bytesish): Promise<Hex>;
     status(hash: Hex): Promise<TxStatusJson>;
+    /** The account's next nonce (counting its transactions pending in the pool) and the fee rule. */
+    prepare(account: Hex): Promise<{ nonce: string; baseFee: string; feePerByte: string }>;
   };
   disk: {
     store(data: Bytesish): Promise<{ hash: Hex }>;
@@ -213,6 +215,7 @@ export function createClient(url: string): Client {
     tx: {
       submit: (signed) => request("tx_v1_submit", [hex(signed)]),
       status: (h) => request("tx_v1_status", [h]),
+      prepare: (account) => request("tx_v1_prepare", [account]),
     },
     disk: {
       store: (data) => request("disk_v1_store", [hex(data)]),

@@ -193,6 +193,10 @@ export function createMethods(api: NodeApi, extra: MethodTable = {}): MethodTabl
       p.atMost(1);
       return (await api.submitTx(p.bytes(0, "signed transaction"))).hash;
     },
+    tx_v1_prepare: (p) => {
+      p.atMost(1);
+      return api.txPrepare(p.hash(0, "account"));
+    },
     tx_v1_status: (p) => {
       p.atMost(1);
       const h = p.hash(0, "transaction hash");

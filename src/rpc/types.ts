@@ -152,6 +152,8 @@ export interface NodeApi {
    * (`TX_MALFORMED`, `TX_BAD_SIGNATURE`, `TX_STALE_NONCE`, …). A block includes it later.
    */
   submitTx(bytes: Uint8Array): Promise<{ hash: Hex }>;
+  /** What a client needs to sign its next transaction: the account's next nonce and the fee rule. */
+  txPrepare(account: Hex): { nonce: string; baseFee: string; feePerByte: string };
   /** What became of a transaction admitted by {@link submitTx} (the latest 10 000 are kept). */
   txStatus(hash: Hex): TxStatusJson | undefined;
   /** Resolves once the call is canonicalised or dropped; rejects with a Timeout RpcError. */

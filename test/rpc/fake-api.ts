@@ -73,6 +73,7 @@ export function createFakeApi(): NodeApi & { emit(e: NodeEvent): void } {
       }
       return { hash: h32(bytes.length) };
     },
+    txPrepare: () => ({ nonce: "0", baseFee: "1", feePerByte: "1" }),
     txStatus: (hash) => (hash === h32(1) ? { hash, status: "pending" } : undefined),
     async send() {
       return { block: blocks.length };

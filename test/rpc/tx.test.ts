@@ -49,6 +49,12 @@ describe("rpc: tx_v1_submit and tx_v1_status on a real node", () => {
     const hash = await client.tx.submit(bytes);
     expect(hash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await client.tx.status(hash)).toEqual({ hash, status: "pending" });
+    // the next nonce counts the pending transaction; the fee rule is the chain's
+    expect(await client.tx.prepare(toHex(key.publicKey))).toEqual({
+      nonce: (n + 1n).toString(),
+      baseFee: node.chain.config.baseFee.toString(),
+      feePerByte: node.chain.config.feePerByte.toString(),
+    });
     const block = await client.dev.newBlock();
     expect(await client.tx.status(hash)).toEqual({ hash, status: "included", block: block.number });
     expect(node.chain.nonceOf(key.publicKey)).toBe(n + 1n);

@@ -12,6 +12,7 @@ export const commandModules: Array<() => Promise<{ register(program: Command): v
   () => import("./deploy.ts"),
   () => import("./call.ts"),
   () => import("./send.ts"),
+  () => import("./tx.ts"),
   () => import("./actor.ts"),
   () => import("./blocks.ts"),
   () => import("./logs.ts"),

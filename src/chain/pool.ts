@@ -97,7 +97,9 @@ export function admit(ctx: PoolContext, seen: AdmissionState, v: ValidatedPov): 
   }
   let pov: Pov;
   try {
-    pov = decodeExact(Pov, v.pov, "PoV");
+    // Views into the submitted bytes, not copies (slab images are large): the decoded PoV lives only
+    // while this block is applied, and nothing writes to it.
+    pov = decodeExact(Pov, v.pov, "PoV", { views: true });
   } catch (e) {
     return err(new PovRejected("POV_MALFORMED", "Malformed PoV", (e as Error).message));
   }
@@ -170,7 +172,8 @@ export function cascade(
       const h = keyString(k);
       let e = entries.get(h);
       if (e === undefined) {
-        e = decodeExact(PoolEntryCodec, bytes, "state record");
+        // views into the scanned bytes (ours: a copy, or the buffer's own), read and dropped with the block
+        e = decodeExact(PoolEntryCodec, bytes, "state record", { views: true });
         entries.set(h, e);
       }
       const st = status(ctx, e);

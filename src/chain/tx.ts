@@ -240,7 +240,8 @@ async function checkTxs(
 function decodeCanonical(bytes: Uint8Array): SignedTx | undefined {
   const end = bytes.length - SIGNATURE;
   if (end <= PAYLOAD_HEAD) return undefined;
-  const callBytes = bytes.slice(PAYLOAD_HEAD, end);
+  // a view: the strict decoder copies the call's byte fields out of it
+  const callBytes = bytes.subarray(PAYLOAD_HEAD, end);
   let call: TxCall;
   try {
     // Strict in one pass (src/codec/fast.ts): e.g. a fixed-size hash cut short at the end is refused,
@@ -297,7 +298,8 @@ export function decodeTxUnverified(
       return err(new TxError("TX_MALFORMED", "Malformed transaction", (e as Error).message));
     }
   }
-  return ok({ ...tx, hash: txHash(bytes), length: bytes.length });
+  // `{ ...tx, hash, length }` written out (a spread per transaction is a slow generic copy)
+  return ok({ payload: tx.payload, signature: tx.signature, hash: txHash(bytes), length: bytes.length });
 }
 
 export type { AccountId };

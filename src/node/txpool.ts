@@ -135,21 +135,18 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
       )
       .then(
         (ok) => {
-          let bad = 0;
+          const bad = b.filter((_, i) => ok[i] !== true);
+          reject(bad, () => refuse("TX_BAD_SIGNATURE", "Bad transaction signature"));
           for (const [i, t] of b.entries()) {
-            if (ok[i] === true) {
-              t.verified = true;
-              try {
-                t.admitted?.(t.hash);
-              } catch {
-                // the caller's callback: its failure is its own
-              }
-            } else {
-              reject(t, refuse("TX_BAD_SIGNATURE", "Bad transaction signature"));
-              bad++;
+            if (ok[i] !== true) continue;
+            t.verified = true;
+            try {
+              t.admitted?.(t.hash);
+            } catch {
+              // the caller's callback: its failure is its own
             }
           }
-          if (bad < b.length) {
+          if (bad.length < b.length) {
             fresh++;
             opts.onVerified?.();
           }
@@ -157,17 +154,18 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
         (e: unknown) => {
           // the verifier itself failed: nothing was checked, nothing is trusted
           const why = e instanceof Error ? e.message : String(e);
-          for (const t of b) reject(t, refuse("TX_BAD_SIGNATURE", "Signature not checked", why));
+          reject(b, () => refuse("TX_BAD_SIGNATURE", "Signature not checked", why));
         },
       )
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
-  /** Takes a signed transaction out of the pool and refuses it. */
-  function reject(t: SignedEntry, error: TxError) {
-    const at = queue.findIndex((i) => i.kind === "signed" && i.tx === t);
-    if (at >= 0) queue.splice(at, 1);
-    t.done({ ok: false, error });
+  /** Takes signed transactions out of the pool and refuses them. */
+  function reject(ts: SignedEntry[], error: () => TxError) {
+    if (ts.length === 0) return;
+    const out = new Set(ts);
+    queue = queue.filter((i) => i.kind !== "signed" || !out.has(i.tx));
+    for (const t of ts) t.done({ ok: false, error: error() });
   }
 
   return {

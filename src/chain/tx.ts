@@ -11,6 +11,7 @@ import {
   CodeHashCodec,
   decodeExact,
   Enum,
+  encode,
   HashCodec,
   Struct,
   u64,
@@ -93,12 +94,16 @@ export function prepareTx(
   tx: { nonce: bigint; call: TxCall; fee?: bigint },
   config: Pick<ChainConfig, "baseFee" | "feePerByte">,
 ): UnsignedTx {
-  const call = TxCall.enc(tx.call);
+  // the fast codec's bytes are scale-ts's (TxCall.enc), written in one buffer
+  const call = encode(TxCall, tx.call);
   const fee = tx.fee ?? minFee(config, PAYLOAD_HEAD + call.length + SIGNATURE);
   const payload = new Uint8Array(PAYLOAD_HEAD + call.length);
   payload.set(AccountIdCodec.enc(signer));
-  payload.set(u64.enc(tx.nonce), 32);
-  payload.set(BalanceCodec.enc(fee), 40);
+  const dv = new DataView(payload.buffer);
+  // as u64.enc and BalanceCodec.enc (u128: two signed 64-bit stores) write them
+  dv.setBigUint64(32, tx.nonce, true);
+  dv.setBigInt64(40, fee, true);
+  dv.setBigInt64(48, fee >> 64n, true);
   payload.set(call, PAYLOAD_HEAD);
   return { payload, message: withDomain(payload) };
 }

@@ -39,6 +39,36 @@ describe("transactions signed elsewhere (prepareTx / assembleTx)", () => {
     );
   });
 
+  it("encodes every kind of call, nonce and fee as TxPayload.enc (property)", () => {
+    const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+    const bytes = fc.uint8Array({ maxLength: 80 });
+    const u64 = fc.bigInt(0n, (1n << 64n) - 1n);
+    const u128 = fc.bigInt(0n, (1n << 128n) - 1n);
+    const actor = fc.nat(0xffff_ffff).map((n) => n as ActorId);
+    const calls: fc.Arbitrary<TxCall> = fc.oneof(
+      bytes.map((blob) => ({ tag: "Upload" as const, value: { blob } })),
+      fc
+        .record({ codeHash: b32, args: bytes, endowment: u128 })
+        .map((value) => ({ tag: "Create" as const, value })),
+      fc.record({ actor, amount: u128 }).map((value) => ({ tag: "Fund" as const, value })),
+      fc.record({ to: b32, amount: u128 }).map((value) => ({ tag: "Transfer" as const, value })),
+      fc.record({ actor, input: bytes }).map((value) => ({ tag: "Call" as const, value })),
+      fc.record({ actor, data: bytes }).map((value) => ({ tag: "Post" as const, value })),
+      bytes.map((data) => ({ tag: "Store" as const, value: { data } })),
+      b32.map((hash) => ({ tag: "Release" as const, value: { hash } })),
+      fc.record({ actor, bytes: u64 }).map((value) => ({ tag: "Reserve" as const, value })),
+      fc.record({ actor, bytes: u64 }).map((value) => ({ tag: "Unreserve" as const, value })),
+    ) as fc.Arbitrary<TxCall>;
+    fc.assert(
+      fc.property(calls, u64, fc.option(u128, { nil: undefined }), (c, nonce, fee) => {
+        const u = prepareTx(key.publicKey, { nonce, call: c, fee }, testConfig);
+        const paid = fee ?? testConfig.baseFee + testConfig.feePerByte * BigInt(u.payload.length + 64);
+        expect(u.payload).toEqual(TxPayload.enc({ signer: key.publicKey, nonce, fee: paid, call: c }));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("keeps an explicit fee", () => {
     const u = prepareTx(key.publicKey, { nonce: 3n, call: call(Uint8Array.of(1)), fee: 12_345n }, testConfig);
     expect(TxPayload.dec(u.payload).fee).toBe(12_345n);

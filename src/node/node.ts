@@ -324,6 +324,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       r = chain.applyBlock({ txs, povs, author: collatorAccount(0) });
     } catch (e) {
       return undo(e);
+    } finally {
+      txpool.chainMoved();
     }
     // A transaction after a refused one of the same signer finds its nonce in the future: a dev intent
     // is signed again at the next block, a client-signed one waits for the missing nonce.
@@ -496,6 +498,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
           for (const [k, v] of snap.entries) kv.put(k, v);
         });
         for (const k of [...snapshots.keys()]) if (Number(k) > Number(id)) snapshots.delete(k);
+        txpool.chainMoved();
       });
       lock = run.catch(() => {});
       return run;

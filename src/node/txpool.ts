@@ -53,7 +53,7 @@ export type PoolItem = { kind: "dev"; intent: Intent } | { kind: "signed"; tx: S
 export interface TxPoolOptions {
   /** Verifies a batch of signed transactions: per transaction, whether its signature is valid. */
   verify(txs: Uint8Array[], hashes: Hash[]): Promise<boolean[]>;
-  /** A signer's current chain nonce (admission refuses lower ones). */
+  /** A signer's current chain nonce (admission refuses lower ones; remembered until `chainMoved`). */
   nonceOf(signer: AccountId): bigint;
   /** A batch is sent as soon as it holds this many transactions (default 512). */
   batch?: number;
@@ -90,6 +90,8 @@ export interface TxPool {
   /** Puts items back at the front, in order (they were not decided in this block). */
   putBack(items: PoolItem[]): void;
   readonly size: number;
+  /** The chain applied a block (or was reverted): the nonces admission remembered are stale. */
+  chainMoved(): void;
   /** The nonce after `from` and the signer's consecutive signed transactions pending from it. */
   nextNonce(signer: AccountId, from: bigint): bigint;
   /**
@@ -112,6 +114,8 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
   /** Signed transactions not yet settled, by signer then nonce (duplicates are refused). */
   const bySigner = new Map<string, Map<bigint, SignedEntry>>();
   let fresh = 0;
+  /** Chain nonces read by admission since the chain last moved (a read decodes an account record). */
+  const nonces = new Map<string, bigint>();
   const forget = (t: SignedEntry) => {
     const m = bySigner.get(t.key);
     if (m?.get(t.nonce) !== t) return;
@@ -181,11 +185,16 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
       const d = decodeTxUnverified(bytes);
       if (!d.ok) return d.error;
       const { signer, nonce } = d.value.payload;
-      const now = opts.nonceOf(signer);
+      const key = signerKey(signer);
+      let now = nonces.get(key);
+      if (now === undefined) {
+        if (nonces.size >= capacity) nonces.clear();
+        now = opts.nonceOf(signer);
+        nonces.set(key, now);
+      }
       if (nonce < now) {
         return refuse("TX_STALE_NONCE", "Stale nonce (replay)", `nonce ${nonce} < ${now}`);
       }
-      const key = signerKey(signer);
       let m = bySigner.get(key);
       const pending = m?.get(nonce);
       if (pending) {
@@ -285,6 +294,7 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
     get size() {
       return queue.length;
     },
+    chainMoved: () => nonces.clear(),
     nextNonce(signer, from) {
       const m = bySigner.get(signerKey(signer));
       let n = from;

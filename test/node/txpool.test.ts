@@ -49,6 +49,16 @@ describe("tx pool: client-signed transactions", () => {
     expect(p.size).toBe(1);
   });
 
+  it("reads a signer's chain nonce again once the chain moved", () => {
+    const nonces = new Map([[toHex(alice.publicKey), 0n]]);
+    const { p, add } = pool({ nonces });
+    expect(add(tx(alice, 0n))).toBeUndefined();
+    nonces.set(toHex(alice.publicKey), 3n); // a block applied 0, 1 and 2
+    p.chainMoved();
+    expect(add(tx(alice, 2n))?.code).toBe("TX_STALE_NONCE");
+    expect(add(tx(alice, 3n))).toBeUndefined();
+  });
+
   it("refuses a second transaction for a pending nonce, and the same one twice", () => {
     const { add } = pool();
     const a = tx(alice, 0n, 1);

@@ -225,7 +225,10 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       }
       // Cells are freed once the thread is gone (it might still read them until then).
       void worker.terminate().then(() => {
-        for (const s of sent) done(s);
+        for (const s of sent) {
+          lent.delete(s.id);
+          done(s);
+        }
       });
       pump();
     };

@@ -108,6 +108,8 @@ interface Sent {
   /** The shared buffer the PoV and view were written to (reused once the worker is done with it). */
   buf: SharedArrayBuffer;
   timer?: NodeJS.Timeout;
+  /** Its cell and buffer were released (once only: a buffer listed twice would serve two jobs). */
+  released?: true;
 }
 
 type Answer = { index: number; verdict: Uint8Array } | { index: number; error: string };
@@ -177,6 +179,8 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
 
   /** The worker will not read `s`'s cell or buffer again. */
   function done(s: Sent) {
+    if (s.released) return;
+    s.released = true;
     claimed.delete(s.claim);
     if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(s.buf);
   }

@@ -109,7 +109,10 @@ export function createCollators(opts: {
     const p = info && program(info.codeHash);
     if (!p || !slab) return [];
     try {
-      return p.instantiate(actor, p.decodeImage(slab), noHost(actor)).dependencies(now, DEPENDENCIES_GAS);
+      const instance = p.instantiate(actor, p.decodeImage(slab), noHost(actor));
+      const ids = instance.dependencies(now, DEPENDENCIES_GAS);
+      instance.release?.(); // an inspector leaves the image as it was: the instance serves the next play
+      return ids;
     } catch {
       return [];
     }

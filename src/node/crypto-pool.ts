@@ -1,10 +1,12 @@
 /**
  * The node's signature pool: ed25519 signing and verification of a block's transactions on worker
  * threads, so a block of thousands of signed calls uses every core rather than the main thread alone.
- * The workers run node:crypto's ed25519 (OpenSSL), exactly what src/crypto/ed25519.ts runs in-thread,
- * with one KeyObject per key, created once. Small batches stay in-thread (a round trip costs more than
- * a few signatures); a worker that fails is not trusted with anything: its share is redone in-thread.
+ * The workers run exactly what src/crypto/ed25519.ts runs in-thread: node:crypto's ed25519 (OpenSSL) to
+ * sign, with one KeyObject per key, created once, and libsodium to verify. Small batches stay in-thread
+ * (a round trip costs more than a few signatures); a worker that fails is not trusted with anything: its
+ * share is redone in-thread.
  */
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { SignatureCheck } from "../chain/index.ts";
@@ -39,12 +41,17 @@ export interface CryptoPool {
   close(): Promise<void>;
 }
 
+/** Where this package's sodium-native is: an `eval` worker's `require` resolves from the process's cwd. */
+const SODIUM = createRequire(import.meta.url).resolve("sodium-native");
+
 // Plain CommonJS run with `eval`, so a worker starts in milliseconds (no TypeScript hooks to load).
+// Verification is libsodium's, as in src/crypto/ed25519.ts `verify` (one rule on every path).
 // Requests carry many items packed in a few buffers: keys (32 bytes each), signatures (64 bytes each)
 // and messages back to back with their end offsets.
 const WORKER = `
 const { parentPort } = require("node:worker_threads");
 const crypto = require("node:crypto");
+const sodium = require(${JSON.stringify(SODIUM)});
 const PKCS8 = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI = Buffer.from("302a300506032b6570032100", "hex");
 const keys = new Map();
@@ -77,10 +84,11 @@ parentPort.on("message", (m) => {
       const msg = m.data.subarray(at, m.ends[i]);
       at = m.ends[i];
       try {
-        const key = keyOf("p", m.keys.subarray(i * 32, i * 32 + 32));
-        out[i] = crypto.verify(null, msg, key, m.sigs.subarray(i * 64, i * 64 + 64)) ? 1 : 0;
+        const ok = sodium.crypto_sign_verify_detached(
+          m.sigs.subarray(i * 64, i * 64 + 64), msg, m.keys.subarray(i * 32, i * 32 + 32));
+        out[i] = ok ? 1 : 0;
       } catch {
-        out[i] = 2; // OpenSSL refused the key or signature: the caller decides in-thread
+        out[i] = 2; // not judged here: the caller decides in-thread
       }
     }
     parentPort.postMessage({ id: m.id, out }, [out.buffer]);

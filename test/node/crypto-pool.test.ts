@@ -33,6 +33,33 @@ describe("signature pool (worker threads)", () => {
     expect(ok.filter((x) => !x).length).toBe(4);
   });
 
+  it("judges edge cases as in-thread verification does (one rule on every path)", async () => {
+    const k = keys[0]!;
+    const good = Array.from({ length: 100 }, (_, i) => {
+      const message = Uint8Array.of(i);
+      return { publicKey: k.publicKey, message, signature: sign(message, k.secretKey) };
+    });
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    const smallOrder = new Uint8Array(64);
+    smallOrder.set(identity);
+    const checks = [
+      ...good,
+      // a small-order key with a signature satisfying the equation for it
+      { publicKey: identity, message: Uint8Array.of(1), signature: smallOrder },
+      // S = 2^256 - 1 (non-canonical), a key that is not a point, an all-zero signature
+      {
+        ...good[0]!,
+        signature: Uint8Array.from([...good[0]!.signature.subarray(0, 32), ...new Uint8Array(32).fill(255)]),
+      },
+      { ...good[1]!, publicKey: new Uint8Array(32).fill(255) },
+      { ...good[2]!, signature: new Uint8Array(64) },
+    ];
+    const ok = await pool.verify(checks);
+    expect(ok).toEqual(checks.map((c) => verify(c.signature, c.message, c.publicKey)));
+    expect(ok.slice(100)).toEqual([false, false, false, false]);
+  });
+
   it("answers small batches and empty ones in-thread", async () => {
     expect(await pool.verify([])).toEqual([]);
     const k = keys[0]!;

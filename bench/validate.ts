@@ -2,6 +2,7 @@
  * `validate.speedup_2w`: PoV validations per second with 2 validator workers over 1. The PoVs are real
  * (counter actors with hundreds of calls each, built by the node's collators); each is re-executed from
  * its bytes in the worker pool, several rounds, after a warm-up that loads the program in every worker.
+ * Each pool is measured alone in the process (see `roundsOf`), 1 and 2 workers in turn, three times.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -13,7 +14,9 @@ import { type Bench, type Figure, median, round } from "./lib.ts";
 
 const CORES = 8;
 const CALLS_PER_ACTOR = 400;
-const ROUNDS = 7;
+const ROUNDS = 5;
+const REPEATS = 3;
+const WARM_ROUNDS = 25;
 const CPU_ROUNDS = 4;
 
 async function buildJobs(): Promise<PovToValidate[]> {
@@ -81,64 +84,70 @@ async function round1(pool: ValidatorPool, jobs: PovToValidate[], cpu?: Cpu): Pr
   return ms;
 }
 
+/**
+ * Round times of a fresh pool of `size` workers, alone in the process: warmed (every worker loads the
+ * program and tiers up), then `rounds` measured rounds, then closed. Alone, because an idle pool next to
+ * it is not idle: its workers' GC of the rounds they just ran takes CPU from the pool being measured.
+ */
+async function roundsOf(size: number, jobs: PovToValidate[], rounds: number, cpu?: Cpu): Promise<number[]> {
+  const pool = await createValidatorPool({ size, backers: 1, timeoutMs: 120_000 });
+  try {
+    for (let i = 0; i < WARM_ROUNDS; i++) await round1(pool, jobs);
+    // A pause, so GC work left by the warm-up does not spill into the measured rounds.
+    await new Promise((ok) => setTimeout(ok, 100));
+    const t: number[] = [];
+    for (let r = 0; r < rounds; r++) t.push(await round1(pool, jobs, cpu));
+    return t;
+  } finally {
+    await pool.close();
+  }
+}
+
 const bench: Bench = async () => {
   const jobs = await buildJobs();
-  const one = await createValidatorPool({ size: 1, backers: 1, timeoutMs: 120_000 });
-  const two = await createValidatorPool({ size: 2, backers: 1, timeoutMs: 120_000 });
-  try {
-    // Warm every worker (program load and instrumentation), then alternate so machine noise hits both.
-    for (let i = 0; i < 2; i++) {
-      await round1(one, jobs);
-      await round1(two, jobs);
-    }
-    const t1: number[] = [];
-    const t2: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      t1.push(await round1(one, jobs));
-      t2.push(await round1(two, jobs));
-    }
-    const r1 = (jobs.length / median(t1)) * 1000;
-    const r2 = (jobs.length / median(t2)) * 1000;
-    const figures: Figure[] = [
-      {
-        name: "validate.povs_per_s_1w",
-        value: round(r1),
-        unit: "PoVs/s",
-        note: `${jobs.length} PoVs × ${CALLS_PER_ACTOR} calls`,
-      },
-      { name: "validate.povs_per_s_2w", value: round(r2), unit: "PoVs/s" },
-      { name: "validate.speedup_2w", value: round(r2 / r1), unit: "×", target: { min: 1.8 } },
-    ];
-    // Where the CPU of 1-worker rounds goes: the worker is the busiest thread, the rest is mostly V8's
-    // GC helper threads (shared by all isolates of the process) and a little of the main thread. With
-    // W worker-thread and T process CPU per PoV on C cores, one worker runs at min(1/W, C/T) and two at
-    // most at min(2/W, C/T): on 2 cores the helpers that one worker leaves a core of their own must
-    // share the cores with the second worker. A model from CPU time, so far less noisy than the
-    // wall-clock speedup, though not exact (the helpers' share can shift with two busy workers). Its
-    // own rounds after a pause: in the alternation the 2-worker rounds' GC work spills into them.
-    await new Promise((ok) => setTimeout(ok, 250));
-    const cpu: Cpu = { process: 0, threads: new Map() };
-    for (let r = 0; r < CPU_ROUNDS; r++) await round1(one, jobs, cpu);
-    const n = CPU_ROUNDS * jobs.length;
-    const w = Math.max(0, ...cpu.threads.values()) / n;
-    const t = cpu.process / n;
-    if (w > 0 && t > 0) {
-      const cores = availableParallelism();
-      const bound = Math.min(2 / w, cores / t) / Math.min(1 / w, cores / t);
-      figures.push(
-        { name: "validate.cpu_ms_per_pov", value: round(t), unit: "ms", note: "1 worker, all threads" },
-        {
-          name: "validate.speedup_model_2w",
-          value: round(bound),
-          unit: "×",
-          note: `worker thread ${w.toFixed(2)} of ${t.toFixed(2)} CPU ms/PoV, ${cores} cores`,
-        },
-      );
-    }
-    return figures;
-  } finally {
-    await one.close();
-    await two.close();
+  // One pool at a time, 1 and 2 workers in turn, so drift of the machine hits both alike.
+  const t1: number[] = [];
+  const t2: number[] = [];
+  for (let rep = 0; rep < REPEATS; rep++) {
+    t1.push(...(await roundsOf(1, jobs, ROUNDS)));
+    t2.push(...(await roundsOf(2, jobs, ROUNDS)));
   }
+  const r1 = (jobs.length / median(t1)) * 1000;
+  const r2 = (jobs.length / median(t2)) * 1000;
+  const figures: Figure[] = [
+    {
+      name: "validate.povs_per_s_1w",
+      value: round(r1),
+      unit: "PoVs/s",
+      note: `${jobs.length} PoVs × ${CALLS_PER_ACTOR} calls`,
+    },
+    { name: "validate.povs_per_s_2w", value: round(r2), unit: "PoVs/s" },
+    { name: "validate.speedup_2w", value: round(r2 / r1), unit: "×", target: { min: 1.8 } },
+  ];
+  // Where the CPU of 1-worker rounds goes: the worker is the busiest thread, the rest is mostly V8's
+  // GC helper threads (shared by all isolates of the process) and a little of the main thread. With
+  // W worker-thread and T process CPU per PoV on C cores, one worker runs at min(1/W, C/T) and two at
+  // most at min(2/W, C/T): on 2 cores the helpers that one worker leaves a core of their own must
+  // share the cores with the second worker. A model from CPU time, so far less noisy than the
+  // wall-clock speedup, though not exact (the helpers' share can shift with two busy workers).
+  const cpu: Cpu = { process: 0, threads: new Map() };
+  await roundsOf(1, jobs, CPU_ROUNDS, cpu);
+  const n = CPU_ROUNDS * jobs.length;
+  const w = Math.max(0, ...cpu.threads.values()) / n;
+  const t = cpu.process / n;
+  if (w > 0 && t > 0) {
+    const cores = availableParallelism();
+    const bound = Math.min(2 / w, cores / t) / Math.min(1 / w, cores / t);
+    figures.push(
+      { name: "validate.cpu_ms_per_pov", value: round(t), unit: "ms", note: "1 worker, all threads" },
+      {
+        name: "validate.speedup_model_2w",
+        value: round(bound),
+        unit: "×",
+        note: `worker thread ${w.toFixed(2)} of ${t.toFixed(2)} CPU ms/PoV, ${cores} cores`,
+      },
+    );
+  }
+  return figures;
 };
 export default bench;

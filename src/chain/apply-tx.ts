@@ -18,7 +18,7 @@ import { burn, getAccount, getActor, getMeta, putAccount, putActor, putMeta } fr
 import { EMPTY_HEAD, enqueue } from "./pigeonhole.ts";
 import { type ActorInfo, T } from "./state.ts";
 import type { KvWrite } from "./storage.ts";
-import { decodeTx, minFee, type SignedTx } from "./tx.ts";
+import { type DecodedTx, decodeTx, minFee, type SignedTx } from "./tx.ts";
 import type { TxApplied } from "./types.ts";
 
 export interface TxContext {
@@ -81,8 +81,13 @@ export function appliedOf(p: AppliedParts): TxApplied {
 }
 
 /** {@link applyTx} without assembling its result object. */
-export function applyTxParts(ctx: TxContext, bytes: Uint8Array): Result<AppliedParts, TxError> {
-  const decoded = decodeTx(bytes);
+export function applyTxParts(
+  ctx: TxContext,
+  bytes: Uint8Array,
+  /** `decodeTxUnverified(bytes)`'s value, if the caller has it (BlockInput.decoded). */
+  already?: DecodedTx,
+): Result<AppliedParts, TxError> {
+  const decoded = decodeTx(bytes, already);
   if (!decoded.ok) return decoded;
   const { payload, hash, length } = decoded.value;
   const { kv, config } = ctx;

@@ -116,9 +116,10 @@ export function createChain(opts: ChainOptions): Chain {
         const included: Hash[] = [];
         const txCtx = { ...ctx, deferBurn: true as const };
         let fees = 0n;
-        for (const bytes of input.txs) {
+        for (let i = 0; i < input.txs.length; i++) {
+          const bytes = input.txs[i] as Uint8Array;
           const sp = writes.savepoint();
-          const r = applyTxParts(txCtx, bytes);
+          const r = applyTxParts(txCtx, bytes, input.decoded?.[i]);
           if (r.ok) {
             writes.release(sp);
             fees += r.value.fee;

@@ -34,6 +34,7 @@ export { createLmdbStorage } from "./storage-lmdb.ts";
 export { createMemoryStorage } from "./storage-memory.ts";
 export {
   assembleTx,
+  type DecodedTx,
   decodeTx,
   decodeTxUnverified,
   forgetVerifiedTxs,

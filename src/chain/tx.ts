@@ -281,8 +281,9 @@ function decodeCanonical(bytes: Uint8Array): SignedTx | undefined {
  *
  * @example const r = decodeTx(bytes); if (r.ok) r.value.payload.nonce
  */
-export function decodeTx(bytes: Uint8Array): Result<SignedTx & { hash: Hash; length: number }, TxError> {
-  const r = decodeTxUnverified(bytes);
+export function decodeTx(bytes: Uint8Array, decoded?: DecodedTx): Result<DecodedTx, TxError> {
+  // A caller's own earlier decoding of these very bytes (BlockInput.decoded) stands for decoding again.
+  const r: Result<DecodedTx, TxError> = decoded !== undefined ? ok(decoded) : decodeTxUnverified(bytes);
   if (!r.ok) return r;
   const tx = r.value;
   const key = verifiedKey(tx.hash);
@@ -297,13 +298,14 @@ export function decodeTx(bytes: Uint8Array): Result<SignedTx & { hash: Hash; len
   return r;
 }
 
+/** A strictly decoded transaction with its hash and encoded length. */
+export type DecodedTx = SignedTx & { hash: Hash; length: number };
+
 /**
  * {@link decodeTx}'s strict decoding without its signature check: for a pool that checks signatures in
  * batches elsewhere ({@link verifyTxs}). Never apply what it returns without that check.
  */
-export function decodeTxUnverified(
-  bytes: Uint8Array,
-): Result<SignedTx & { hash: Hash; length: number }, TxError> {
+export function decodeTxUnverified(bytes: Uint8Array): Result<DecodedTx, TxError> {
   let tx: SignedTx | undefined = decodeCanonical(bytes);
   if (!tx) {
     try {

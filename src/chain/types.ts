@@ -17,6 +17,7 @@ import type {
   Receipt,
 } from "./state.ts";
 import type { Storage } from "./storage.ts";
+import type { DecodedTx } from "./tx.ts";
 
 export interface ChainOptions {
   storage: Storage;
@@ -38,6 +39,13 @@ export interface ValidatedPov {
 export interface BlockInput {
   /** Encoded signed transactions (tx.ts), applied in order; refused ones are left out of the block. */
   txs: Uint8Array[];
+  /**
+   * Optional, by index of `txs`: `decodeTxUnverified(txs[i])`'s value where the caller already decoded
+   * the bytes (the node's pool does, at admission), so the block does not decode and hash them again.
+   * It must be exactly that decoding of exactly those bytes: the chain takes it in their place. The
+   * signature is still checked against the bytes (unless it verified before).
+   */
+  decoded?: ReadonlyArray<DecodedTx | undefined>;
   /** Validated PoVs to admit to the pool this block (at most one per core; an actor on one core). */
   povs?: ValidatedPov[];
   author: AccountId;

@@ -13,6 +13,7 @@ import {
   createChain,
   createLmdbStorage,
   createMemoryStorage,
+  type DecodedTx,
   prepareTx,
   preverifyTxs,
   type Storage,
@@ -251,12 +252,14 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     await verifying;
     const items: PoolItem[] = [];
     const txs: Uint8Array[] = [];
+    const decoded: Array<DecodedTx | undefined> = [];
     const dev: Array<{ at: number; seed: Uint8Array; unsigned: UnsignedTx }> = [];
     const gaps = new Map<string, bigint>();
     for (const { item, nonce, signer } of txpool.take(maxTxs, (a) => chain.nonceOf(a))) {
       if (item.kind === "signed") {
         items.push(item);
         txs.push(item.tx.bytes);
+        decoded[txs.length - 1] = item.tx.decoded;
         continue;
       }
       const k = signerKey(signer);
@@ -321,7 +324,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     // 4. One atomic block: transactions, PoV admission, canonicalisation cascade (DESIGN §4).
     let r: ReturnType<Chain["applyBlock"]>;
     try {
-      r = chain.applyBlock({ txs, povs, author: collatorAccount(0) });
+      r = chain.applyBlock({ txs, decoded, povs, author: collatorAccount(0) });
     } catch (e) {
       return undo(e);
     } finally {

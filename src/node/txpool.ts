@@ -12,6 +12,7 @@
  *   nonce order: a future nonce waits in the pool for the ones before it.
  */
 import {
+  type DecodedTx,
   decodeTxUnverified,
   type TxApplied,
   type TxCall,
@@ -37,6 +38,8 @@ export interface Intent {
 /** A client-signed transaction in the pool. */
 export interface SignedEntry {
   bytes: Uint8Array;
+  /** Its strict decoding at admission (handed to the block: BlockInput.decoded). */
+  decoded: DecodedTx;
   hash: Hash;
   signer: AccountId;
   /** The signer as a map key ({@link signerKey}). */
@@ -207,6 +210,7 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
       }
       const t: SignedEntry = {
         bytes,
+        decoded: d.value,
         hash: d.value.hash,
         signer,
         key,

@@ -1,4 +1,4 @@
-/** ed25519 keys and signatures for accounts and transactions (@noble/curves). */
+/** ed25519 keys and signatures for accounts and transactions: node:crypto signs, libsodium verifies. */
 import { createPrivateKey, createPublicKey, type KeyObject, sign as nodeSign } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import sodium from "sodium-native";
@@ -14,7 +14,7 @@ export function keypairFromSeed(seed: Uint8Array): Keypair {
   if (seed.byteLength === 32) {
     try {
       // the public key is the last 32 bytes of the SPKI encoding
-      const spki = createPublicKey(nativeKey("private", seed)).export({ format: "der", type: "spki" });
+      const spki = createPublicKey(privateKey(seed)).export({ format: "der", type: "spki" });
       return { secretKey: seed, publicKey: new Uint8Array(spki.subarray(spki.length - 32)) as AccountId };
     } catch {
       // fall through to @noble
@@ -28,41 +28,33 @@ export function devKeypair(index: number): Keypair {
   return keypairFromSeed(blake2b256(new TextEncoder().encode(`coreplay/dev/${index}`)));
 }
 
-// Node's native ed25519 (OpenSSL) signs ~100× and verifies ~60× faster than @noble here, which is what
-// lets the dev node take thousands of signed calls per second. Same RFC 8032 signatures; key objects
-// are cached per key. @noble stays as the fallback for anything OpenSSL refuses to parse.
+// Node's native ed25519 (OpenSSL) signs ~100× faster than @noble here, which is what lets the dev node
+// sign thousands of calls per second. Same RFC 8032 signatures; key objects are cached per key. @noble
+// stays as the fallback for a seed OpenSSL refuses.
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
-const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const keyCache = new Map<string, KeyObject>();
 // By array first: a signer passes the same key array for every signature, so no string is made per call.
 // Keyed by the array and its content (an array could be changed in place after use).
-const byArray = {
-  private: new WeakMap<Uint8Array, [Buffer, KeyObject]>(),
-  public: new WeakMap<Uint8Array, [Buffer, KeyObject]>(),
-};
-function nativeKey(kind: "private" | "public", raw: Uint8Array): KeyObject {
-  const view = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  const hit = byArray[kind].get(raw);
+const byArray = new WeakMap<Uint8Array, [Buffer, KeyObject]>();
+function privateKey(seed: Uint8Array): KeyObject {
+  const view = Buffer.from(seed.buffer, seed.byteOffset, seed.byteLength);
+  const hit = byArray.get(seed);
   if (hit?.[0].equals(view)) return hit[1];
-  const k = `${kind}:${view.toString("hex")}`;
+  const k = view.toString("hex");
   let key = keyCache.get(k);
   if (!key) {
-    const der = Buffer.concat([kind === "private" ? PKCS8_PREFIX : SPKI_PREFIX, raw]);
-    key =
-      kind === "private"
-        ? createPrivateKey({ key: der, format: "der", type: "pkcs8" })
-        : createPublicKey({ key: der, format: "der", type: "spki" });
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
     if (keyCache.size > 10_000) keyCache.clear();
     keyCache.set(k, key);
   }
-  byArray[kind].set(raw, [Buffer.from(view), key]);
+  byArray.set(seed, [Buffer.from(view), key]);
   return key;
 }
 
 export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   if (secretKey.byteLength === 32) {
     try {
-      return new Uint8Array(nodeSign(null, message, nativeKey("private", secretKey)));
+      return new Uint8Array(nodeSign(null, message, privateKey(secretKey)));
     } catch {
       // fall through to @noble
     }

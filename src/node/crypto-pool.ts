@@ -53,15 +53,12 @@ const { parentPort } = require("node:worker_threads");
 const crypto = require("node:crypto");
 const sodium = require(${JSON.stringify(SODIUM)});
 const PKCS8 = Buffer.from("302e020100300506032b657004220420", "hex");
-const SPKI = Buffer.from("302a300506032b6570032100", "hex");
 const keys = new Map();
-function keyOf(kind, raw) {
-  const k = kind + Buffer.from(raw).toString("latin1");
+function privateKey(seed) {
+  const k = Buffer.from(seed).toString("latin1");
   let key = keys.get(k);
   if (!key) {
-    key = kind === "s"
-      ? crypto.createPrivateKey({ key: Buffer.concat([PKCS8, raw]), format: "der", type: "pkcs8" })
-      : crypto.createPublicKey({ key: Buffer.concat([SPKI, raw]), format: "der", type: "spki" });
+    key = crypto.createPrivateKey({ key: Buffer.concat([PKCS8, seed]), format: "der", type: "pkcs8" });
     if (keys.size > 10000) keys.clear();
     keys.set(k, key);
   }
@@ -73,7 +70,7 @@ parentPort.on("message", (m) => {
   if (m.op === "sign") {
     const out = new Uint8Array(n * 64);
     for (let i = 0; i < n; i++) {
-      const key = keyOf("s", m.keys.subarray(m.keyOf[i] * 32, m.keyOf[i] * 32 + 32));
+      const key = privateKey(m.keys.subarray(m.keyOf[i] * 32, m.keyOf[i] * 32 + 32));
       out.set(crypto.sign(null, m.data.subarray(at, m.ends[i]), key), i * 64);
       at = m.ends[i];
     }

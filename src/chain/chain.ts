@@ -16,7 +16,7 @@ import { ChainError } from "./errors.ts";
 import { burn, getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
 import { peek } from "./pigeonhole.ts";
 import { admit, cascade } from "./pool.ts";
-import { BlockHeader, type QueuedCall, T } from "./state.ts";
+import { BlockHeader, T } from "./state.ts";
 import { createOverlay, type KvRead, type OverlayControl, overlayOf } from "./storage.ts";
 import type { BlockResult, Chain, ChainOptions, PoolView } from "./types.ts";
 
@@ -87,6 +87,27 @@ export function createChain(opts: ChainOptions): Chain {
     lastHead = { number: m.head, hash: rec.hash, header: rec.header };
     return { ...lastHead };
   };
+
+  /**
+   * The first `max` entries of an actor's call queue, each read with `read`. The queue is exactly the
+   * entries [first, first + len) (a Call tx appends at the end, a receipt removes the head): point
+   * reads, rather than a scan of every actor's queued calls.
+   */
+  function queued<V>(
+    id: ActorId,
+    max = Number.POSITIVE_INFINITY,
+    read: (key: [ActorId, bigint]) => V | undefined,
+  ): V[] {
+    const out: V[] = [];
+    const q = getActor(storage, id)?.calls;
+    if (!q) return out;
+    const n = Math.min(q.len, max);
+    for (let i = 0; i < n; i++) {
+      const v = read([id, q.first + BigInt(i)]);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
 
   const chain: Chain = {
     config,
@@ -195,19 +216,7 @@ export function createChain(opts: ChainOptions): Chain {
     codeInfo: (hash) => T.codeInfo.get(storage, hash),
     codeSource: { code: (hash: CodeHash) => T.codeBlob.get(storage, hash) },
     slab: (id) => slabs.get(storage, id),
-    pendingCalls(id, max = Number.POSITIVE_INFINITY) {
-      // The queue is exactly the entries [first, first + len) (a Call tx appends at the end, a receipt
-      // removes the head): point reads, rather than a scan of every actor's queued calls.
-      const out: QueuedCall[] = [];
-      const q = getActor(storage, id)?.calls;
-      if (!q) return out;
-      const n = Math.min(q.len, max);
-      for (let i = 0; i < n; i++) {
-        const v = T.call.get(storage, [id, q.first + BigInt(i)]);
-        if (v) out.push(v);
-      }
-      return out;
-    },
+    pendingCalls: (id, max) => queued(id, max, (k) => T.call.get(storage, k)),
     pigeonhole(id) {
       const a = getActor(storage, id);
       if (!a) return undefined;
@@ -218,17 +227,7 @@ export function createChain(opts: ChainOptions): Chain {
         capacity: config.pigeonholeCapacity,
       };
     },
-    pendingInputs(id, max = Number.POSITIVE_INFINITY) {
-      const out: Uint8Array[] = [];
-      const q = getActor(storage, id)?.calls;
-      if (!q) return out;
-      const n = Math.min(q.len, max);
-      for (let i = 0; i < n; i++) {
-        const v = T.callViews.get(storage, [id, q.first + BigInt(i)]);
-        if (v) out.push(v.input.slice());
-      }
-      return out;
-    },
+    pendingInputs: (id, max) => queued(id, max, (k) => T.callViews.get(storage, k)?.input.slice()),
     receipt: (id) => T.receipt.get(storage, id),
     preimage: (hash) => disk.lookup(storage, hash),
     preimageInfo: (hash) => disk.info(storage, hash),

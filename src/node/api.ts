@@ -59,7 +59,7 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
       balance: a.balance.toString(),
       owner: toHex(a.owner),
       status,
-      queuedCalls: chain.pendingCalls(id as ActorId).length,
+      queuedCalls: a.calls.len,
       mailbox: chain.pigeonhole(id as ActorId)?.messages.length ?? 0,
     };
   };

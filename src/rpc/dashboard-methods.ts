@@ -136,7 +136,7 @@ export function createDashboardMethods(node: CoreplayNode): MethodTable {
       diskReserved: Number(a.diskReserved),
       preimages: preimageRefs(id).length,
       mailbox: chain.pigeonhole(id)?.messages.length ?? 0,
-      queuedCalls: chain.pendingCalls(id).length,
+      queuedCalls: a.calls.len,
     };
   };
 

@@ -219,21 +219,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       if ("id" in m) answered(slot, m);
     });
     const failAll = (why: string) => {
-      // Down first, so requeued tasks are not handed straight back to this dead worker.
-      slot.up = false;
-      const sent = slot.sent.splice(0);
-      for (const s of sent) {
-        clearTimeout(s.timer);
-        if (!closed && takeBack(slot, s)) continue;
-        s.task.done({ index, error: why });
-      }
-      // Cells are freed once the thread is gone (it might still read them until then).
-      void worker.terminate().then(() => {
-        for (const s of sent) {
-          lent.delete(s.id);
-          done(s);
-        }
-      });
+      retire(slot, why);
       pump();
     };
     worker.on("error", (e) => failAll(`crashed: ${e.message}`));
@@ -242,6 +228,28 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       if (!closed && slots[index] === slot) replace(slot);
     });
     return slot;
+  }
+
+  /**
+   * `slot`'s worker is gone or going: its unstarted tasks go back to the queue (unless the pool is
+   * closed), the others fail with `why`. Cells and buffers, `gone`'s too, are freed once the thread is
+   * gone (it might still read them until then, and a hung one never notes what was taken back).
+   */
+  function retire(slot: Slot, why: string, gone: Sent[] = []) {
+    // Down first, so requeued tasks are not handed straight back to this worker.
+    slot.up = false;
+    const sent = slot.sent.splice(0);
+    for (const s of sent) {
+      clearTimeout(s.timer);
+      if (!closed && takeBack(slot, s)) continue;
+      s.task.done({ index: slot.index, error: why });
+    }
+    void slot.worker.terminate().then(() => {
+      for (const s of [...gone, ...sent]) {
+        lent.delete(s.id);
+        done(s);
+      }
+    });
   }
 
   function replace(slot: Slot) {
@@ -295,19 +303,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       slot.sent.shift();
       head.task.done({ index: slot.index, error: "timeout" });
       // The rest go back to the queue (or fail, if the worker started one meanwhile) with the worker.
-      slot.up = false;
-      const rest = slot.sent.splice(0);
-      for (const s of rest) {
-        if (!takeBack(slot, s)) s.task.done({ index: slot.index, error: "timeout" });
-      }
-      // The hung thread never notes what was taken back: free the cells once it is gone.
-      void slot.worker.terminate().then(() => {
-        done(head);
-        for (const s of rest) {
-          lent.delete(s.id);
-          done(s);
-        }
-      });
+      retire(slot, "timeout", [head]);
       replace(slot);
       pump();
     }, timeoutMs);

@@ -65,7 +65,12 @@ export class WasmProgram implements Program {
   private readonly spares: WasmActorInstance[] = [];
   private readonly sparesPort: InstanceSpares = {
     put: (instance) => {
-      if (this.spares.length < MAX_SPARES && instance.physicalPages <= MAX_SPARE_PAGES) {
+      // listed once: an instance released twice must not serve two plays at once
+      if (
+        this.spares.length < MAX_SPARES &&
+        instance.physicalPages <= MAX_SPARE_PAGES &&
+        !this.spares.includes(instance)
+      ) {
         this.spares.push(instance);
       }
     },

@@ -88,6 +88,16 @@ describe("instance reuse", () => {
     expect(hex(reseated.snapshot().hash)).toBe(hex(fresh.snapshot().hash));
   });
 
+  it("gives an instance released twice to one play only", () => {
+    const a = program.instantiate(1 as ActorId, zero, host(1));
+    a.release();
+    a.release();
+    const b = program.instantiate(2 as ActorId, zero, host(2));
+    const c = program.instantiate(3 as ActorId, zero, host(3));
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+  });
+
   it("leaves nothing of the previous actor's memory, pages beyond the image included", () => {
     const a = program.instantiate(1 as ActorId, zero, host(1));
     a.call(null, Uint8Array.of(0), GAS);

@@ -11,7 +11,8 @@ import type { Job, JobHandler } from "./validator-protocol.ts";
 
 export async function createHandler(): Promise<JobHandler> {
   const engine = await loadEngine();
-  return async (job: Job) => {
+  // Not async: a verdict that is ready goes back without a turn through the microtask queue.
+  return (job: Job) => {
     const view = decodeExact(RelayView, job.view, "relay view");
     const codes = { code: (h: Uint8Array) => job.code(h) };
     const verdict = validatePov(job.pov, view, codes, engine);
@@ -19,8 +20,8 @@ export async function createHandler(): Promise<JobHandler> {
     // the instrument cache, and would call its code unknown: load it and judge again (same bytes, same
     // rules: only a program the engine really refuses stays unknown).
     if (verdict.tag === "Invalid" && verdict.value.tag === "UnknownCode" && !loadedInstrumenter()) {
-      await loadInstrumenter();
-      return encodeVerdict(validatePov(job.pov, view, codes, engine));
+      // The job's bytes are views into shared memory the pool keeps until this worker answers.
+      return loadInstrumenter().then(() => encodeVerdict(validatePov(job.pov, view, codes, engine)));
     }
     return encodeVerdict(verdict);
   };

@@ -9,7 +9,7 @@ import { Worker } from "node:worker_threads";
 import { toHex } from "../codec/bytes.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import { CoreplayError } from "../errors.ts";
-import type { WorkerReply, WorkerRequest } from "./validator-protocol.ts";
+import { CLAIM, PROGRESS, type WorkerReply, type WorkerRequest } from "./validator-protocol.ts";
 
 const BOOTSTRAP = new URL("../../bin/worker.js", import.meta.url);
 const ENTRY = new URL("./validator-worker.ts", import.meta.url).href;
@@ -23,7 +23,13 @@ const DEFAULT_HANDLER = new URL("./validate-handler.ts", import.meta.url).href;
  */
 let workerExecArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
 
-function newWorker(workerData: { entry: string; handler: string; claims: Int32Array }): Worker {
+function newWorker(workerData: {
+  entry: string;
+  handler: string;
+  claims: Int32Array;
+  progress: Int32Array;
+  epoch: number;
+}): Worker {
   try {
     return new Worker(BOOTSTRAP, { workerData, execArgv: workerExecArgv });
   } catch (e) {
@@ -95,9 +101,13 @@ interface Slot {
   ready: Promise<void>;
   /** Started and not replaced: the dispatcher may hand it work while it has fewer than DEPTH tasks. */
   up: boolean;
-  /** Tasks sent to this worker and not answered, in the order it runs them; the first one runs. */
+  /** Tasks sent to this worker and not answered, in the order it runs them. */
   sent: Sent[];
   codes: Set<string>;
+  /** Its progress cells (validator-protocol.ts PROGRESS), written by the worker. */
+  progress: Int32Array;
+  /** The watchdog that times out its running task, armed while it has tasks. */
+  watch?: NodeJS.Timeout;
 }
 
 interface Sent {
@@ -107,7 +117,6 @@ interface Sent {
   claim: number;
   /** The shared buffer the PoV and view were written to (reused once the worker is done with it). */
   buf: SharedArrayBuffer;
-  timer?: NodeJS.Timeout;
   /** Its cell and buffer were released (once only: a buffer listed twice would serve two jobs). */
   released?: true;
 }
@@ -123,15 +132,14 @@ interface Task {
 }
 
 /**
- * Tasks a worker holds at once: the one it runs and the next, so it never waits for the main thread
- * between two PoVs. The next one is only lent: another worker that is free takes it back (claims).
+ * Tasks a worker holds at once: the one it runs and the next ones, so it never waits for the main
+ * thread between two PoVs, and answers (validator-worker.ts) and new tasks cross once per DEPTH - 1
+ * PoVs instead of once per PoV. All but the running one are only lent: a worker that is free takes
+ * them back (claims).
  */
-const DEPTH = 2;
+const DEPTH = 4;
 /** Cells of the claims array (indices are used round-robin, never two pending tasks on one cell). */
 const CLAIMS = 4096;
-/** Claim cell states: free, taken back by the pool (1: started by the worker, validator-worker.ts). */
-const FREE = 0;
-const TAKEN = 2;
 /** Shared buffers kept for reuse, and the smallest one made. */
 const SPARE_BUFFERS = 16;
 const MIN_BUFFER = 1 << 16;
@@ -139,10 +147,10 @@ const MIN_BUFFER = 1 << 16;
 /**
  * Starts the workers. Resolves when all are ready.
  *
- * Jobs are not assigned to a worker when they arrive: each waits in one queue and goes to the first
- * worker that is free (lowest index first) and has not seen it. A worker that is busy may also be sent
- * the next queued task, so it starts it without waiting for the main thread; a worker that becomes free
- * takes such a task back if the busy one has not started it (an atomic claim in shared memory decides).
+ * Jobs are not assigned to a worker when they arrive: each waits in one queue and goes to a worker that
+ * has not seen it, free workers first (lowest index first). A worker may be sent up to DEPTH tasks, so
+ * it goes on to the next without waiting for the main thread; a worker that becomes free takes lent
+ * tasks back from a busy one that has not started them (an atomic claim in shared memory decides).
  * So a slow PoV, a worker descheduled by the machine or a replaced worker never holds up the jobs
  * behind it.
  *
@@ -157,6 +165,8 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const handler = opts.handler ?? DEFAULT_HANDLER;
   const claims = new Int32Array(new SharedArrayBuffer(4 * CLAIMS));
+  /** Workers write task start times relative to this (an int32 of ms). */
+  const epoch = Date.now();
   /** Claim cells of tasks sent and not yet answered (or whose worker may still read them). */
   const claimed = new Set<number>();
   /** Tasks taken back from a worker, by message id: their cell is freed when the worker notes it. */
@@ -188,6 +198,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   let nextId = 1;
   let replaced = 0;
   let closed = false;
+  let pumping = false;
   const slots: Slot[] = [];
   const queue: Task[] = [];
 
@@ -196,13 +207,22 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
     const k = nextClaim;
     nextClaim = (nextClaim + 1) % CLAIMS;
     claimed.add(k);
-    Atomics.store(claims, k, FREE);
+    Atomics.store(claims, k, CLAIM.free);
     return k;
   }
 
   function spawn(index: number): Slot {
-    const worker = newWorker({ entry: ENTRY, handler, claims });
-    const slot: Slot = { index, worker, up: false, sent: [], codes: new Set(), ready: Promise.resolve() };
+    const progress = new Int32Array(new SharedArrayBuffer(4 * PROGRESS.cells));
+    const worker = newWorker({ entry: ENTRY, handler, claims, progress, epoch });
+    const slot: Slot = {
+      index,
+      worker,
+      up: false,
+      sent: [],
+      codes: new Set(),
+      progress,
+      ready: Promise.resolve(),
+    };
     slot.ready = new Promise<void>((ok, fail) => {
       worker.once("message", () => ok());
       worker.once("error", fail);
@@ -216,7 +236,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
       () => {},
     );
     worker.on("message", (m: WorkerReply | { ready: true }) => {
-      if ("id" in m) answered(slot, m);
+      if (Array.isArray(m)) answered(slot, m);
     });
     const failAll = (why: string) => {
       retire(slot, why);
@@ -231,19 +251,28 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   }
 
   /**
-   * `slot`'s worker is gone or going: its unstarted tasks go back to the queue (unless the pool is
-   * closed), the others fail with `why`. Cells and buffers, `gone`'s too, are freed once the thread is
-   * gone (it might still read them until then, and a hung one never notes what was taken back).
+   * `slot`'s worker is gone or going: the task it was running fails with `why`; the others go back to
+   * the queue (unless the pool is closed): unstarted ones, and finished ones whose answers were not sent
+   * yet. Cells and buffers are freed once the thread is gone (it might still read them until then, and
+   * a hung one never notes what was taken back).
    */
   function retire(slot: Slot, why: string, gone: Sent[] = []) {
     // Down first, so requeued tasks are not handed straight back to this worker.
     slot.up = false;
+    clearTimeout(slot.watch);
+    slot.watch = undefined;
+    const running = Atomics.load(slot.progress, PROGRESS.task);
     const sent = slot.sent.splice(0);
+    const requeue: Task[] = [];
     for (const s of sent) {
-      clearTimeout(s.timer);
-      if (!closed && takeBack(slot, s)) continue;
-      s.task.done({ index: slot.index, error: why });
+      if (!closed && (takeBack(s) || s.id !== running)) {
+        s.task.tried.delete(slot.index);
+        requeue.push(s.task);
+      } else {
+        s.task.done({ index: slot.index, error: why });
+      }
     }
+    queue.unshift(...requeue);
     void slot.worker.terminate().then(() => {
       for (const s of [...gone, ...sent]) {
         lent.delete(s.id);
@@ -261,52 +290,61 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
     void slot.worker.terminate();
   }
 
-  /**
-   * Takes an unstarted task back from `slot`'s worker into the front of the queue; false if the worker
-   * has started it. The caller removes it from `slot.sent`.
-   */
-  function takeBack(slot: Slot, s: Sent): boolean {
-    if (Atomics.compareExchange(claims, s.claim, FREE, TAKEN) !== FREE) return false;
+  /** Takes an unstarted task back from its worker; false if the worker has started it. */
+  function takeBack(s: Sent): boolean {
+    if (Atomics.compareExchange(claims, s.claim, CLAIM.free, CLAIM.taken) !== CLAIM.free) return false;
     lent.set(s.id, s);
-    s.task.tried.delete(slot.index);
-    queue.unshift(s.task);
     return true;
   }
 
-  /** A worker's answer, or its note that a task taken back was skipped. */
-  function answered(slot: Slot, m: WorkerReply) {
-    const taken = lent.get(m.id);
-    if (taken !== undefined) {
-      lent.delete(m.id);
-      done(taken);
-      return;
+  /** A worker's answers, and its notes that tasks taken back were skipped. */
+  function answered(slot: Slot, answers: WorkerReply) {
+    for (const m of answers) {
+      const taken = lent.get(m.id);
+      if (taken !== undefined) {
+        lent.delete(m.id);
+        done(taken);
+        continue;
+      }
+      const at = slot.sent.findIndex((s) => s.id === m.id);
+      if (at < 0 || "skipped" in m) continue; // timed out meanwhile
+      const s = slot.sent[at] as Sent;
+      slot.sent.splice(at, 1);
+      done(s);
+      s.task.done(
+        "verdict" in m ? { index: slot.index, verdict: m.verdict } : { index: slot.index, error: m.error },
+      );
     }
-    const at = slot.sent.findIndex((s) => s.id === m.id);
-    if (at < 0 || "skipped" in m) return; // timed out meanwhile
-    const s = slot.sent[at] as Sent;
-    slot.sent.splice(at, 1);
-    clearTimeout(s.timer);
-    done(s);
-    s.task.done(
-      "verdict" in m ? { index: slot.index, verdict: m.verdict } : { index: slot.index, error: m.error },
-    );
-    startTimer(slot);
+    if (slot.sent.length === 0) {
+      clearTimeout(slot.watch);
+      slot.watch = undefined;
+    }
     pump();
   }
 
-  /** The first sent task runs now: time it (the ones behind it are timed when they start). */
-  function startTimer(slot: Slot) {
-    const head = slot.sent[0];
-    if (head === undefined || head.timer !== undefined) return;
-    head.timer = setTimeout(() => {
-      if (slot.sent[0] !== head) return;
-      slot.sent.shift();
-      head.task.done({ index: slot.index, error: "timeout" });
-      // The rest go back to the queue (or fail, if the worker started one meanwhile) with the worker.
-      retire(slot, "timeout", [head]);
+  /**
+   * The watchdog of a worker with tasks: the task it runs fails after `timeoutMs` (timed from its start,
+   * which the worker writes to shared memory), the worker is replaced and its other tasks requeued.
+   */
+  function watch(slot: Slot) {
+    if (slot.watch !== undefined || slot.sent.length === 0) return;
+    const check = () => {
+      slot.watch = undefined;
+      if (!slot.up || slot.sent.length === 0) return;
+      const running = Atomics.load(slot.progress, PROGRESS.task);
+      const left = Atomics.load(slot.progress, PROGRESS.since) + timeoutMs - (Date.now() - epoch);
+      if (running === 0 || left > 0) {
+        slot.watch = setTimeout(check, running === 0 ? timeoutMs : left);
+        return;
+      }
+      const at = slot.sent.findIndex((s) => s.id === running);
+      const gone = at >= 0 ? slot.sent.splice(at, 1) : [];
+      for (const s of gone) s.task.done({ index: slot.index, error: "timeout" });
+      retire(slot, "timeout", gone);
       replace(slot);
       pump();
-    }, timeoutMs);
+    };
+    slot.watch = setTimeout(check, timeoutMs);
   }
 
   /** The oldest queued task `slot` may run, removed from the queue. */
@@ -316,60 +354,84 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
   }
 
   /**
-   * Free workers first get the oldest tasks they may run; then busy ones get one more each; then a
-   * free worker with nothing to take from the queue takes back a task lent to a busy one.
+   * Hands out queued tasks: free workers first get the oldest tasks they may run, then busy ones get
+   * more, up to DEPTH each, one message per worker. Then a free worker with nothing to take from the
+   * queue takes back tasks lent to a busy one (from the back, while the busy one keeps more).
+   * Deferred to a microtask, so jobs submitted together go out together.
    */
   function pump() {
-    for (let depth = 0; depth < DEPTH; depth++) {
-      for (const slot of slots) {
-        if (queue.length === 0) break;
-        if (!slot.up || slot.sent.length !== depth) continue;
-        const task = take(slot);
-        if (task) run(slot, task);
+    if (pumping) return;
+    pumping = true;
+    queueMicrotask(() => {
+      pumping = false;
+      if (closed) return;
+      const batches = new Map<Slot, Sent[]>();
+      const give = (slot: Slot, task: Task) => {
+        const s = prepare(slot, task);
+        const b = batches.get(slot);
+        if (b) b.push(s);
+        else batches.set(slot, [s]);
+      };
+      for (let depth = 0; depth < DEPTH && queue.length > 0; depth++) {
+        for (const slot of slots) {
+          if (queue.length === 0) break;
+          if (!slot.up || slot.sent.length !== depth) continue;
+          const task = take(slot);
+          if (task) give(slot, task);
+        }
       }
-    }
-    for (const idle of slots) {
-      if (!idle.up || idle.sent.length > 0) continue;
-      for (const busy of slots) {
-        if (busy === idle || busy.sent.length < 2) continue;
-        const last = busy.sent[busy.sent.length - 1] as Sent;
-        if (last.task.tried.has(idle.index) || !takeBack(busy, last)) continue;
-        busy.sent.pop();
-        const task = take(idle);
-        if (task) run(idle, task);
-        break;
+      for (const idle of slots) {
+        if (!idle.up || idle.sent.length > 0) continue;
+        for (const busy of slots) {
+          while (busy !== idle && busy.sent.length > idle.sent.length + 1) {
+            const last = busy.sent[busy.sent.length - 1] as Sent;
+            if (last.task.tried.has(idle.index) || !takeBack(last)) break;
+            busy.sent.pop();
+            last.task.tried.delete(busy.index);
+            give(idle, last.task);
+          }
+        }
       }
-    }
+      for (const [slot, sent] of batches) send(slot, sent);
+    });
   }
 
-  function run(slot: Slot, task: Task) {
-    const id = nextId++;
+  /** Lists `task` as sent to `slot`, its bytes written to a shared buffer (not sent yet). */
+  function prepare(slot: Slot, task: Task): Sent {
     task.tried.add(slot.index);
-    const codes: Array<[Uint8Array, Uint8Array]> = [];
-    for (const [h, blob] of task.job.codes) {
-      const k = toHex(h);
-      if (!slot.codes.has(k)) {
-        slot.codes.add(k);
-        codes.push([exact(h), exact(blob)]);
-      }
-    }
     const { pov, view } = task.job;
     const buf = bufferFor(pov.byteLength + view.byteLength);
     const bytes = new Uint8Array(buf);
     bytes.set(pov, 0);
     bytes.set(view, pov.byteLength);
-    const sent: Sent = { id, task, claim: newClaim(), buf };
-    slot.sent.push(sent);
-    startTimer(slot);
+    const s: Sent = { id: nextId++, task, claim: newClaim(), buf };
+    slot.sent.push(s);
+    return s;
+  }
+
+  function send(slot: Slot, sent: Sent[]) {
+    const codes: Array<[Uint8Array, Uint8Array]> = [];
+    for (const s of sent) {
+      for (const [h, blob] of s.task.job.codes) {
+        const k = toHex(h);
+        if (!slot.codes.has(k)) {
+          slot.codes.add(k);
+          codes.push([exact(h), exact(blob)]);
+        }
+      }
+    }
     const req: WorkerRequest = {
-      id,
-      claim: sent.claim,
-      buf,
-      pov: pov.byteLength,
-      view: view.byteLength,
+      tasks: sent.map((s) => ({
+        id: s.id,
+        claim: s.claim,
+        buf: s.buf,
+        pov: s.task.job.pov.byteLength,
+        view: s.task.job.view.byteLength,
+      })),
       codes,
     };
     slot.worker.postMessage(req);
+    watch(slot);
   }
 
   /** One verdict on `job` from a worker not in `tried` (the first such worker to be free). */
@@ -442,6 +504,7 @@ export async function createValidatorPool(opts: ValidatorPoolOptions = {}): Prom
     },
     async close() {
       closed = true;
+      for (const s of slots) clearTimeout(s.watch);
       for (const t of queue.splice(0)) t.done({ index: -1, error: "pool closed" });
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },

@@ -112,9 +112,36 @@ describe("validator pool load balancing", () => {
     expect(rs.slice(1).every((r) => r.backed)).toBe(true);
     await pool.close();
   });
+
+  it("answers each of many jobs with its own verdict when workers hold several at once", async () => {
+    const pool = await createValidatorPool({ size: 2, backers: 1, handler });
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.validate(job([0, i]))));
+    expect(rs.map((r) => [...r.verdict!])).toEqual(Array.from({ length: 40 }, (_, i) => [0, i, 9, 5]));
+    expect(new Set(rs.map((r) => r.backers[0]))).toEqual(new Set([0, 1]));
+    await pool.close();
+  });
 });
 
 describe("validator pool with one worker", () => {
+  it("judges again elsewhere the jobs a hung worker finished but had not answered yet", async () => {
+    // One worker holds all four jobs; it answers in batches, so when it hangs on the second, the
+    // first is done but unanswered. Only the hung job fails; its replacement judges the others.
+    const pool = await createValidatorPool({ size: 1, backers: 1, timeoutMs: 1000, handler });
+    const rs = await Promise.all(
+      [job([0, 1]), job([1]), job([0, 3]), job([0, 4])].map((j) => pool.validate(j)),
+    );
+    expect(rs.map((r) => r.backed)).toEqual([true, false, true, true]);
+    expect(rs[1]!.faults).toEqual(["worker 0: timeout"]);
+    expect(rs.map((r) => (r.verdict ? [...r.verdict] : null))).toEqual([
+      [0, 1, 9, 5],
+      null,
+      [0, 3, 9, 5],
+      [0, 4, 9, 5],
+    ]);
+    expect(pool.replaced).toBe(1);
+    await pool.close();
+  });
+
   it("gives the handler exactly the job's bytes, whatever buffers they were views into", async () => {
     // Answers the PoV, the view and the code blob it received, and the code blob's [offset, buffer length].
     const probe = `data:text/javascript,${encodeURIComponent(`

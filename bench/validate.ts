@@ -21,10 +21,12 @@ const IN_FLIGHT = 16;
 const REPEATS = 3;
 /**
  * PoVs each worker judges before the clock starts. Code that runs once per PoV tiers up slowly: with
- * `--trace-opt`, a worker here was still optimising such functions for the first time after 1,000 PoVs,
- * and a pool of 2 was at half the 1-worker speed for its first ~150 PoVs per worker.
+ * `--trace-opt`, a worker here was still optimising such functions for the first time after 1,000 PoVs;
+ * a pool of 2 ran at half the 1-worker speed for its first ~150 PoVs per worker, and V8's helper threads
+ * (its optimising compiler among them) took 0.1–0.3 ms per PoV until ~1,000 PoVs per worker, 0.03–0.06
+ * after.
  */
-const WARM_PER_WORKER = 500;
+const WARM_PER_WORKER = 1000;
 const WINDOWS = 3;
 const WINDOW = 160;
 const CPU_WINDOWS = 2;

@@ -50,6 +50,7 @@ export {
   txHash,
   type UnsignedTx,
   verifyTxs,
+  verifyTxsWhole,
 } from "./tx.ts";
 export type {
   BlockInput,

@@ -2,7 +2,7 @@
  * Signed transactions (src/chain/README.md "Transactions"): SCALE payload `{ signer, nonce, fee, call }`
  * signed with ed25519 over `"coreplay/tx" || SCALE(payload)`.
  */
-import type { AccountId, Hash } from "../codec/ids.ts";
+import type { AccountId, ActorId, Hash } from "../codec/ids.ts";
 import {
   AccountIdCodec,
   ActorIdCodec,
@@ -136,17 +136,30 @@ export function signTx(
  * Hashes of transactions whose signature verified. Verification is a pure function of the bytes, so
  * remembering it is safe; it saves the second ed25519 verify when the tx pool's `checkTx` already did it,
  * or when {@link preverifyTxs} checked a block's transactions in parallel beforehand. Keyed by the
- * hash's latin1 string (one char per byte).
+ * hash's latin1 string (one char per byte). Two generations: once the newer holds half the bound it
+ * becomes the older and the older is dropped, so forgetting is O(1) (deleting a Set's oldest entry one
+ * by one walks the holes left before it).
  */
-const VERIFIED = new Set<string>();
-/** Above the node's largest block (20,000 transactions), so a pre-verified block is never evicted. */
+let verified = new Set<string>();
+let verifiedBefore = new Set<string>();
+/** A generation holds half: above the node's largest block (20,000 transactions), so a pre-verified block is never evicted. */
 const VERIFIED_MAX = 1 << 16;
-const verifiedKey = (hash: Hash): string =>
-  Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString("latin1");
+/** The hash's key string: 32 chars, one per byte (hashes are 32 bytes; anything else goes through Buffer). */
+function verifiedKey(h: Hash): string {
+  if (h.length !== 32) return Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString("latin1");
+  const b = h as unknown as Record<number, number>;
+  // biome-ignore format: one byte per argument
+  return String.fromCharCode(
+    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15],
+    b[16], b[17], b[18], b[19], b[20], b[21], b[22], b[23], b[24], b[25], b[26], b[27], b[28], b[29], b[30], b[31]);
+}
+const isVerified = (key: string): boolean => verified.has(key) || verifiedBefore.has(key);
 function remember(key: string): void {
-  VERIFIED.add(key);
-  // bounded: forget the oldest (a Set iterates in insertion order)
-  if (VERIFIED.size > VERIFIED_MAX) VERIFIED.delete(VERIFIED.values().next().value as string);
+  verified.add(key);
+  if (verified.size >= VERIFIED_MAX / 2) {
+    verifiedBefore = verified;
+    verified = new Set();
+  }
 }
 
 /**
@@ -155,7 +168,8 @@ function remember(key: string): void {
  * through a second node calls this, or that node would skip their verification.
  */
 export function forgetVerifiedTxs(): void {
-  VERIFIED.clear();
+  verified = new Set();
+  verifiedBefore = new Set();
 }
 
 /** One ed25519 check: `signature` by `publicKey` over `message`. */
@@ -193,7 +207,7 @@ export async function preverifyTxs(
   txs: readonly Uint8Array[],
   verifyMany: (checks: SignatureCheck[]) => Promise<boolean[]>,
 ): Promise<number> {
-  return (await checkTxs(txs, verifyMany)).fresh;
+  return (await checkTxs(txs, signatureCheck, verifyMany)).fresh;
 }
 
 /**
@@ -208,23 +222,48 @@ export async function verifyTxs(
   verifyMany: (checks: SignatureCheck[]) => Promise<boolean[]>,
   hashes?: readonly Hash[],
 ): Promise<boolean[]> {
-  return (await checkTxs(txs, verifyMany, hashes)).valid;
+  return (await checkTxs(txs, signatureCheck, verifyMany, hashes)).valid;
 }
 
-async function checkTxs(
+/**
+ * {@link verifyTxs} for a verifier that takes transactions whole (e.g. the signature workers, which then
+ * need no message made and packed per transaction here): `verifySigned(txs, domain)` answers, per
+ * transaction, whether its last 64 bytes are a signature by its first 32 over `domain ‖ the bytes before
+ * the signature`. For a transaction in its canonical encoding that is exactly its {@link signatureCheck}
+ * (`domain` is the transactions' signing domain). Transactions too short to be one are `false`.
+ *
+ * @example const ok = await verifyTxsWhole(txs, (txs, domain) => pool.verifySigned(txs, domain), hashes);
+ */
+export async function verifyTxsWhole(
   txs: readonly Uint8Array[],
-  verifyMany: (checks: SignatureCheck[]) => Promise<boolean[]>,
+  verifySigned: (txs: Uint8Array[], domain: Uint8Array) => Promise<boolean[]>,
+  hashes?: readonly Hash[],
+): Promise<boolean[]> {
+  const whole = (bytes: Uint8Array) => (bytes.length < PAYLOAD_HEAD + SIGNATURE ? undefined : bytes);
+  const r = await checkTxs(txs, whole, (items) => verifySigned(items, DOMAIN.slice()), hashes);
+  return r.valid;
+}
+
+/**
+ * Verifies with `verifyMany` the transactions not remembered as verified, each in the form `check`
+ * makes of it (`undefined`: malformed, never valid), and remembers those that verified.
+ */
+async function checkTxs<C>(
+  txs: readonly Uint8Array[],
+  check: (bytes: Uint8Array) => C | undefined,
+  verifyMany: (checks: C[]) => Promise<boolean[]>,
   hashes?: readonly Hash[],
 ): Promise<{ valid: boolean[]; fresh: number }> {
   const valid = new Array<boolean>(txs.length).fill(false);
   const at: number[] = [];
   const keys: string[] = [];
-  const checks: SignatureCheck[] = [];
-  for (const [i, bytes] of txs.entries()) {
-    const c = signatureCheck(bytes);
-    if (!c) continue;
+  const checks: C[] = [];
+  for (let i = 0; i < txs.length; i++) {
+    const bytes = txs[i] as Uint8Array;
+    const c = check(bytes);
+    if (c === undefined) continue;
     const k = verifiedKey(hashes?.[i] ?? txHash(bytes));
-    if (VERIFIED.has(k)) {
+    if (isVerified(k)) {
       valid[i] = true;
       continue;
     }
@@ -235,44 +274,65 @@ async function checkTxs(
   if (checks.length === 0) return { valid, fresh: 0 };
   const ok = await verifyMany(checks);
   let fresh = 0;
-  for (const [j, k] of keys.entries()) {
+  for (let j = 0; j < keys.length; j++) {
     if (ok[j] === true) {
-      remember(k);
-      valid[at[j]!] = true;
+      remember(keys[j] as string);
+      valid[at[j] as number] = true;
       fresh++;
     }
   }
   return { valid, fresh };
 }
 
+/** The `Call` variant's tag byte in {@link TxCall}. */
+const CALL_INDEX = TxCall.enc({ tag: "Call", value: { actor: 0 as ActorId, input: new Uint8Array() } })[0];
+
+/**
+ * `decodeExact(TxCall, b)` for the commonest call, a `Call` whose input is under 64 bytes (a one-byte
+ * compact length): tag, actor (u32), length, input, and nothing after. `undefined` for anything else
+ * (then the codec decides). Byte fields are views into `b` when `views`, else copies.
+ */
+function smallCall(b: Uint8Array, views: boolean): TxCall | undefined {
+  if (b.length < 6 || b[0] !== CALL_INDEX || ((b[5] as number) & 3) !== 0) return undefined;
+  const len = (b[5] as number) >>> 2;
+  if (b.length !== 6 + len) return undefined;
+  const actor =
+    ((b[1] as number) | ((b[2] as number) << 8) | ((b[3] as number) << 16)) + (b[4] as number) * 2 ** 24;
+  const input = views ? b.subarray(6) : b.slice(6);
+  return { tag: "Call", value: { actor: actor as ActorId, input } };
+}
+
 /**
  * `decodeExact(SignedTx, bytes)` for canonical bytes, reading the fixed-size fields directly and only
  * the call through the codec: `undefined` when the call part is not the canonical encoding of one call
  * (then `decodeExact` decides, with its error). When it returns a transaction, re-encoding it gives
- * `bytes` back, which is exactly what `decodeExact` checks.
+ * `bytes` back, which is exactly what `decodeExact` checks. With `views`, byte fields are views into
+ * `bytes` rather than copies.
  */
-function decodeCanonical(bytes: Uint8Array): SignedTx | undefined {
+function decodeCanonical(bytes: Uint8Array, views: boolean): SignedTx | undefined {
   const end = bytes.length - SIGNATURE;
   if (end <= PAYLOAD_HEAD) return undefined;
-  // a view: the strict decoder copies the call's byte fields out of it
+  // a view: the strict decoder copies the call's byte fields out of it (unless `views`)
   const callBytes = bytes.subarray(PAYLOAD_HEAD, end);
-  let call: TxCall;
-  try {
-    // Strict in one pass (src/codec/fast.ts): e.g. a fixed-size hash cut short at the end is refused,
-    // which decoding and re-encoding with scale-ts let through.
-    call = decodeExact(TxCall, callBytes, "transaction call");
-  } catch {
-    return undefined;
+  let call = smallCall(callBytes, views);
+  if (call === undefined) {
+    try {
+      // Strict in one pass (src/codec/fast.ts): e.g. a fixed-size hash cut short at the end is refused,
+      // which decoding and re-encoding with scale-ts let through.
+      call = decodeExact(TxCall, callBytes, "transaction call", { views });
+    } catch {
+      return undefined;
+    }
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
     payload: {
-      signer: bytes.slice(0, 32) as AccountId,
+      signer: (views ? bytes.subarray(0, 32) : bytes.slice(0, 32)) as AccountId,
       nonce: dv.getBigUint64(32, true),
       fee: (dv.getBigUint64(48, true) << 64n) | dv.getBigUint64(40, true),
       call,
     },
-    signature: bytes.slice(end),
+    signature: views ? bytes.subarray(end) : bytes.slice(end),
   };
 }
 
@@ -287,7 +347,7 @@ export function decodeTx(bytes: Uint8Array, decoded?: DecodedTx): Result<Decoded
   if (!r.ok) return r;
   const tx = r.value;
   const key = verifiedKey(tx.hash);
-  if (!VERIFIED.has(key)) {
+  if (!isVerified(key)) {
     // canonical (decodeExact): the payload's encoding is the bytes before the signature
     const c = signatureCheck(bytes)!;
     if (!verify(tx.signature, c.message, tx.payload.signer)) {
@@ -305,11 +365,15 @@ export type DecodedTx = SignedTx & { hash: Hash; length: number };
  * {@link decodeTx}'s strict decoding without its signature check: for a pool that checks signatures in
  * batches elsewhere ({@link verifyTxs}). Never apply what it returns without that check.
  */
-export function decodeTxUnverified(bytes: Uint8Array): Result<DecodedTx, TxError> {
-  let tx: SignedTx | undefined = decodeCanonical(bytes);
+export function decodeTxUnverified(
+  bytes: Uint8Array,
+  /** Byte fields (signer, signature, the call's bytes) as views into `bytes`: never write to `bytes` then. */
+  opts?: { views?: boolean },
+): Result<DecodedTx, TxError> {
+  let tx: SignedTx | undefined = decodeCanonical(bytes, opts?.views === true);
   if (!tx) {
     try {
-      tx = decodeExact(SignedTx, bytes, "transaction");
+      tx = decodeExact(SignedTx, bytes, "transaction", opts);
     } catch (e) {
       return err(new TxError("TX_MALFORMED", "Malformed transaction", (e as Error).message));
     }

@@ -38,6 +38,13 @@ export interface CryptoPool {
   sign(jobs: readonly SignJob[], opts?: ShareOptions): Promise<Uint8Array[]>;
   /** Whether each signature verifies, in order. */
   verify(checks: readonly SignatureCheck[], opts?: ShareOptions): Promise<boolean[]>;
+  /**
+   * Whether each signed item verifies, in order: an item is the signer's 32-byte public key, what it
+   * signs, then the 64-byte signature, and the signed message is `domain ‖ the item without its
+   * signature` (a transaction's layout, src/chain/tx.ts `verifyTxsWhole`). Items are sent as they are:
+   * no message is made here. An item shorter than key and signature is `false`.
+   */
+  verifySigned(items: readonly Uint8Array[], domain: Uint8Array, opts?: ShareOptions): Promise<boolean[]>;
   close(): Promise<void>;
 }
 
@@ -73,6 +80,30 @@ parentPort.on("message", (m) => {
       const key = privateKey(m.keys.subarray(m.keyOf[i] * 32, m.keyOf[i] * 32 + 32));
       out.set(crypto.sign(null, m.data.subarray(at, m.ends[i]), key), i * 64);
       at = m.ends[i];
+    }
+    parentPort.postMessage({ id: m.id, out }, [out.buffer]);
+  } else if (m.op === "verifySigned") {
+    // each item: key (32) ‖ signed bytes ‖ signature (64); the message is domain ‖ key ‖ signed bytes
+    const out = new Uint8Array(n);
+    const d = m.domain.length;
+    let msg = Buffer.alloc(1024);
+    msg.set(m.domain);
+    for (let i = 0; i < n; i++) {
+      const item = m.data.subarray(at, m.ends[i]);
+      at = m.ends[i];
+      const body = item.length - 64;
+      if (body < 32) continue; // 0: not a signed item
+      if (d + body > msg.length) {
+        msg = Buffer.alloc(2 * (d + body));
+        msg.set(m.domain);
+      }
+      msg.set(item.subarray(0, body), d);
+      try {
+        const ok = sodium.crypto_sign_verify_detached(item.subarray(body), msg.subarray(0, d + body), item.subarray(0, 32));
+        out[i] = ok ? 1 : 0;
+      } catch {
+        out[i] = 2;
+      }
     }
     parentPort.postMessage({ id: m.id, out }, [out.buffer]);
   } else {
@@ -112,6 +143,16 @@ function pack(messages: readonly Uint8Array[]): { data: Uint8Array<ArrayBuffer>;
     ends[i] = at;
   }
   return { data, ends };
+}
+
+/** The check a signed item stands for (see `CryptoPool.verifySigned`); `undefined` when too short. */
+function signedCheck(item: Uint8Array, domain: Uint8Array): SignatureCheck | undefined {
+  const body = item.length - 64;
+  if (body < 32) return undefined;
+  const message = new Uint8Array(domain.length + body);
+  message.set(domain);
+  message.set(item.subarray(0, body), domain.length);
+  return { publicKey: item.subarray(0, 32), message, signature: item.subarray(body) };
 }
 
 /**
@@ -183,6 +224,10 @@ export function createCryptoPool(size = Math.min(4, availableParallelism())): Cr
 
   const signHere = (j: SignJob) => sign(j.message, j.seed);
   const verifyHere = (c: SignatureCheck) => verify(c.signature, c.message, c.publicKey);
+  const verifySignedHere = (item: Uint8Array, domain: Uint8Array) => {
+    const c = signedCheck(item, domain);
+    return c !== undefined && verifyHere(c);
+  };
 
   return {
     size,
@@ -254,6 +299,26 @@ export function createCryptoPool(size = Math.min(4, availableParallelism())): Cr
         }),
       );
       for (let i = here; i < checks.length; i++) out[i] = verifyHere(checks[i]!);
+      await workers;
+      return out;
+    },
+    async verifySigned(items, domain, opts) {
+      if (items.length < MIN_BATCH || live().length === 0)
+        return items.map((i) => verifySignedHere(i, domain));
+      const out = new Array<boolean>(items.length);
+      const { parts, here } = ranges(items.length, opts?.share ?? spareCpu);
+      const workers = Promise.all(
+        parts.map(async ({ slot, from, to }) => {
+          const part = items.slice(from, to);
+          const { data, ends } = pack(part);
+          const r = await ask(slot, { op: "verifySigned", domain, data, ends }, [data.buffer]);
+          for (let i = 0; i < part.length; i++) {
+            const v = r?.[i];
+            out[from + i] = v === 0 ? false : v === 1 ? true : verifySignedHere(part[i]!, domain);
+          }
+        }),
+      );
+      for (let i = here; i < items.length; i++) out[i] = verifySignedHere(items[i]!, domain);
       await workers;
       return out;
     },

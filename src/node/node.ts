@@ -22,7 +22,7 @@ import {
   TxError,
   type UnsignedTx,
   type ValidatedPov,
-  verifyTxs,
+  verifyTxsWhole,
 } from "../chain/index.ts";
 import { toHex } from "../codec/bytes.ts";
 import type { AccountId, ActorId, Hash } from "../codec/ids.ts";
@@ -39,7 +39,7 @@ import { createCryptoPool } from "./crypto-pool.ts";
 import { loadEngine } from "./engine.ts";
 import { NodeError } from "./errors.ts";
 import { createNodeDb, type NodeDb } from "./node-db.ts";
-import { createTxPool, type PoolItem, signerKey } from "./txpool.ts";
+import { createTxPool, type PoolItem, signerKey, type TxOutcome } from "./txpool.ts";
 import { type Backing, createValidatorPool, type ValidatorPool } from "./validator-pool.ts";
 
 export type BlockTime = "instant" | "manual" | number;
@@ -186,7 +186,9 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
   const sigs = createCryptoPool(opts.signatureWorkers);
   const txpool = createTxPool({
     // the main thread serves RPC and builds blocks meanwhile: the workers verify alone
-    verify: (txs, hashes) => verifyTxs(txs, (checks) => sigs.verify(checks, { share: false }), hashes),
+    // (whole: the workers make each signed message from the transaction's bytes)
+    verify: (txs, hashes) =>
+      verifyTxsWhole(txs, (items, domain) => sigs.verifySigned(items, domain, { share: false }), hashes),
     nonceOf: (s) => chain.nonceOf(s),
     onVerified: () => poke(),
   });
@@ -258,8 +260,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     for (const { item, nonce, signer } of txpool.take(maxTxs, (a) => chain.nonceOf(a))) {
       if (item.kind === "signed") {
         items.push(item);
-        txs.push(item.tx.bytes);
-        decoded[txs.length - 1] = item.tx.decoded;
+        txs.push(item.bytes);
+        decoded[txs.length - 1] = item.decoded;
         continue;
       }
       const k = signerKey(signer);
@@ -336,12 +338,12 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     const failedSigners = new Set<string>();
     for (const [i, item] of items.entries()) {
       const out = r.txs[i]!;
-      const done = item.kind === "signed" ? item.tx.done : item.intent.done;
+      const done = (o: TxOutcome) => (item.kind === "signed" ? item.done(o) : item.intent.done(o));
       if (out.result.ok) {
-        done({ ok: true, value: { ...out.result.value, hash: out.hash, block: r.number } });
+        done({ ok: true, value: outcomeOf(out.result.value, out.hash, r.number) });
         continue;
       }
-      const k = item.kind === "signed" ? item.tx.key : signerKey(item.intent.signer.publicKey);
+      const k = item.kind === "signed" ? item.key : signerKey(item.intent.signer.publicKey);
       const future = out.result.error.code === "TX_FUTURE_NONCE";
       if (future && (item.kind === "signed" || failedSigners.has(k))) again.push(item);
       else done({ ok: false, error: out.result.error });
@@ -558,6 +560,16 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       await storage.close();
     },
   };
+}
+
+/**
+ * A settled transaction's value: what it did, its hash and block. Written out for the usual shapes (a
+ * spread of differently shaped objects is a slow generic copy, once per transaction).
+ */
+function outcomeOf(v: TxApplied, hash: Hash, block: number): TxApplied & { hash: Hash; block: number } {
+  const keys = Object.keys(v).length;
+  if (keys === 1 && v.fee !== undefined) return { fee: v.fee, hash, block };
+  return { ...v, hash, block };
 }
 
 /** The chain's PoV id: blake2b-256 of its bytes (src/chain/pool.ts). */

@@ -19,7 +19,7 @@ import {
   TxError,
   type TxErrorCode,
 } from "../chain/index.ts";
-import { toHex } from "../codec/bytes.ts";
+import { bytesEqual, toHex } from "../codec/bytes.ts";
 import type { AccountId, Hash } from "../codec/ids.ts";
 import type { Keypair } from "../crypto/ed25519.ts";
 
@@ -35,23 +35,26 @@ export interface Intent {
   done(r: TxOutcome): void;
 }
 
-/** A client-signed transaction in the pool. */
+/** A client-signed transaction in the pool (itself a pool item). */
 export interface SignedEntry {
-  bytes: Uint8Array;
-  /** Its strict decoding at admission (handed to the block: BlockInput.decoded). */
-  decoded: DecodedTx;
-  hash: Hash;
-  signer: AccountId;
+  readonly kind: "signed";
+  /** The pool's own copy of the bytes (possibly a view into a chunk shared with other transactions). */
+  readonly bytes: Uint8Array;
+  /** Its strict decoding at admission, byte fields viewing `bytes` (handed to the block: BlockInput.decoded). */
+  readonly decoded: DecodedTx;
+  readonly hash: Hash;
+  readonly signer: AccountId;
   /** The signer as a map key ({@link signerKey}). */
-  key: string;
-  nonce: bigint;
+  readonly key: string;
+  readonly nonce: bigint;
   /** `true` once its signature verified; until then it is never taken. */
   verified: boolean;
-  admitted?: (hash: Hash) => void;
+  readonly admitted?: (hash: Hash) => void;
+  /** Settles the transaction (and takes it out of the pool's nonce index). */
   done(r: TxOutcome): void;
 }
 
-export type PoolItem = { kind: "dev"; intent: Intent } | { kind: "signed"; tx: SignedEntry };
+export type PoolItem = { kind: "dev"; intent: Intent } | SignedEntry;
 
 export interface TxPoolOptions {
   /** Verifies a batch of signed transactions: per transaction, whether its signature is valid. */
@@ -110,6 +113,76 @@ export const signerKey = (a: Uint8Array): string =>
 
 const refuse = (code: TxErrorCode, msg: string, details?: string) => new TxError(code, msg, details);
 
+/**
+ * Admitted bytes are copied into chunks shared by many transactions: one allocation per chunk rather
+ * than one per transaction (a buffer above 64 bytes is a native allocation each). A transaction that
+ * stays in the pool past a block gets bytes of its own ({@link Entry.own}), so a chunk is never kept
+ * alive by one waiting transaction for long.
+ */
+const CHUNK = 16 * 1024;
+/** Larger transactions get their own copy. */
+const CHUNKED_MAX = 1024;
+
+class Chunks {
+  private chunk = new Uint8Array(CHUNK);
+  private used = 0;
+  /** A copy of `input`. */
+  copy(input: Uint8Array): Uint8Array {
+    const n = input.length;
+    if (n > CHUNKED_MAX) return input.slice();
+    if (this.used + n > CHUNK) {
+      this.chunk = new Uint8Array(CHUNK);
+      this.used = 0;
+    }
+    const out = this.chunk.subarray(this.used, this.used + n);
+    out.set(input);
+    this.used += n;
+    return out;
+  }
+  /** Gives back the space of the last copy (refused at admission). */
+  undo(last: Uint8Array): void {
+    if (last.buffer === this.chunk.buffer && last.byteOffset + last.length === this.used) {
+      this.used = last.byteOffset;
+    }
+  }
+}
+
+/** A client-signed transaction in the pool; settling it takes it out of its pool's nonce index. */
+class Entry implements SignedEntry {
+  readonly kind = "signed" as const;
+  verified = false;
+  constructor(
+    public bytes: Uint8Array,
+    public decoded: DecodedTx,
+    readonly key: string,
+    private readonly settle: (r: TxOutcome) => void,
+    readonly admitted: ((hash: Hash) => void) | undefined,
+    private readonly forget: (t: Entry) => void,
+  ) {}
+  get hash(): Hash {
+    return this.decoded.hash;
+  }
+  get signer(): AccountId {
+    return this.decoded.payload.signer;
+  }
+  get nonce(): bigint {
+    return this.decoded.payload.nonce;
+  }
+  done(r: TxOutcome): void {
+    this.forget(this);
+    this.settle(r);
+  }
+  /** Bytes of its own, no longer a view into a shared chunk (for a transaction that waits). */
+  own(): void {
+    if (this.bytes.byteLength === this.bytes.buffer.byteLength) return;
+    const bytes = this.bytes.slice();
+    const d = decodeTxUnverified(bytes, { views: true });
+    if (!d.ok) return; // the same bytes decoded at admission
+    this.bytes = bytes;
+    this.decoded = d.value;
+  }
+}
+
 export function createTxPool(opts: TxPoolOptions): TxPool {
   const batchMax = opts.batch ?? 512;
   const capacity = opts.capacity ?? 100_000;
@@ -119,11 +192,22 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
   let fresh = 0;
   /** Chain nonces read by admission since the chain last moved (a read decodes an account record). */
   const nonces = new Map<string, bigint>();
-  const forget = (t: SignedEntry) => {
+  const forget = (t: Entry) => {
     const m = bySigner.get(t.key);
     if (m?.get(t.nonce) !== t) return;
     m.delete(t.nonce);
     if (m.size === 0) bySigner.delete(t.key);
+  };
+  const chunks = new Chunks();
+  // A client usually sends many transactions in a row: its key string is made once.
+  let lastSigner = new Uint8Array(0);
+  let lastKey = "";
+  const keyOf = (signer: Uint8Array): string => {
+    if (!bytesEqual(signer, lastSigner)) {
+      lastSigner = signer.slice();
+      lastKey = signerKey(signer);
+    }
+    return lastKey;
   };
 
   // Verification batches: the one being filled, and those sent and not yet returned.
@@ -144,8 +228,9 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
         (ok) => {
           const bad = b.filter((_, i) => ok[i] !== true);
           reject(bad, () => refuse("TX_BAD_SIGNATURE", "Bad transaction signature"));
-          for (const [i, t] of b.entries()) {
+          for (let i = 0; i < b.length; i++) {
             if (ok[i] !== true) continue;
+            const t = b[i] as SignedEntry;
             t.verified = true;
             try {
               t.admitted?.(t.hash);
@@ -170,9 +255,53 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
   /** Takes signed transactions out of the pool and refuses them. */
   function reject(ts: SignedEntry[], error: () => TxError) {
     if (ts.length === 0) return;
-    const out = new Set(ts);
-    queue = queue.filter((i) => i.kind !== "signed" || !out.has(i.tx));
+    const out = new Set<PoolItem>(ts);
+    queue = queue.filter((i) => !out.has(i));
     for (const t of ts) t.done({ ok: false, error: error() });
+  }
+
+  /** Admits a decoded transaction, or says why not. */
+  function admit(
+    bytes: Uint8Array,
+    d: DecodedTx,
+    done: (r: TxOutcome) => void,
+    admitted: ((hash: Hash) => void) | undefined,
+  ): TxError | undefined {
+    const { signer, nonce } = d.payload;
+    const key = keyOf(signer);
+    let now = nonces.get(key);
+    if (now === undefined) {
+      if (nonces.size >= capacity) nonces.clear();
+      now = opts.nonceOf(signer);
+      nonces.set(key, now);
+    }
+    if (nonce < now) {
+      return refuse("TX_STALE_NONCE", "Stale nonce (replay)", `nonce ${nonce} < ${now}`);
+    }
+    let m = bySigner.get(key);
+    const pending = m?.get(nonce);
+    if (pending) {
+      const same = toHex(pending.hash) === toHex(d.hash);
+      return refuse(
+        "TX_STALE_NONCE",
+        same ? "Transaction already pending" : "Nonce already pending",
+        `signer ${toHex(signer)} has nonce ${nonce} in the pool`,
+      );
+    }
+    const t = new Entry(bytes, d, key, done, admitted, forget);
+    if (!m) {
+      m = new Map();
+      bySigner.set(key, m);
+    }
+    m.set(nonce, t);
+    queue.push(t);
+    batch.push(t);
+    if (batch.length >= batchMax) send();
+    else if (!flushQueued) {
+      flushQueued = true;
+      setImmediate(send);
+    }
+    return undefined;
   }
 
   return {
@@ -184,57 +313,12 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
       if (queue.length >= capacity) {
         return refuse("TX_QUEUE_FULL", "Transaction pool full", `${queue.length} transactions waiting`);
       }
-      const bytes = input.slice();
-      const d = decodeTxUnverified(bytes);
-      if (!d.ok) return d.error;
-      const { signer, nonce } = d.value.payload;
-      const key = signerKey(signer);
-      let now = nonces.get(key);
-      if (now === undefined) {
-        if (nonces.size >= capacity) nonces.clear();
-        now = opts.nonceOf(signer);
-        nonces.set(key, now);
-      }
-      if (nonce < now) {
-        return refuse("TX_STALE_NONCE", "Stale nonce (replay)", `nonce ${nonce} < ${now}`);
-      }
-      let m = bySigner.get(key);
-      const pending = m?.get(nonce);
-      if (pending) {
-        const same = toHex(pending.hash) === toHex(d.value.hash);
-        return refuse(
-          "TX_STALE_NONCE",
-          same ? "Transaction already pending" : "Nonce already pending",
-          `signer ${toHex(signer)} has nonce ${nonce} in the pool`,
-        );
-      }
-      const t: SignedEntry = {
-        bytes,
-        decoded: d.value,
-        hash: d.value.hash,
-        signer,
-        key,
-        nonce,
-        verified: false,
-        admitted,
-        done(r) {
-          forget(t);
-          done(r);
-        },
-      };
-      if (!m) {
-        m = new Map();
-        bySigner.set(key, m);
-      }
-      m.set(nonce, t);
-      queue.push({ kind: "signed", tx: t });
-      batch.push(t);
-      if (batch.length >= batchMax) send();
-      else if (!flushQueued) {
-        flushQueued = true;
-        setImmediate(send);
-      }
-      return undefined;
+      // decoded in place from the pool's own copy: its byte fields are views of that copy
+      const bytes = chunks.copy(input);
+      const d = decodeTxUnverified(bytes, { views: true });
+      const refused = d.ok ? admit(bytes, d.value, done, admitted) : d.error;
+      if (refused) chunks.undo(bytes);
+      return refused;
     },
     async verified() {
       send();
@@ -266,11 +350,11 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
         if (out.length >= max) break;
         if (item.kind === "dev") {
           const s = item.intent.signer.publicKey;
-          const key = signerKey(s);
+          const key = keyOf(s);
           include(item, s, key, nextOf(key, s));
           continue;
         }
-        const t = item.tx;
+        const t = item;
         if (!t.verified) continue;
         const n = nextOf(t.key, t.signer);
         if (t.nonce < n) {
@@ -287,6 +371,8 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
         }
       }
       queue = queue.filter((i) => !gone.has(i));
+      // those that wait for a missing nonce stop sharing a chunk with the transactions that went
+      for (const h of held.values()) for (const t of h.values()) if (t instanceof Entry) t.own();
       // nothing new until more arrives, unless the block was full
       fresh = out.length >= max ? queue.length : 0;
       return out;

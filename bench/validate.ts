@@ -27,7 +27,7 @@ const REPEATS = 3;
  * after.
  */
 const WARM_PER_WORKER = 1000;
-const WINDOWS = 3;
+const WINDOWS = 5;
 const WINDOW = 160;
 const CPU_WINDOWS = 2;
 

@@ -14,7 +14,7 @@ import { MAX_MESSAGE_SIZE } from "../pov/limits.ts";
 import type { Engine } from "../vm/engine.ts";
 import type { ChainConfig } from "./config.ts";
 import { EffectsRejected, type ExpiryReason, PovRejected } from "./errors.ts";
-import { getAccount, getActor, getMeta, putAccount, putActor, putMeta } from "./ledger.ts";
+import { copyActor, getAccount, getActor, getMeta, putAccount, putActor, putMeta } from "./ledger.ts";
 import { dequeue, enqueue, nextHead, peek } from "./pigeonhole.ts";
 import { type ActorInfo, type PoolEntry, PoolEntry as PoolEntryCodec, T } from "./state.ts";
 import { atomically, type KvWrite, key, keyString, Prefix } from "./storage.ts";
@@ -325,7 +325,9 @@ export function applyEffects(
   }
   for (const [id, st] of queues) {
     if (st.first === st.a.calls.first) continue;
-    putActor(kv, id as ActorId, { ...st.a, calls: { first: st.first, len: st.len } });
+    const served = copyActor(st.a);
+    served.calls = { first: st.first, len: st.len };
+    putActor(kv, id as ActorId, served);
   }
 
   // 4. transfers between actors

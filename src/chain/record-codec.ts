@@ -147,6 +147,57 @@ export function recordCodec<T>(fields: Fields): RecordCodec<T> {
 // same bytes (test/chain/record-codec.test.ts checks them against the Structs too).
 
 const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+// A record of 64 bytes or less lives in the JS heap until something asks for its `.buffer`, which moves
+// it out (a native allocation and a copy): the small records' codecs below read and write bytes without
+// a DataView of their own. 64-bit fields go through one shared scratch DataView.
+const scratch = new DataView(new ArrayBuffer(8));
+const scratchBytes = new Uint8Array(scratch.buffer);
+/** As `DataView#setUint32(at, v, true)`. */
+function putU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v;
+  out[at + 1] = v >>> 8;
+  out[at + 2] = v >>> 16;
+  out[at + 3] = v >>> 24;
+}
+/** As `DataView#getUint32(at, true)`. */
+const readU32 = (b: Uint8Array, at: number): number =>
+  ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16)) +
+  (b[at + 3] as number) * 0x1000000;
+/** As `DataView#setBigUint64(at, v, true)`. */
+function putU64(out: Uint8Array, at: number, v: bigint): void {
+  scratch.setBigUint64(0, v, true);
+  for (let k = 0; k < 8; k++) out[at + k] = scratchBytes[k] as number;
+}
+/** As `DataView#getBigUint64(at, true)`. */
+function readU64(b: Uint8Array, at: number): bigint {
+  for (let k = 0; k < 8; k++) scratchBytes[k] = b[at + k] as number;
+  return scratch.getBigUint64(0, true);
+}
+/** As {@link setU128}. */
+function putU128(out: Uint8Array, at: number, v: bigint): void {
+  putU64(out, at, v & U64_MASK);
+  putU64(out, at + 8, (v >> 64n) & U64_MASK);
+}
+const readU128 = (b: Uint8Array, at: number): bigint => (readU64(b, at + 8) << 64n) | readU64(b, at);
+/** Writes a byte vector's compact length at `at`; returns where its bytes go. */
+function putLength(out: Uint8Array, at: number, len: number, name: string): number {
+  if (len < 1 << 6) {
+    out[at] = len << 2;
+    return at + 1;
+  }
+  if (len < 1 << 14) {
+    const v = (len << 2) | 1;
+    out[at] = v;
+    out[at + 1] = v >>> 8;
+    return at + 2;
+  }
+  if (len < 1 << 30) {
+    putU32(out, at, ((len << 2) | 2) >>> 0);
+    return at + 4;
+  }
+  throw new RangeError(`${name}: ${len} bytes is too long for a state record`);
+}
 const getU128 = (dv: DataView, at: number): bigint =>
   (dv.getBigUint64(at + 8, true) << 64n) | dv.getBigUint64(at, true);
 function setU128(dv: DataView, at: number, b: bigint): void {
@@ -160,39 +211,26 @@ function setB32(out: Uint8Array, at: number, b: Uint8Array, name: string): void 
 function exactly(bytes: Uint8Array, n: number): void {
   if (bytes.length !== n) throw new RangeError(`record of ${bytes.length} bytes, ${n} expected`);
 }
-/** Writes a byte vector's compact length at `at`; returns where its bytes go. */
-function setLength(dv: DataView, at: number, len: number, name: string): number {
-  if (len < 1 << 6) {
-    dv.setUint8(at, len << 2);
-    return at + 1;
-  }
-  if (len < 1 << 14) {
-    dv.setUint16(at, (len << 2) | 1, true);
-    return at + 2;
-  }
-  if (len < 1 << 30) {
-    dv.setUint32(at, ((len << 2) | 2) >>> 0, true);
-    return at + 4;
-  }
-  throw new RangeError(`${name}: ${len} bytes is too long for a state record`);
-}
-/** Reads the length of a byte vector at `at` that must end the record exactly; returns where its bytes start. */
-function lastBytesAt(bytes: Uint8Array, dv: DataView, at: number, name: string): number {
-  const mode = dv.getUint8(at) & 3;
-  let len: number;
-  if (mode === 0) {
-    len = dv.getUint8(at) >>> 2;
-    at += 1;
-  } else if (mode === 1) {
-    len = dv.getUint16(at, true) >>> 2;
-    at += 2;
-  } else if (mode === 2) {
-    len = dv.getUint32(at, true) >>> 2;
-    at += 4;
-  } else throw new RangeError(`${name}: byte vector too long for a state record`);
-  if (at + len !== bytes.length) {
-    if (at + len > bytes.length) throw new RangeError(`${name}: truncated record`);
-    throw new RangeError(`record of ${bytes.length} bytes, ${at + len} expected`);
+/**
+ * Reads the length of a byte vector at `at` that must end exactly at `end` (the record's end, or where
+ * the fixed fields after it start); returns where its bytes start.
+ */
+function lastBytesAt(bytes: Uint8Array, end: number, at: number, name: string): number {
+  const b0 = bytes[at] as number;
+  const mode = b0 & 3;
+  const width = mode === 0 ? 1 : mode === 1 ? 2 : 4;
+  if (mode === 3) throw new RangeError(`${name}: byte vector too long for a state record`);
+  if (at + width > end) throw new RangeError(`${name}: truncated record`);
+  const len =
+    mode === 0
+      ? b0 >>> 2
+      : mode === 1
+        ? (b0 | ((bytes[at + 1] as number) << 8)) >>> 2
+        : readU32(bytes, at) >>> 2;
+  at += width;
+  if (at + len !== end) {
+    if (at + len > end) throw new RangeError(`${name}: truncated record`);
+    throw new RangeError(`record of ${end} bytes, ${at + len} expected`);
   }
   return at;
 }
@@ -206,16 +244,14 @@ interface AccountRecord {
 export const accountCodec: RecordCodec<AccountRecord> = {
   enc(a) {
     const out = new Uint8Array(40);
-    const dv = new DataView(out.buffer);
-    setU128(dv, 0, a.free);
-    setU128(dv, 16, a.reserved);
-    dv.setBigUint64(32, a.nonce, true);
+    putU128(out, 0, a.free);
+    putU128(out, 16, a.reserved);
+    putU64(out, 32, a.nonce);
     return out;
   },
   dec(b) {
     exactly(b, 40);
-    const dv = view(b);
-    return { free: getU128(dv, 0), reserved: getU128(dv, 16), nonce: dv.getBigUint64(32, true) };
+    return { free: readU128(b, 0), reserved: readU128(b, 16), nonce: readU64(b, 32) };
   },
 };
 
@@ -294,12 +330,11 @@ export const queuedCallCodec: RecordCodec<CallRecord> = {
   enc(c) {
     const len = c.input.length;
     const out = new Uint8Array(64 + compactLength(len) + len + 4);
-    const dv = new DataView(out.buffer);
     setB32(out, 0, c.id, "id");
     setB32(out, 32, c.from, "from");
-    const at = setLength(dv, 64, len, "input");
+    const at = putLength(out, 64, len, "input");
     out.set(c.input, at);
-    dv.setUint32(at + len, c.queuedAt, true);
+    putU32(out, at + len, c.queuedAt);
     return out;
   },
   dec(b) {
@@ -308,7 +343,7 @@ export const queuedCallCodec: RecordCodec<CallRecord> = {
       id: b.slice(0, 32),
       from: b.slice(32, 64),
       input: b.slice(at, b.length - 4),
-      queuedAt: view(b).getUint32(b.length - 4, true),
+      queuedAt: readU32(b, b.length - 4),
     };
   },
 };
@@ -316,9 +351,8 @@ export const queuedCallCodec: RecordCodec<CallRecord> = {
 /** Where a queued call's input starts (it ends 4 bytes before the record: `queuedAt` follows it). */
 function callInputAt(b: Uint8Array): number {
   if (b.length < 64 + 1 + 4) throw new RangeError("input: truncated record");
-  // the byte vector is not last: read it against the record without its trailing u32
-  const body = b.subarray(0, b.length - 4);
-  return lastBytesAt(body, view(body), 64, "input");
+  // the byte vector is not last: it ends where the trailing u32 starts
+  return lastBytesAt(b, b.length - 4, 64, "input");
 }
 
 /**
@@ -331,7 +365,7 @@ export function queuedCallViews(b: Uint8Array): CallRecord {
     id: b.subarray(0, 32),
     from: b.subarray(32, 64),
     input: b.subarray(at, b.length - 4),
-    queuedAt: view(b).getUint32(b.length - 4, true),
+    queuedAt: readU32(b, b.length - 4),
   };
 }
 
@@ -347,23 +381,21 @@ export const receiptCodec: RecordCodec<ReceiptRecord> = {
   enc(r) {
     const len = r.output.length;
     const out = new Uint8Array(48 + compactLength(len) + len);
-    const dv = new DataView(out.buffer);
     setB32(out, 0, r.id, "id");
-    dv.setUint32(32, r.actor, true);
-    dv.setUint32(36, r.block, true);
-    dv.setBigUint64(40, r.sequence, true);
-    out.set(r.output, setLength(dv, 48, len, "output"));
+    putU32(out, 32, r.actor);
+    putU32(out, 36, r.block);
+    putU64(out, 40, r.sequence);
+    out.set(r.output, putLength(out, 48, len, "output"));
     return out;
   },
   dec(b) {
     if (b.length < 49) throw new RangeError("output: truncated record");
-    const dv = view(b);
     return {
       id: b.slice(0, 32),
-      actor: dv.getUint32(32, true),
-      block: dv.getUint32(36, true),
-      sequence: dv.getBigUint64(40, true),
-      output: b.slice(lastBytesAt(b, dv, 48, "output")),
+      actor: readU32(b, 32),
+      block: readU32(b, 36),
+      sequence: readU64(b, 40),
+      output: b.slice(lastBytesAt(b, b.length, 48, "output")),
     };
   },
 };

@@ -299,8 +299,11 @@ class Overlay implements KeyedRead, OverlayControl {
   readonly kv: KvWrite;
   /** Entries by key string, one map per first key byte (the table), so a scan walks one table. */
   private tabs: (Map<string, Entry> | undefined)[] = [];
-  /** Undo log while a savepoint is open: key string, then the entry it replaced (undefined: none). */
-  private journal: Array<string | Entry | undefined> | undefined;
+  /**
+   * Undo log while a savepoint is open (`depth` > 0): key string, then the entry it replaced (undefined:
+   * none). Emptied, not dropped, when the last savepoint closes: a block opens one per transaction.
+   */
+  private journal: Array<string | Entry | undefined> = [];
   private depth = 0;
   private readonly up: KeyedRead | undefined;
 
@@ -357,7 +360,7 @@ class Overlay implements KeyedRead, OverlayControl {
       t = new Map();
       this.tabs[c] = t;
     }
-    if (this.journal !== undefined) this.journal.push(h, t.get(h));
+    if (this.depth > 0) this.journal.push(h, t.get(h));
     t.set(h, e);
   }
 
@@ -401,14 +404,13 @@ class Overlay implements KeyedRead, OverlayControl {
   }
 
   savepoint(): number {
-    if (this.journal === undefined) this.journal = [];
     this.depth++;
     return this.journal.length;
   }
 
   rollback(savepoint: number): void {
     const j = this.journal;
-    if (j === undefined) throw new StorageError("No savepoint is open", { code: "STORAGE_NO_SAVEPOINT" });
+    if (this.depth === 0) throw new StorageError("No savepoint is open", { code: "STORAGE_NO_SAVEPOINT" });
     for (let i = j.length - 2; i >= savepoint; i -= 2) {
       const h = j[i] as string;
       const prev = j[i + 1] as Entry | undefined;
@@ -423,7 +425,7 @@ class Overlay implements KeyedRead, OverlayControl {
   release(_savepoint: number): void {
     if (--this.depth <= 0) {
       this.depth = 0;
-      this.journal = undefined;
+      this.journal.length = 0;
     }
   }
 
@@ -433,7 +435,7 @@ class Overlay implements KeyedRead, OverlayControl {
     if (!target) throw new StorageError("Overlay parent is read-only", { code: "STORAGE_READ_ONLY" });
     const tabs = this.tabs;
     this.tabs = [];
-    this.journal = undefined;
+    this.journal = [];
     this.depth = 0;
     // Into another overlay (a transaction into its block): hand over the key strings and the entries
     // this overlay owns, without converting keys or copying (or encoding) values.

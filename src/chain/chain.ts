@@ -216,6 +216,7 @@ export function createChain(opts: ChainOptions): Chain {
     codeInfo: (hash) => T.codeInfo.get(storage, hash),
     codeSource: { code: (hash: CodeHash) => T.codeBlob.get(storage, hash) },
     slab: (id) => slabs.get(storage, id),
+    slabView: (id) => T.slabViews.get(storage, id),
     pendingCalls: (id, max) => queued(id, max, (k) => T.call.get(storage, k)),
     pigeonhole(id) {
       const a = getActor(storage, id);
@@ -227,7 +228,7 @@ export function createChain(opts: ChainOptions): Chain {
         capacity: config.pigeonholeCapacity,
       };
     },
-    pendingInputs: (id, max) => queued(id, max, (k) => T.callViews.get(storage, k)?.input.slice()),
+    pendingInputs: (id, max) => queued(id, max, (k) => T.callInputs.get(storage, k)),
     receipt: (id) => T.receipt.get(storage, id),
     preimage: (hash) => disk.lookup(storage, hash),
     preimageInfo: (hash) => disk.info(storage, hash),

@@ -17,7 +17,7 @@ import { EffectsRejected, type ExpiryReason, PovRejected } from "./errors.ts";
 import { copyActor, getAccount, getActor, getMeta, putAccount, putActor, putMeta } from "./ledger.ts";
 import { dequeue, enqueue, nextHead, peek } from "./pigeonhole.ts";
 import { type ActorInfo, type PoolEntry, PoolEntry as PoolEntryCodec, T } from "./state.ts";
-import { atomically, type KvWrite, key, keyString, Prefix } from "./storage.ts";
+import { atomically, type KvWrite, keyString } from "./storage.ts";
 import type { BlockResult, ValidatedPov } from "./types.ts";
 
 export interface PoolContext {
@@ -163,19 +163,22 @@ export function cascade(
   ctx: PoolContext,
   out: Pick<BlockResult, "canonicalised" | "expired" | "logs">,
 ): void {
-  // each pooled entry is decoded once per cascade, not once per pass
+  // each pooled entry is decoded once per cascade, not once per pass; one admitted in this block is
+  // still the value `admit` put (T.pool is cached)
   const entries = new Map<string, PoolEntry>();
-  const prefix = key(Prefix.Pool);
+  const decode = (bytes: Uint8Array, k: Uint8Array): PoolEntry => {
+    const h = keyString(k);
+    let e = entries.get(h);
+    if (e === undefined) {
+      // views into the scanned bytes (ours: a copy, or the buffer's own), read and dropped with the block
+      e = decodeExact(PoolEntryCodec, bytes, "state record", { views: true });
+      entries.set(h, e);
+    }
+    return e;
+  };
   for (;;) {
     let progressed = false;
-    for (const [k, bytes] of [...ctx.kv.scan(prefix)]) {
-      const h = keyString(k);
-      let e = entries.get(h);
-      if (e === undefined) {
-        // views into the scanned bytes (ours: a copy, or the buffer's own), read and dropped with the block
-        e = decodeExact(PoolEntryCodec, bytes, "state record", { views: true });
-        entries.set(h, e);
-      }
+    for (const [k, e] of [...T.pool.scanWith(ctx.kv, decode)]) {
       const st = status(ctx, e);
       if (st.kind === "wait") continue;
       progressed = true;

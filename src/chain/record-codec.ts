@@ -369,6 +369,9 @@ export function queuedCallViews(b: Uint8Array): CallRecord {
   };
 }
 
+/** A queued call's input alone (a copy): `queuedCallCodec.dec(b).input` without the other fields. */
+export const queuedCallInput = (b: Uint8Array): Uint8Array => b.slice(callInputAt(b), b.length - 4);
+
 interface ReceiptRecord {
   id: Uint8Array;
   actor: number;

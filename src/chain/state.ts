@@ -8,6 +8,7 @@ import {
   ActorIdCodec,
   BalanceCodec,
   CodeHashCodec,
+  decodeExact,
   HashCodec,
   Message,
   Origin,
@@ -23,6 +24,7 @@ import {
   accountCodec,
   actorCodec,
   queuedCallCodec,
+  queuedCallInput,
   queuedCallViews,
   type RecordCodec,
   receiptCodec,
@@ -179,6 +181,18 @@ export const T = {
     { enc: FAST.call.enc, dec: (b: Uint8Array) => queuedCallViews(b) as QueuedCall },
     { keyString: ([id, i]) => u32u64KeyString(Prefix.CallQueue, id, i) },
   ),
+  /** The call table again, reading a call's input alone (a copy): what a collator's agenda needs. */
+  callInputs: table(
+    Prefix.CallQueue,
+    ([id, i]: [ActorId, bigint]) => [id, i],
+    {
+      enc: () => {
+        throw new TypeError("callInputs is read-only: write calls through T.call");
+      },
+      dec: queuedCallInput,
+    },
+    { keyString: ([id, i]) => u32u64KeyString(Prefix.CallQueue, id, i) },
+  ),
   message: table(Prefix.Pigeonhole, ([id, i]: [ActorId, bigint]) => [id, i], Message),
   receipt: table(Prefix.Receipt, (h: Hash) => [h], FAST.receipt, {
     keyString: (h) => hashKeyString(Prefix.Receipt, h),
@@ -190,10 +204,17 @@ export const T = {
   request: table(Prefix.Request, ([id, h]: [ActorId, Hash]) => [id, h], u32),
   /** The actor's current image, full encoding (what the next PoV's slab `pre` is). */
   slab: table(Prefix.Slab, (id: ActorId) => [id], VecU8),
+  /** The slab table again, decoding as a view: for reads that copy what they keep (`Chain.slabView`). */
+  slabViews: table(Prefix.Slab, (id: ActorId) => [id], {
+    enc: (v: Uint8Array) => VecU8.enc(v),
+    dec: (b: Uint8Array) => decodeExact(VecU8, b, "state record", { views: true }),
+  }),
   block: table(Prefix.Block, (n: number) => [n], BlockRecord),
   blockByHash: table(Prefix.BlockByHash, (h: Hash) => [h], u32),
-  pool: table(Prefix.Pool, (seq: bigint) => [seq], PoolEntry),
-  poolPov: table(Prefix.PoolPov, (seq: bigint) => [seq], VecU8),
+  // Cached: a PoV admitted and canonicalised in one block (the usual case) is never encoded, copied or
+  // decoded back; one still pooled is encoded when the block commits.
+  pool: table(Prefix.Pool, (seq: bigint) => [seq], PoolEntry, { cache: true }),
+  poolPov: table(Prefix.PoolPov, (seq: bigint) => [seq], VecU8, { cache: true }),
   /** PoV id → admission order, for duplicate checks. */
   poolById: table(Prefix.PoolById, (h: Hash) => [h], u64),
 };

@@ -185,6 +185,15 @@ export interface Table<K, V> {
   del(kv: KvWrite, k: K): void;
   /** Values whose key starts with the prefix and `parts`, in key order. */
   scan(kv: KvRead, ...parts: KeyPart[]): Iterable<[Uint8Array, V]>;
+  /**
+   * {@link Table.scan} decoding stored bytes with `dec(bytes, key)` (e.g. as views, for values read and
+   * dropped at once), and taking the values an overlay keeps decoded (a cached table's) as they are.
+   */
+  scanWith(
+    kv: KvRead,
+    dec: (b: Uint8Array, key: Uint8Array) => V,
+    ...parts: KeyPart[]
+  ): Iterable<[Uint8Array, V]>;
 }
 
 interface ValueCodec<V> {
@@ -247,6 +256,16 @@ export function table<K, V>(
     },
     *scan(kv, ...ps) {
       for (const [kk, v] of kv.scan(key(prefix, ...ps))) yield [kk, c.dec(v)];
+    },
+    *scanWith(kv, dec, ...ps) {
+      const o = (kv as Keyed)[KEYED];
+      if (!(o instanceof Overlay)) {
+        for (const [kk, v] of kv.scan(key(prefix, ...ps))) yield [kk, dec(v, kk)];
+        return;
+      }
+      for (const [kk, e] of o.entries(key(prefix, ...ps))) {
+        yield [kk, e instanceof Rec ? (e.codec === c ? (e.value as V) : dec(bytesOf(e), kk)) : dec(e, kk)];
+      }
     },
   };
 }
@@ -365,16 +384,18 @@ class Overlay implements KeyedRead, OverlayControl {
   }
 
   *scan(prefix: Uint8Array): Generator<[Uint8Array, Uint8Array]> {
+    for (const [k, e] of this.entries(prefix)) yield [k, e instanceof Rec ? bytesOf(e) : e];
+  }
+
+  /** The entries under `prefix` in key order, this overlay's over its parent's; decoded ones as they are. */
+  *entries(prefix: Uint8Array): Generator<[Uint8Array, Uint8Array | Rec]> {
     const p = keyString(prefix);
     const mine: string[] = [];
     for (const t of prefix.length > 0 ? [this.tabs[prefix[0] as number]] : this.tabs) {
       if (t) for (const h of t.keys()) if (h.startsWith(p)) mine.push(h);
     }
     mine.sort();
-    const value = (h: string): Uint8Array | undefined => {
-      const e = this.own(h);
-      return e === null || e === undefined ? undefined : e instanceof Rec ? bytesOf(e) : e;
-    };
+    const value = (h: string): Uint8Array | Rec | undefined => this.own(h) ?? undefined;
     let i = 0;
     for (const [k, v] of this.parent.scan(prefix)) {
       const h = keyString(k);

@@ -288,17 +288,18 @@ async function checkTxs<C>(
 const CALL_INDEX = TxCall.enc({ tag: "Call", value: { actor: 0 as ActorId, input: new Uint8Array() } })[0];
 
 /**
- * `decodeExact(TxCall, b)` for the commonest call, a `Call` whose input is under 64 bytes (a one-byte
- * compact length): tag, actor (u32), length, input, and nothing after. `undefined` for anything else
- * (then the codec decides). Byte fields are views into `b` when `views`, else copies.
+ * `decodeExact(TxCall, b.subarray(at, end))` for the commonest call, a `Call` whose input is under 64
+ * bytes (a one-byte compact length): tag, actor (u32), length, input, and nothing after. `undefined`
+ * for anything else (then the codec decides). Byte fields are views into `b` when `views`, else copies.
  */
-function smallCall(b: Uint8Array, views: boolean): TxCall | undefined {
-  if (b.length < 6 || b[0] !== CALL_INDEX || ((b[5] as number) & 3) !== 0) return undefined;
-  const len = (b[5] as number) >>> 2;
-  if (b.length !== 6 + len) return undefined;
+function smallCall(b: Uint8Array, at: number, end: number, views: boolean): TxCall | undefined {
+  if (end - at < 6 || b[at] !== CALL_INDEX || ((b[at + 5] as number) & 3) !== 0) return undefined;
+  const len = (b[at + 5] as number) >>> 2;
+  if (end - at !== 6 + len) return undefined;
   const actor =
-    ((b[1] as number) | ((b[2] as number) << 8) | ((b[3] as number) << 16)) + (b[4] as number) * 2 ** 24;
-  const input = views ? b.subarray(6) : b.slice(6);
+    ((b[at + 1] as number) | ((b[at + 2] as number) << 8) | ((b[at + 3] as number) << 16)) +
+    (b[at + 4] as number) * 2 ** 24;
+  const input = views ? b.subarray(at + 6, end) : b.slice(at + 6, end);
   return { tag: "Call", value: { actor: actor as ActorId, input } };
 }
 
@@ -312,14 +313,13 @@ function smallCall(b: Uint8Array, views: boolean): TxCall | undefined {
 function decodeCanonical(bytes: Uint8Array, views: boolean): SignedTx | undefined {
   const end = bytes.length - SIGNATURE;
   if (end <= PAYLOAD_HEAD) return undefined;
-  // a view: the strict decoder copies the call's byte fields out of it (unless `views`)
-  const callBytes = bytes.subarray(PAYLOAD_HEAD, end);
-  let call = smallCall(callBytes, views);
+  let call = smallCall(bytes, PAYLOAD_HEAD, end, views);
   if (call === undefined) {
     try {
       // Strict in one pass (src/codec/fast.ts): e.g. a fixed-size hash cut short at the end is refused,
-      // which decoding and re-encoding with scale-ts let through.
-      call = decodeExact(TxCall, callBytes, "transaction call", { views });
+      // which decoding and re-encoding with scale-ts let through. A view: the strict decoder copies the
+      // call's byte fields out of it (unless `views`).
+      call = decodeExact(TxCall, bytes.subarray(PAYLOAD_HEAD, end), "transaction call", { views });
     } catch {
       return undefined;
     }

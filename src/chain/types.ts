@@ -138,6 +138,11 @@ export interface Chain {
   readonly codeSource: CodeSource;
   /** The actor's current image (full encoding): the `pre` of its next slab. */
   slab(id: ActorId): Uint8Array | undefined;
+  /**
+   * {@link Chain.slab} without its copy, for a reader that copies what it keeps (an image decoder, an
+   * encoder): never write to it, and read it before the chain next changes.
+   */
+  slabView(id: ActorId): Uint8Array | undefined;
   /** The actor's queued user calls, oldest first (at most `max`). */
   pendingCalls(id: ActorId, max?: number): QueuedCall[];
   /** The inputs of {@link Chain.pendingCalls}, alone (what a collator puts in its agenda). */

@@ -94,7 +94,7 @@ export function createCollators(opts: {
     let s = statuses.get(k);
     if (!s) {
       const p = program(info.codeHash);
-      const slab = chain.slab(actor);
+      const slab = chain.slabView(actor); // decodeImage copies it
       if (!p || !slab) return undefined;
       s = p.decodeImage(slab).status;
       if (statuses.size > 100_000) statuses.clear();
@@ -105,7 +105,7 @@ export function createCollators(opts: {
 
   const dependencies = (actor: ActorId, now: number): number[] => {
     const info = chain.actor(actor);
-    const slab = chain.slab(actor);
+    const slab = chain.slabView(actor); // decodeImage copies it
     const p = info && program(info.codeHash);
     if (!p || !slab) return [];
     try {
@@ -195,7 +195,8 @@ export function createCollators(opts: {
   ): CoreJob | { reason: string } {
     const view = chain.relayView(actors, { now });
     const w = chain.witness(actors, { now });
-    const slabs = actors.map((actor) => ({ actor, pre: chain.slab(actor)! }));
+    // views: the play decodes its own copy of each, and the PoV's encoding copies them
+    const slabs = actors.map((actor) => ({ actor, pre: chain.slabView(actor)! }));
     const codes: Array<[Uint8Array, Uint8Array]> = [];
     const seen = new Set<string>();
     for (const a of view.actors) {

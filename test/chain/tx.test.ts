@@ -264,6 +264,14 @@ describe("actors", () => {
       "c2",
     ]);
     expect(chain.pendingCalls(ids[0])[0].id).toEqual(r.txs[0].hash);
+    // the inputs alone, in queue order, as copies (changing one changes nothing stored)
+    const inputs = chain.pendingInputs(ids[0], 2);
+    expect(inputs.map((i) => new TextDecoder().decode(i))).toEqual(["c0", "c1"]);
+    inputs[0]!.fill(0);
+    expect(new TextDecoder().decode(chain.pendingInputs(ids[0])[0])).toBe("c0");
+    // the slab without a copy reads the same bytes
+    expect(chain.slabView(ids[0])).toEqual(chain.slab(ids[0]));
+    expect(chain.slabView(99 as ActorId)).toBeUndefined();
     refused(
       chain,
       tx(chain, alice, { tag: "Call", value: { actor: ids[0], input: bytes("c3") } }),

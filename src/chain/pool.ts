@@ -16,6 +16,7 @@ import type { ChainConfig } from "./config.ts";
 import { EffectsRejected, type ExpiryReason, PovRejected } from "./errors.ts";
 import { copyActor, getAccount, getActor, getMeta, putAccount, putActor, putMeta } from "./ledger.ts";
 import { dequeue, enqueue, nextHead, peek } from "./pigeonhole.ts";
+import { queuedCallIdIf } from "./record-codec.ts";
 import { type ActorInfo, type PoolEntry, PoolEntry as PoolEntryCodec, T } from "./state.ts";
 import { atomically, type KvWrite, keyString } from "./storage.ts";
 import type { BlockResult, ValidatedPov } from "./types.ts";
@@ -313,13 +314,15 @@ export function applyEffects(
       queues.set(c.actor, st);
     }
     if (st.len === 0) continue;
-    const q = T.callViews.get(kv, [c.actor as ActorId, st.first]);
-    if (!q || !bytesEqual(q.input, c.input)) continue; // the collator's own call: no receipt
-    T.call.del(kv, [c.actor as ActorId, st.first]);
+    const at: [ActorId, bigint] = [c.actor as ActorId, st.first];
+    const stored = T.callBytes.get(kv, at);
+    const id = stored && queuedCallIdIf(stored, c.input);
+    if (!id) continue; // the collator's own call: no receipt
+    T.call.del(kv, at);
     st.first += 1n;
     st.len -= 1;
-    T.receipt.put(kv, q.id, {
-      id: q.id,
+    T.receipt.put(kv, id as Hash, {
+      id: id as Hash,
       actor: c.actor,
       block: ctx.block,
       sequence: sequenceOf.get(c.actor) ?? 0n,

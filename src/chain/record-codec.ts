@@ -372,6 +372,18 @@ export function queuedCallViews(b: Uint8Array): CallRecord {
 /** A queued call's input alone (a copy): `queuedCallCodec.dec(b).input` without the other fields. */
 export const queuedCallInput = (b: Uint8Array): Uint8Array => b.slice(callInputAt(b), b.length - 4);
 
+/**
+ * The id of the queued call `b` when its input is `input` (a view into `b`), else `undefined`: what
+ * canonicalisation needs of a call it serves, without decoding the record.
+ */
+export function queuedCallIdIf(b: Uint8Array, input: Uint8Array): Uint8Array | undefined {
+  const at = callInputAt(b);
+  const n = b.length - 4 - at;
+  if (n !== input.length) return undefined;
+  for (let k = 0; k < n; k++) if (b[at + k] !== input[k]) return undefined;
+  return b.subarray(0, 32);
+}
+
 interface ReceiptRecord {
   id: Uint8Array;
   actor: number;

@@ -25,7 +25,6 @@ import {
   actorCodec,
   queuedCallCodec,
   queuedCallInput,
-  queuedCallViews,
   type RecordCodec,
   receiptCodec,
   recordCodec,
@@ -174,11 +173,14 @@ export const T = {
   call: table(Prefix.CallQueue, ([id, i]: [ActorId, bigint]) => [id, i], FAST.call, {
     keyString: ([id, i]) => u32u64KeyString(Prefix.CallQueue, id, i),
   }),
-  /** The call table again, decoding byte fields as views: for reads the chain neither keeps nor hands out. */
-  callViews: table(
+  /**
+   * The call table again, reading the stored bytes themselves (read-only, read and dropped at once:
+   * `queuedCallIdIf` reads what canonicalisation needs of them in place).
+   */
+  callBytes: table(
     Prefix.CallQueue,
     ([id, i]: [ActorId, bigint]) => [id, i],
-    { enc: FAST.call.enc, dec: (b: Uint8Array) => queuedCallViews(b) as QueuedCall },
+    { enc: (v: Uint8Array) => v.slice(), dec: (b: Uint8Array) => b },
     { keyString: ([id, i]) => u32u64KeyString(Prefix.CallQueue, id, i) },
   ),
   /** The call table again, reading a call's input alone (a copy): what a collator's agenda needs. */

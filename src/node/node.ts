@@ -338,15 +338,14 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     const failedSigners = new Set<string>();
     for (const [i, item] of items.entries()) {
       const out = r.txs[i]!;
-      const done = (o: TxOutcome) => (item.kind === "signed" ? item.done(o) : item.intent.done(o));
       if (out.result.ok) {
-        done({ ok: true, value: outcomeOf(out.result.value, out.hash, r.number) });
+        settle(item, { ok: true, value: outcomeOf(out.result.value, out.hash, r.number) });
         continue;
       }
       const k = item.kind === "signed" ? item.key : signerKey(item.intent.signer.publicKey);
       const future = out.result.error.code === "TX_FUTURE_NONCE";
       if (future && (item.kind === "signed" || failedSigners.has(k))) again.push(item);
-      else done({ ok: false, error: out.result.error });
+      else settle(item, { ok: false, error: out.result.error });
       failedSigners.add(k);
     }
     if (again.length > 0) txpool.putBack(again);
@@ -561,6 +560,10 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     },
   };
 }
+
+/** Settles a pool item: a client-signed transaction or a dev intent. */
+const settle = (item: PoolItem, o: TxOutcome): void =>
+  item.kind === "signed" ? item.done(o) : item.intent.done(o);
 
 /**
  * A settled transaction's value: what it did, its hash and block. Written out for the usual shapes (a

@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { queuedCallViews, recordCodec } from "../../src/chain/record-codec.ts";
+import {
+  queuedCallIdIf,
+  queuedCallInput,
+  queuedCallViews,
+  recordCodec,
+} from "../../src/chain/record-codec.ts";
 import { AccountInfo, ActorInfo, ChainMeta, FAST, QueuedCall, Receipt } from "../../src/chain/state.ts";
 
 const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -102,6 +107,27 @@ describe("state record codecs: the same bytes as the SCALE Structs", () => {
         expect(views.input.buffer).toBe(bytes.buffer);
         expect(() => queuedCallViews(bytes.subarray(0, cut % bytes.length))).toThrow();
         expect(() => queuedCallViews(Uint8Array.of(...bytes, 0))).toThrow();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("a queued call's input alone, and its id when its input is the one given (property)", () => {
+    const arb = cases.find(([name]) => name === "QueuedCall")?.[3] as fc.Arbitrary<never>;
+    fc.assert(
+      fc.property(arb, bytes, fc.nat(), (v, other, cut) => {
+        const c = v as unknown as { id: Uint8Array; input: Uint8Array };
+        const b = FAST.call.enc(v);
+        const input = queuedCallInput(b);
+        expect(input).toEqual(c.input);
+        expect(input.buffer).not.toBe(b.buffer); // a copy
+        const id = queuedCallIdIf(b, c.input);
+        expect(id).toEqual(c.id);
+        expect(id?.buffer).toBe(b.buffer); // a view
+        const same = other.length === c.input.length && other.every((x, i) => x === c.input[i]);
+        expect(queuedCallIdIf(b, other)).toEqual(same ? c.id : undefined);
+        expect(() => queuedCallInput(b.subarray(0, cut % b.length))).toThrow();
+        expect(() => queuedCallIdIf(Uint8Array.of(...b, 0), c.input)).toThrow();
       }),
       { numRuns: 60 },
     );

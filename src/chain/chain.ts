@@ -5,7 +5,7 @@
 
 import { bytesEqual, concatBytes } from "../codec/bytes.ts";
 import { type AccountId, type ActorId, accountId, type CodeHash, type Hash } from "../codec/ids.ts";
-import type { Pov, Witness } from "../codec/types.ts";
+import type { Witness } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import { createDisk, slabs } from "../disk/index.ts";
 import { ok } from "../errors.ts";
@@ -15,7 +15,7 @@ import { chainConfig } from "./config.ts";
 import { ChainError } from "./errors.ts";
 import { burn, getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
 import { peek } from "./pigeonhole.ts";
-import { admit, cascade } from "./pool.ts";
+import { admit, cascade, type PovSlabs } from "./pool.ts";
 import { BlockHeader, T } from "./state.ts";
 import { createOverlay, type KvRead, type OverlayControl, overlayOf } from "./storage.ts";
 import type { BlockResult, Chain, ChainOptions, PoolView } from "./types.ts";
@@ -123,7 +123,7 @@ export function createChain(opts: ChainOptions): Chain {
         const kv = writes.kv;
         const meta = getMeta(kv);
         const number = meta.head + 1;
-        const ctx = { kv, config, engine, disk, block: number, decoded: new Map<string, Pov>() };
+        const ctx = { kv, config, engine, disk, block: number, decoded: new Map<string, PovSlabs>() };
         const result: BlockResult = {
           number,
           hash: ZERO32 as Hash,

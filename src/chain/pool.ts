@@ -4,8 +4,9 @@
  */
 
 import { bytesEqual } from "../codec/bytes.ts";
+import { type Fast, fastOf, Refusal, reader, skipWith } from "../codec/fast.ts";
 import type { AccountId, ActorId, Hash } from "../codec/ids.ts";
-import { decodeExact, Pov } from "../codec/types.ts";
+import { AgendaItem, CodecError, decodeExact, type Pov, Slab, Vector, VecU8 } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import type { Disk } from "../disk/index.ts";
 import { slabs } from "../disk/index.ts";
@@ -31,7 +32,33 @@ export interface PoolContext {
    * PoVs decoded (strictly) by `admit` in this block, by id: the cascade usually canonicalises them in
    * the same block and need not decode them again. The id is the hash of the very bytes decoded.
    */
-  decoded?: Map<string, Pov>;
+  decoded?: Map<string, PovSlabs>;
+}
+
+/** What the chain reads of a PoV: its slabs (the agenda and witness are the validators'). */
+export type PovSlabs = Pick<Pov, "slabs">;
+
+const AGENDA = fastOf(Vector(AgendaItem)) as Fast<Pov["agenda"]>;
+const SLABS = fastOf(Vector(Slab)) as Fast<Pov["slabs"]>;
+const WITNESS = fastOf(VecU8) as Fast<Uint8Array>;
+
+/**
+ * `decodeExact(Pov, bytes, "PoV").slabs`, refusing exactly the same bytes, without building the agenda
+ * (thousands of calls) and witness the chain never reads: they are stepped over (`skipWith`).
+ * With `views`, byte fields are views into `bytes`.
+ */
+export function decodePovSlabs(bytes: Uint8Array, views = false): PovSlabs {
+  const r = reader(bytes, views);
+  try {
+    skipWith(AGENDA, r);
+    const slabs = SLABS.dec(r);
+    skipWith(WITNESS, r);
+    if (r.i !== r.b.length) throw new Refusal(`${r.b.length - r.i} trailing bytes`);
+    return { slabs };
+  } catch (cause) {
+    const details = cause instanceof Refusal ? cause.reason : (cause as Error).message;
+    throw new CodecError("Malformed PoV", { details, cause: cause instanceof Refusal ? undefined : cause });
+  }
 }
 
 /** Per-block admission state: cores and actors already taken by this block's PoVs. */
@@ -96,11 +123,11 @@ export function admit(ctx: PoolContext, seen: AdmissionState, v: ValidatedPov): 
       );
     }
   }
-  let pov: Pov;
+  let pov: PovSlabs;
   try {
     // Views into the submitted bytes, not copies (slab images are large): the decoded PoV lives only
     // while this block is applied, and nothing writes to it.
-    pov = decodeExact(Pov, v.pov, "PoV", { views: true });
+    pov = decodePovSlabs(v.pov, true);
   } catch (e) {
     return err(new PovRejected("POV_MALFORMED", "Malformed PoV", (e as Error).message));
   }
@@ -246,12 +273,13 @@ export function applyEffects(
   const sequenceOf = new Map<number, bigint>();
 
   // 1. transitions, and the new current slab of each actor (its post image, materialised in full)
-  let pov: Pov;
+  let pov: PovSlabs;
   const known = ctx.decoded?.get(hex(e.id));
   if (known) pov = known;
   else {
     try {
-      pov = decodeExact(Pov, povBytes ?? new Uint8Array(), "PoV");
+      // views into our own copy of the stored bytes, dropped with the block
+      pov = decodePovSlabs(povBytes ?? new Uint8Array(), true);
     } catch (x) {
       return reject("BAD_SLAB", `stored PoV does not decode: ${(x as Error).message}`);
     }

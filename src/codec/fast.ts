@@ -52,6 +52,18 @@ export interface Fast<T> {
   enc(w: Writer, v: T): void;
   /** The fewest bytes any value's encoding takes. */
   readonly min: number;
+  /** Steps over one value, refusing exactly what `dec` refuses, without building it ({@link skipWith}). */
+  skip?(r: Reader): void;
+}
+
+/**
+ * Steps over one value of `fast` in `r`, refusing exactly what `fast.dec` refuses, without building
+ * it: for a reader that needs only what follows (a PoV's slabs, after its agenda). Codecs without a
+ * `skip` of their own decode and drop the value.
+ */
+export function skipWith<T>(fast: Fast<T>, r: Reader): void {
+  if (fast.skip !== undefined) fast.skip(r);
+  else fast.dec(r);
 }
 
 const registry = new WeakMap<object, Fast<unknown>>();
@@ -146,6 +158,10 @@ function registerFixed<T>(
       w.reserve(size);
       set(w.dv, w.length, v);
       w.length += size;
+    },
+    skip(r) {
+      need(r, size);
+      r.i += size;
     },
   });
 }
@@ -351,6 +367,10 @@ function fastBytes(size: number | undefined): Fast<Uint8Array> | undefined {
         writeCompact(w, v.length);
         w.raw(v);
       },
+      skip(r) {
+        const n = lengthOf(r, 1); // first: it moves r.i past the length
+        r.i += n;
+      },
     };
   }
   if (!(Number.isSafeInteger(size) && size >= 0)) return undefined;
@@ -361,6 +381,10 @@ function fastBytes(size: number | undefined): Fast<Uint8Array> | undefined {
       const at = r.i;
       r.i += size;
       return r.views ? r.b.subarray(at, at + size) : r.b.slice(at, at + size);
+    },
+    skip(r) {
+      need(r, size);
+      r.i += size;
     },
     enc(w, v) {
       // scale-ts writes the value as is when its length is right, else its first `size` bytes.
@@ -379,6 +403,9 @@ function fastVector<T>(inner: Fast<T>, size: number | undefined): Fast<T[]> | un
         for (let k = 0; k < size; k++) out[k] = inner.dec(r);
         return out;
       },
+      skip(r) {
+        for (let k = 0; k < size; k++) skipWith(inner, r);
+      },
       enc(w, v) {
         for (let k = 0; k < v.length; k++) inner.enc(w, v[k] as T);
       },
@@ -392,6 +419,10 @@ function fastVector<T>(inner: Fast<T>, size: number | undefined): Fast<T[]> | un
       const out = new Array<T>(n);
       for (let k = 0; k < n; k++) out[k] = inner.dec(r);
       return out;
+    },
+    skip(r) {
+      const n = lengthOf(r, inner.min);
+      for (let k = 0; k < n; k++) skipWith(inner, r);
     },
     enc(w, v) {
       writeCompact(w, v.length);
@@ -408,6 +439,9 @@ function fastStruct(keys: string[], fields: Fast<unknown>[]): Fast<Record<string
       const out: Record<string, unknown> = {};
       for (let k = 0; k < n; k++) out[keys[k] as string] = (fields[k] as Fast<unknown>).dec(r);
       return out;
+    },
+    skip(r) {
+      for (let k = 0; k < n; k++) skipWith(fields[k] as Fast<unknown>, r);
     },
     enc(w, v) {
       for (let k = 0; k < n; k++) (fields[k] as Fast<unknown>).enc(w, v[keys[k] as string]);
@@ -442,6 +476,13 @@ function fastEnum(codec: Codec<Tagged>, keys: string[], variants: Fast<unknown>[
       if (i >= keys.length) throw new Refusal(`enum tag ${i} out of range at ${r.i}`);
       r.i += 1;
       return { tag: keys[i] as string, value: (variants[i] as Fast<unknown>).dec(r) };
+    },
+    skip(r) {
+      need(r, 1);
+      const i = r.b[r.i] as number;
+      if (i >= keys.length) throw new Refusal(`enum tag ${i} out of range at ${r.i}`);
+      r.i += 1;
+      skipWith(variants[i] as Fast<unknown>, r);
     },
     enc(w, v) {
       const i = index.get(v.tag);

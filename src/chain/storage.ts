@@ -6,7 +6,7 @@
  */
 import type { Codec } from "scale-ts";
 import { encodeWith, fastOf } from "../codec/fast.ts";
-import { decodeExact } from "../codec/types.ts";
+import { decodeExact, VecU8 } from "../codec/types.ts";
 import { CoreplayError } from "../errors.ts";
 
 /** Read access: point lookups and ordered prefix scans. */
@@ -176,6 +176,22 @@ export function keyStringOf(prefix: Prefix, parts: readonly KeyPart[]): string {
 
 // ---- typed tables ------------------------------------------------------------------------------
 
+/**
+ * `VecU8.enc(v)` in one allocation and one copy: the tables of programs, images and PoVs hold large
+ * byte vectors (the scratch writer would copy each twice, growing to its size first).
+ */
+export function encodeBlob(v: Uint8Array): Uint8Array {
+  const len = v.length;
+  if (len >= 1 << 30) return VecU8.enc(v);
+  const head = len < 1 << 6 ? 1 : len < 1 << 14 ? 2 : 4;
+  const out = new Uint8Array(head + len);
+  // SCALE compact: the length shifted left twice, the mode (0, 1, 2) in the low bits, little endian
+  const c = len * 4 + (head === 1 ? 0 : head === 2 ? 1 : 2);
+  for (let k = 0; k < head; k++) out[k] = (c >>> (8 * k)) & 0xff;
+  out.set(v, head);
+  return out;
+}
+
 /** A typed table: keys built from `K`, values SCALE-encoded with `codec`. */
 export interface Table<K, V> {
   readonly prefix: Prefix;
@@ -227,9 +243,15 @@ export function table<K, V>(
   const k = (x: K) => key(prefix, ...parts(x));
   const s = opts.keyString ?? ((x: K) => keyStringOf(prefix, parts(x)));
   const fast = fastOf(codec as Codec<V>);
+  const enc =
+    (codec as unknown) === VecU8
+      ? (encodeBlob as unknown as (v: V) => Uint8Array)
+      : fast
+        ? (v: V) => encodeWith(fast, v)
+        : (v: V) => codec.enc(v);
   const c: ValueCodec<V> = fast
-    ? { enc: (v) => encodeWith(fast, v), dec: (b) => decodeExact(codec as Codec<V>, b, "state record") }
-    : { enc: (v) => codec.enc(v), dec: (b) => codec.dec(b) };
+    ? { enc, dec: (b) => decodeExact(codec as Codec<V>, b, "state record") }
+    : { enc, dec: (b) => codec.dec(b) };
   const cache = opts.cache === true;
   return {
     prefix,
@@ -461,15 +483,20 @@ class Overlay implements KeyedRead, OverlayControl {
     // Into another overlay (a transaction into its block): hand over the key strings and the entries
     // this overlay owns, without converting keys or copying (or encoding) values.
     const o = (target as Keyed)[KEYED];
+    // (forEach: a for-of over a Map makes an [key, value] array per entry)
     if (o instanceof Overlay) {
-      for (const t of tabs) if (t) for (const [h, e] of t) o.write(h, e);
+      for (const t of tabs)
+        t?.forEach((e, h) => {
+          o.write(h, e);
+        });
       return;
     }
     const sink = (target as Keyed)[SINK];
     if (sink) {
-      for (const t of tabs) {
-        if (t) for (const [h, e] of t) sink(h, e === null ? null : e instanceof Rec ? bytesOf(e) : e);
-      }
+      for (const t of tabs)
+        t?.forEach((e, h) => {
+          sink(h, e === null ? null : e instanceof Rec ? bytesOf(e) : e);
+        });
       return;
     }
     // Tables in prefix order, keys sorted within each: the whole buffer in key order.

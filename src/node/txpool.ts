@@ -147,6 +147,11 @@ class Chunks {
   }
 }
 
+/** A nonce as a map key: a number when exact (a bigint key is hashed by value, several times slower). */
+type NonceKey = number | bigint;
+const nonceKey = (n: bigint): NonceKey => (n <= MAX_EXACT ? Number(n) : n);
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A client-signed transaction in the pool; settling it takes it out of its pool's nonce index. */
 class Entry implements SignedEntry {
   readonly kind = "signed" as const;
@@ -188,14 +193,15 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
   const capacity = opts.capacity ?? 100_000;
   let queue: PoolItem[] = [];
   /** Signed transactions not yet settled, by signer then nonce (duplicates are refused). */
-  const bySigner = new Map<string, Map<bigint, SignedEntry>>();
+  const bySigner = new Map<string, Map<NonceKey, SignedEntry>>();
   let fresh = 0;
   /** Chain nonces read by admission since the chain last moved (a read decodes an account record). */
   const nonces = new Map<string, bigint>();
   const forget = (t: Entry) => {
     const m = bySigner.get(t.key);
-    if (m?.get(t.nonce) !== t) return;
-    m.delete(t.nonce);
+    const n = nonceKey(t.nonce);
+    if (m?.get(n) !== t) return;
+    m.delete(n);
     if (m.size === 0) bySigner.delete(t.key);
   };
   const chunks = new Chunks();
@@ -279,7 +285,8 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
       return refuse("TX_STALE_NONCE", "Stale nonce (replay)", `nonce ${nonce} < ${now}`);
     }
     let m = bySigner.get(key);
-    const pending = m?.get(nonce);
+    const n = nonceKey(nonce);
+    const pending = m?.get(n);
     if (pending) {
       const same = toHex(pending.hash) === toHex(d.hash);
       return refuse(
@@ -293,7 +300,7 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
       m = new Map();
       bySigner.set(key, m);
     }
-    m.set(nonce, t);
+    m.set(n, t);
     queue.push(t);
     batch.push(t);
     if (batch.length >= batchMax) send();
@@ -388,7 +395,7 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
     nextNonce(signer, from) {
       const m = bySigner.get(signerKey(signer));
       let n = from;
-      while (m?.has(n)) n++;
+      while (m?.has(nonceKey(n))) n++;
       return n;
     },
     get ready() {

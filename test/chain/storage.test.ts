@@ -13,6 +13,7 @@ import {
 import {
   atomically,
   createOverlay,
+  encodeBlob,
   key,
   keyBytes,
   keyString,
@@ -24,7 +25,7 @@ import {
 import { createLmdbStorage } from "../../src/chain/storage-lmdb.ts";
 import { createMemoryStorage } from "../../src/chain/storage-memory.ts";
 import type { AccountId, ActorId, CodeHash, Hash } from "../../src/codec/ids.ts";
-import { u32 } from "../../src/codec/types.ts";
+import { u32, VecU8 } from "../../src/codec/types.ts";
 
 const b = (...xs: number[]) => new Uint8Array(xs);
 const dirs: string[] = [];
@@ -397,9 +398,35 @@ describe("scanWith: a cached table's values as put, stored bytes through the cal
     const storage = createMemoryStorage();
     storage.transaction((tx) => rec.put(tx, 1, a(1n)));
     let n = 0;
-    const got = [...rec.scanWith(storage, (bytes) => (n++, FAST.account.dec(bytes)))];
+    const got = [
+      ...rec.scanWith(storage, (bytes) => {
+        n++;
+        return FAST.account.dec(bytes);
+      }),
+    ];
     expect(got.map(([, v]) => v)).toEqual([a(1n)]);
     expect(n).toBe(1);
+  });
+});
+
+describe("blob tables", () => {
+  it("encode a byte vector exactly as VecU8 does, across the compact length forms (property)", () => {
+    const lengths = fc.oneof(
+      fc.nat(70),
+      fc.integer({ min: 16_380, max: 16_390 }),
+      fc.integer({ min: 60, max: 300 }),
+    );
+    fc.assert(
+      fc.property(lengths, fc.nat(255), (n, x) => {
+        const v = new Uint8Array(n).fill(x);
+        expect(encodeBlob(v)).toEqual(VecU8.enc(v));
+      }),
+      { numRuns: 80 },
+    );
+    const storage = createMemoryStorage();
+    const blob = Uint8Array.from({ length: 200 }, (_, i) => i);
+    storage.transaction((tx) => T.codeBlob.put(tx, new Uint8Array(32) as CodeHash, blob));
+    expect(storage.get(T.codeBlob.key(new Uint8Array(32) as CodeHash))).toEqual(VecU8.enc(blob));
   });
 });
 

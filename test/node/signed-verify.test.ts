@@ -106,6 +106,27 @@ describe("tx pool: the pool's copies of admitted bytes", () => {
     expect(w.decoded.hash).toEqual(txHash(t2));
   });
 
+  it("indexes nonces above 2^53 exactly: duplicates refused, neighbours apart, next nonce counted", () => {
+    const big = 2n ** 60n;
+    const { p, add } = pool(() => big);
+    const mk = (n: bigint, i = 1) =>
+      signTx(
+        keys[1]!,
+        { nonce: n, call: { tag: "Call", value: { actor: 1 as ActorId, input: Uint8Array.of(i) } } },
+        config,
+      );
+    expect(add(mk(big))).toBeUndefined();
+    expect(add(mk(big + 1n))).toBeUndefined();
+    expect(add(mk(big, 2))?.shortMessage).toBe("Nonce already pending");
+    expect(add(mk(big + 3n))).toBeUndefined();
+    expect(p.nextNonce(keys[1]!.publicKey, big)).toBe(big + 2n);
+    // and small ones, on the number side of the index
+    const small = pool(() => 0n);
+    expect(small.add(mk(7n))).toBeUndefined();
+    expect(small.add(mk(7n, 3))?.shortMessage).toBe("Nonce already pending");
+    expect(small.p.nextNonce(keys[1]!.publicKey, 7n)).toBe(8n);
+  });
+
   it("refused bytes leave no trace: the next transaction is admitted and decoded whole", async () => {
     const { p, add } = pool(() => 5n);
     expect(add(tx(3))?.code).toBe("TX_STALE_NONCE");

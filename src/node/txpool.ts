@@ -149,8 +149,8 @@ class Chunks {
 
 /** A nonce as a map key: a number when exact (a bigint key is hashed by value, several times slower). */
 type NonceKey = number | bigint;
-const nonceKey = (n: bigint): NonceKey => (n <= MAX_EXACT ? Number(n) : n);
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+const nonceKey = (n: bigint): NonceKey => (n <= MAX_EXACT ? Number(n) : n);
 
 /** A client-signed transaction in the pool; settling it takes it out of its pool's nonce index. */
 class Entry implements SignedEntry {

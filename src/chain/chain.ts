@@ -102,8 +102,9 @@ export function createChain(opts: ChainOptions): Chain {
     const q = getActor(storage, id)?.calls;
     if (!q) return out;
     const n = Math.min(q.len, max);
-    for (let i = 0; i < n; i++) {
-      const v = read([id, q.first + BigInt(i)]);
+    let at = q.first;
+    for (let i = 0; i < n; i++, at++) {
+      const v = read([id, at]);
       if (v !== undefined) out.push(v);
     }
     return out;

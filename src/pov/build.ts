@@ -71,7 +71,8 @@ export function buildPov(draft: PovDraft): BuiltPov {
       .sort((a, b) => a.actor - b.actor),
     preimages: draft.witness?.preimages ?? [],
   };
-  const agenda: PlayItem[] = draft.agenda.map((i) => ({ actor: i.actor, entry: i.entry }));
+  // a draft item is a play item (a Call without its output): the executor reads the draft's items as they are
+  const agenda: readonly PlayItem[] = draft.agenda;
   const prepared = preparePlay({
     view,
     agenda,

@@ -119,7 +119,7 @@ const refuse = (code: TxErrorCode, msg: string, details?: string) => new TxError
  * stays in the pool past a block gets bytes of its own ({@link Entry.own}), so a chunk is never kept
  * alive by one waiting transaction for long.
  */
-const CHUNK = 16 * 1024;
+const CHUNK = 64 * 1024;
 /** Larger transactions get their own copy. */
 const CHUNKED_MAX = 1024;
 

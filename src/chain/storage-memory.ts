@@ -9,6 +9,7 @@ import {
   keyBytes,
   keyString,
   SINK,
+  type Sink,
   type Storage,
   StorageError,
 } from "./storage.ts";
@@ -68,9 +69,24 @@ export function createMemoryStorage(): Storage {
     }
     t.set(h, v);
   };
-  const sink: KvWrite & { [SINK]: typeof take } = {
+  // A transaction's overlay hands over a whole table at once: the storage's table is looked up once.
+  const takeTable: Sink = (c, entries, bytes) => {
+    let t = tables[c];
+    entries.forEach((e, h) => {
+      const v = bytes(e);
+      if (v === null) t?.delete(h);
+      else {
+        if (t === undefined) {
+          t = new Map();
+          tables[c] = t;
+        }
+        t.set(h, v);
+      }
+    });
+  };
+  const sink: KvWrite & { [SINK]: Sink } = {
     ...read,
-    [SINK]: take,
+    [SINK]: takeTable,
     put(k, v) {
       take(keyString(k), v.slice());
     },

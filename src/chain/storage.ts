@@ -302,9 +302,17 @@ export interface KeyedRead {
   peek(h: string): Uint8Array | undefined;
 }
 export const KEYED: unique symbol = Symbol("coreplay.keyed");
-/** A write target that takes over bytes by key string (the memory storage's commit). */
+/**
+ * A write target that takes over bytes by key string (the memory storage's commit), one table at a
+ * time: `sink(prefix, entries, bytes)` with `bytes(entry)` an entry's bytes (null: a deletion).
+ */
 export const SINK: unique symbol = Symbol("coreplay.sink");
-type Keyed = { [KEYED]?: KeyedRead; [SINK]?: (h: string, v: Uint8Array | null) => void };
+export type Sink = (
+  prefix: number,
+  entries: ReadonlyMap<string, unknown>,
+  bytes: (entry: unknown) => Uint8Array | null,
+) => void;
+type Keyed = { [KEYED]?: KeyedRead; [SINK]?: Sink };
 
 /** A value kept decoded in an overlay, with its bytes once they were needed. */
 class Rec {
@@ -316,6 +324,8 @@ class Rec {
 }
 /** An overlay's entry: owned bytes, a decoded record, or null for a deletion. */
 type Entry = Uint8Array | Rec | null;
+/** An entry's bytes (encoded once if it is a decoded record), or null for a deletion. */
+const entryBytes = (e: Entry): Uint8Array | null => (e === null ? null : e instanceof Rec ? bytesOf(e) : e);
 const bytesOf = (e: Rec): Uint8Array => {
   if (e.bytes === undefined) e.bytes = e.codec.enc(e.value);
   return e.bytes;
@@ -493,10 +503,10 @@ class Overlay implements KeyedRead, OverlayControl {
     }
     const sink = (target as Keyed)[SINK];
     if (sink) {
-      for (const t of tabs)
-        t?.forEach((e, h) => {
-          sink(h, e === null ? null : e instanceof Rec ? bytesOf(e) : e);
-        });
+      for (let c = 0; c < tabs.length; c++) {
+        const t = tabs[c];
+        if (t) sink(c, t, entryBytes as (e: unknown) => Uint8Array | null);
+      }
       return;
     }
     // Tables in prefix order, keys sorted within each: the whole buffer in key order.

@@ -27,7 +27,7 @@ const IN_FLIGHT = 16;
  * after.
  */
 const WARM_PER_WORKER = 2000;
-const PAIRS = 12;
+const PAIRS = 16;
 const WINDOW = 160;
 /** After each window: the GC work a window leaves behind finishes before the other pool's window. */
 const PAUSE_MS = 150;

@@ -224,104 +224,97 @@ export function createCryptoPool(size = Math.min(4, availableParallelism())): Cr
 
   const signHere = (j: SignJob) => sign(j.message, j.seed);
   const verifyHere = (c: SignatureCheck) => verify(c.signature, c.message, c.publicKey);
+  /** A worker's answer on one check: 0 no, 1 yes; anything else (2, or no answer) is decided here. */
+  const judged = (v: number | undefined): boolean | undefined =>
+    v === 0 ? false : v === 1 ? true : undefined;
   const verifySignedHere = (item: Uint8Array, domain: Uint8Array) => {
     const c = signedCheck(item, domain);
     return c !== undefined && verifyHere(c);
   };
 
+  /**
+   * Runs `items` in one contiguous part per live worker (`onWorker` answers a part's results) and, when
+   * `share`, a last part in this thread while they run; a small batch, or no live worker, all in-thread.
+   */
+  async function spread<T, R>(
+    items: readonly T[],
+    share: boolean | undefined,
+    here: (item: T) => R,
+    onWorker: (slot: Slot, part: readonly T[]) => Promise<R[]>,
+  ): Promise<R[]> {
+    if (items.length < MIN_BATCH || live().length === 0) return items.map(here);
+    const out = new Array<R>(items.length);
+    const { parts, here: mine } = ranges(items.length, share ?? spareCpu);
+    // each part is posted before its first await, so the workers start before this thread's share
+    const workers = Promise.all(
+      parts.map(async ({ slot, from, to }) => {
+        const r = await onWorker(slot, items.slice(from, to));
+        for (let i = 0; i < r.length; i++) out[from + i] = r[i] as R;
+      }),
+    );
+    for (let i = mine; i < items.length; i++) out[i] = here(items[i] as T);
+    await workers;
+    return out;
+  }
+
   return {
     size,
-    async sign(jobs, opts) {
-      if (jobs.length < MIN_BATCH || live().length === 0) return jobs.map(signHere);
-      const out = new Array<Uint8Array>(jobs.length);
-      const { parts, here } = ranges(jobs.length, opts?.share ?? spareCpu);
-      // each part is posted before its first await, so the workers start before this thread's share
-      const workers = Promise.all(
-        parts.map(async ({ slot, from, to }) => {
-          const part = jobs.slice(from, to);
-          // one copy of each key per request: by array first (a signer's key is usually one array), then
-          // by content
-          const byArray = new Map<Uint8Array, number>();
-          const seeds = new Map<string, number>();
-          const keyOf = new Uint32Array(part.length);
-          for (const [i, j] of part.entries()) {
-            let at = byArray.get(j.seed);
+    sign: (jobs, opts) =>
+      spread(jobs, opts?.share, signHere, async (slot, part) => {
+        // one copy of each key per request: by array first (a signer's key is usually one array), then
+        // by content
+        const byArray = new Map<Uint8Array, number>();
+        const seeds = new Map<string, number>();
+        const keyOf = new Uint32Array(part.length);
+        for (const [i, j] of part.entries()) {
+          let at = byArray.get(j.seed);
+          if (at === undefined) {
+            const k = Buffer.from(j.seed.buffer, j.seed.byteOffset, j.seed.byteLength).toString("latin1");
+            at = seeds.get(k);
             if (at === undefined) {
-              const k = Buffer.from(j.seed.buffer, j.seed.byteOffset, j.seed.byteLength).toString("latin1");
-              at = seeds.get(k);
-              if (at === undefined) {
-                at = seeds.size;
-                seeds.set(k, at);
-              }
-              byArray.set(j.seed, at);
+              at = seeds.size;
+              seeds.set(k, at);
             }
-            keyOf[i] = at;
+            byArray.set(j.seed, at);
           }
-          const keys = new Uint8Array(seeds.size * 32);
-          for (const [k, at] of seeds) keys.set(Buffer.from(k, "latin1"), at * 32);
-          const { data, ends } = pack(part.map((j) => j.message));
-          const r = part.every((j) => j.seed.length === 32)
-            ? await ask(slot, { op: "sign", keys, keyOf, data, ends }, [data.buffer])
-            : undefined;
-          for (let i = 0; i < part.length; i++) {
-            out[from + i] = r ? r.slice(i * 64, i * 64 + 64) : signHere(part[i]!);
+          keyOf[i] = at;
+        }
+        const keys = new Uint8Array(seeds.size * 32);
+        for (const [k, at] of seeds) keys.set(Buffer.from(k, "latin1"), at * 32);
+        const { data, ends } = pack(part.map((j) => j.message));
+        const r = part.every((j) => j.seed.length === 32)
+          ? await ask(slot, { op: "sign", keys, keyOf, data, ends }, [data.buffer])
+          : undefined;
+        return part.map((j, i) => (r ? r.slice(i * 64, i * 64 + 64) : signHere(j)));
+      }),
+    verify: (checks, opts) =>
+      spread(checks, opts?.share, verifyHere, async (slot, part) => {
+        // malformed sizes are decided in-thread (verify refuses them)
+        const sized = part.every((c) => c.publicKey.length === 32 && c.signature.length === 64);
+        let r: Uint8Array | undefined;
+        if (sized) {
+          const keys = new Uint8Array(part.length * 32);
+          const sigs = new Uint8Array(part.length * 64);
+          for (const [i, c] of part.entries()) {
+            keys.set(c.publicKey, i * 32);
+            sigs.set(c.signature, i * 64);
           }
-        }),
-      );
-      for (let i = here; i < jobs.length; i++) out[i] = signHere(jobs[i]!);
-      await workers;
-      return out;
-    },
-    async verify(checks, opts) {
-      if (checks.length < MIN_BATCH || live().length === 0) return checks.map(verifyHere);
-      const out = new Array<boolean>(checks.length);
-      const { parts, here } = ranges(checks.length, opts?.share ?? spareCpu);
-      const workers = Promise.all(
-        parts.map(async ({ slot, from, to }) => {
-          const part = checks.slice(from, to);
-          // malformed sizes are decided in-thread (verify refuses them)
-          const sized = part.every((c) => c.publicKey.length === 32 && c.signature.length === 64);
-          let r: Uint8Array | undefined;
-          if (sized) {
-            const keys = new Uint8Array(part.length * 32);
-            const sigs = new Uint8Array(part.length * 64);
-            for (const [i, c] of part.entries()) {
-              keys.set(c.publicKey, i * 32);
-              sigs.set(c.signature, i * 64);
-            }
-            const { data, ends } = pack(part.map((c) => c.message));
-            r = await ask(slot, { op: "verify", keys, sigs, data, ends }, [data.buffer]);
-          }
-          for (let i = 0; i < part.length; i++) {
-            const v = r?.[i];
-            out[from + i] = v === 0 ? false : v === 1 ? true : verifyHere(part[i]!);
-          }
-        }),
-      );
-      for (let i = here; i < checks.length; i++) out[i] = verifyHere(checks[i]!);
-      await workers;
-      return out;
-    },
-    async verifySigned(items, domain, opts) {
-      if (items.length < MIN_BATCH || live().length === 0)
-        return items.map((i) => verifySignedHere(i, domain));
-      const out = new Array<boolean>(items.length);
-      const { parts, here } = ranges(items.length, opts?.share ?? spareCpu);
-      const workers = Promise.all(
-        parts.map(async ({ slot, from, to }) => {
-          const part = items.slice(from, to);
+          const { data, ends } = pack(part.map((c) => c.message));
+          r = await ask(slot, { op: "verify", keys, sigs, data, ends }, [data.buffer]);
+        }
+        return part.map((c, i) => judged(r?.[i]) ?? verifyHere(c));
+      }),
+    verifySigned: (items, domain, opts) =>
+      spread(
+        items,
+        opts?.share,
+        (item) => verifySignedHere(item, domain),
+        async (slot, part) => {
           const { data, ends } = pack(part);
           const r = await ask(slot, { op: "verifySigned", domain, data, ends }, [data.buffer]);
-          for (let i = 0; i < part.length; i++) {
-            const v = r?.[i];
-            out[from + i] = v === 0 ? false : v === 1 ? true : verifySignedHere(part[i]!, domain);
-          }
-        }),
-      );
-      for (let i = here; i < items.length; i++) out[i] = verifySignedHere(items[i]!, domain);
-      await workers;
-      return out;
-    },
+          return part.map((item, i) => judged(r?.[i]) ?? verifySignedHere(item, domain));
+        },
+      ),
     async close() {
       closed = true;
       await Promise.all(slots.map((s) => s.worker.terminate()));

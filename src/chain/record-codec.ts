@@ -355,20 +355,6 @@ function callInputAt(b: Uint8Array): number {
   return lastBytesAt(b, b.length - 4, 64, "input");
 }
 
-/**
- * `queuedCallCodec.dec` whose byte fields are views into `bytes` rather than copies: for the chain's
- * own reads of a stored call it neither keeps nor hands out (stored values are never written to).
- */
-export function queuedCallViews(b: Uint8Array): CallRecord {
-  const at = callInputAt(b);
-  return {
-    id: b.subarray(0, 32),
-    from: b.subarray(32, 64),
-    input: b.subarray(at, b.length - 4),
-    queuedAt: readU32(b, b.length - 4),
-  };
-}
-
 /** A queued call's input alone (a copy): `queuedCallCodec.dec(b).input` without the other fields. */
 export const queuedCallInput = (b: Uint8Array): Uint8Array => b.slice(callInputAt(b), b.length - 4);
 

@@ -19,6 +19,7 @@ export type ProgramErrorCode =
   | "BAD_MEMORY"
   | "MEMORY_TOO_LARGE"
   | "UNSUPPORTED_FEATURE"
+  | "SEGMENT_OUT_OF_BOUNDS"
   | "INIT_FAILED"
   | "INTERNAL"
   | "INSTRUMENTER_NOT_LOADED";
@@ -36,6 +37,7 @@ const PROGRAM_HINTS: Partial<Record<ProgramErrorCode, string>> = {
   BAD_SIGNATURE: "match the signatures of docs/abi.md exactly",
   MEMORY_TOO_LARGE: "declare a smaller initial memory (the cap is per actor, default 64 MiB)",
   UNSUPPORTED_FEATURE: "build for Wasm MVP + bulk memory, sign-ext, mutable globals (no SIMD, threads)",
+  SEGMENT_OUT_OF_BOUNDS: "an active data or element segment must fit in the initial memory or table",
   INIT_FAILED: "the start function / `_initialize` may only compute and write memory, within the gas",
 };
 

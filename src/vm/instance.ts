@@ -122,6 +122,8 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   private owned = new Set<number>();
   /** A Buffer over the memory's current ArrayBuffer (replaced when `memory.grow` detaches it). */
   private memView: Buffer = Buffer.alloc(0);
+  /** Where the logical memory starts in the physical one: above the scratch (layout.ts). */
+  private readonly base: number;
 
   /**
    * `image` undefined: a fresh instance for `createImage` (data segments only; call {@link initialise}).
@@ -134,6 +136,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     /** Where {@link release} hands the instance back (undefined: nowhere, it is dropped). */
     private readonly spares?: InstanceSpares,
   ) {
+    this.base = program.layout.reservedPages * PAGE_SIZE;
     this.instantiate(image);
   }
 
@@ -187,13 +190,17 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     const have = mem.buffer.byteLength / PAGE_SIZE;
     if (have < image.pageCount + reservedPages) mem.grow(image.pageCount + reservedPages - have);
     const bytes = this.mem();
+    const base = this.base;
     const zeroFrom = reused ? image.pageCount : initialPages;
     for (let i = 0; i < image.pageCount; i++) {
       const p = image.pages[i];
-      if (p !== undefined) bytes.set(p, i * PAGE_SIZE);
-      else if (i < zeroFrom) bytes.fill(0, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      if (p !== undefined) bytes.set(p, base + i * PAGE_SIZE);
+      else if (i < zeroFrom) bytes.fill(0, base + i * PAGE_SIZE, base + (i + 1) * PAGE_SIZE);
     }
-    if (reused) bytes.fill(0, image.pageCount * PAGE_SIZE);
+    if (reused) {
+      bytes.fill(0, 0, base);
+      bytes.fill(0, base + image.pageCount * PAGE_SIZE);
+    }
     this.ex.__cp_pages.value = image.pageCount;
     this.writeGlobals(image);
     this.ex.__cp_depth.value = image.depth;
@@ -249,7 +256,8 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
 
   /** Whether memory page `i` equals `page` (a zero page when undefined). */
   private pageIs(i: number, page: Uint8Array | undefined): boolean {
-    return this.mem().compare(page ?? ZERO_PAGE, 0, PAGE_SIZE, i * PAGE_SIZE, (i + 1) * PAGE_SIZE) === 0;
+    const at = this.base + i * PAGE_SIZE;
+    return this.mem().compare(page ?? ZERO_PAGE, 0, PAGE_SIZE, at, at + PAGE_SIZE) === 0;
   }
 
   private writeGlobals(image: { readonly globals: readonly bigint[] }): void {
@@ -308,7 +316,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     if (p + n > this.logicalBytes())
       throw new HostAbort("Trap", `host read of ${n} bytes at ${p} out of bounds`);
     const out = new Uint8Array(n);
-    this.mem().copy(out, 0, p, p + n);
+    this.mem().copy(out, 0, this.base + p, this.base + p + n);
     return out;
   }
 
@@ -320,19 +328,17 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     }
     if (bytes.byteLength === 0) return;
     const mem = this.mem();
-    mem.set(bytes, p);
+    mem.set(bytes, this.base + p);
     if (this.program.trackWrites) {
-      // The map lives right above the logical memory (layout.ts, "Scratch layout").
+      // The map is at the bottom of the scratch (layout.ts, "Scratch layout").
       for (let i = Math.floor(p / PAGE_SIZE); i <= Math.floor((p + bytes.byteLength - 1) / PAGE_SIZE); i++) {
-        mem[end + i] = 1;
+        mem[i] = 1;
       }
     }
   }
 
   private asyncifyArea(): { data: number; end: number } {
-    const base = this.logicalBytes();
-    const { asyncifyDataOffset, reservedPages } = this.program.layout;
-    return { data: base + asyncifyDataOffset, end: base + reservedPages * PAGE_SIZE };
+    return { data: this.program.layout.asyncifyDataOffset, end: this.base };
   }
 
   suspend(reason: "yield" | "preempt"): void {
@@ -378,15 +384,6 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     try {
       const value = fn();
       this.flushHoisted();
-      if (this.scratchWritten()) {
-        const pages = ex.__cp_pages.value as number;
-        return {
-          ok: false,
-          kind: "Trap",
-          reason: `memory access out of bounds: a store beyond the logical memory of ${pages} pages`,
-          left: ex.__cp_gas.value as bigint,
-        };
-      }
       return { ok: true, value, left: ex.__cp_gas.value as bigint };
     } catch (e) {
       let kind: Failure;
@@ -397,12 +394,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       } else if (e instanceof WebAssembly.RuntimeError) {
         const fault = ex.__cp_fault.value as number;
         kind = fault === FAULT.OutOfGas ? "OutOfGas" : "Trap";
-        reason =
-          fault === FAULT.CallDepth
-            ? "call depth limit exceeded"
-            : fault === FAULT.ScratchWrite
-              ? "memory access out of bounds: memory.grow after a store beyond the logical memory"
-              : e.message;
+        reason = fault === FAULT.CallDepth ? "call depth limit exceeded" : e.message;
       } else if (e instanceof RangeError && /call stack/i.test(e.message)) {
         // The instrumenter's depth limit should always fire first; this is the engine's own stack.
         kind = "Trap";
@@ -435,9 +427,9 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     const out: number[] = [];
     const differs = (i: number) => !this.pageIs(i, i < base.pageCount ? base.pages[i] : undefined);
     if (this.program.trackWrites) {
-      const map = n * PAGE_SIZE;
-      // A marked page i may also have changed page i-1: a store straddling the two marks only i (layout.ts).
-      const marked = (i: number) => mem[map + i] !== 0 || (i + 1 < n && mem[map + i + 1] !== 0);
+      // The map is at address 0. A marked page i may also have changed page i-1: a store straddling the
+      // two marks only i (layout.ts).
+      const marked = (i: number) => mem[i] !== 0 || (i + 1 < n && mem[i + 1] !== 0);
       for (let i = 0; i < n; i++) if ((marked(i) || i >= base.pageCount) && differs(i)) out.push(i);
     } else {
       for (let i = 0; i < n; i++) if (differs(i)) out.push(i);
@@ -447,8 +439,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
 
   /** Always cleared, even when not read: the scratch must be identical in continuous and restored runs. */
   private clearDirtyMap(): void {
-    const at = this.logicalBytes();
-    this.mem().fill(0, at, at + this.program.layout.asyncifyDataOffset);
+    this.mem().fill(0, 0, this.program.layout.asyncifyDataOffset);
   }
 
   /** Hoisted stores' pending ranges become marks (layout.ts); a program without any skips the call. */
@@ -456,30 +447,20 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     if (this.program.layout.hoistedLoops > 0) this.ex.__cp_flush();
   }
 
-  /** Did a store land beyond the logical memory? Its mark is at an index ≥ the page count (layout.ts). */
-  private scratchWritten(): boolean {
-    const n = this.ex.__cp_pages.value as number;
-    const at = n * PAGE_SIZE + n;
-    const mem = this.mem();
-    const end = at + this.program.layout.reservedPages;
-    for (let i = at; i < end; i++) if (mem[i] !== 0) return true;
-    return false;
-  }
-
   /** Puts memory and globals back to the committed image. */
   private rollback(changed?: number[]): void {
     this.flushHoisted();
     changed ??= this.changedPages();
     const base = this.committed;
-    if ((this.ex.__cp_pages.value as number) !== base.pageCount || this.scratchWritten()) {
+    if ((this.ex.__cp_pages.value as number) !== base.pageCount) {
       // Memory grew: a Wasm memory cannot shrink, and physical size must stay logical + reserved pages
-      // (loads are not bounds-checked against the logical size), so start over from the image. The same
-      // when a store went into the scratch: the dirty map itself may be corrupt.
+      // (accesses past the logical end trap because they are past the physical end), so start over
+      // from the image.
       this.instantiate(this.committedAsImage());
       return;
     }
     const mem = this.mem();
-    for (const i of changed) mem.set(base.pages[i] ?? ZERO_PAGE, i * PAGE_SIZE);
+    for (const i of changed) mem.set(base.pages[i] ?? ZERO_PAGE, this.base + i * PAGE_SIZE);
     this.writeGlobals(base);
     this.ex.__cp_depth.value = base.depth;
     this.clearDirtyMap();
@@ -508,7 +489,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
         pages[i] = mine;
         this.owned.add(i);
       }
-      mem.copy(mine, 0, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      mem.copy(mine, 0, this.base + i * PAGE_SIZE, this.base + (i + 1) * PAGE_SIZE);
     }
     this.committed = { codeHash: base.codeHash, pageCount: n, pages, globals: this.readGlobals(), ...rest };
     this.committedImage = undefined;

@@ -45,11 +45,11 @@ for (const trackWrites of [true, false]) {
         [[4], "Trap"], // deterministic call-depth fault
         [[5], "YieldInCall"],
         [[6], "Trap"], // grew memory, wrote to it, trapped
-        [[10, ...u32le(131072 + 40)], "Trap"], // a store into the scratch above the 2 logical pages
-        [[10, ...u32le(131072 + 2)], "Trap"], // onto its own mark's byte: the mark comes after
+        [[10, ...u32le(131072 + 40)], "Trap"], // a store just past the 2 logical pages
+        [[10, ...u32le(131072 + 2)], "Trap"],
         [[10, ...u32le(131070)], "Trap"], // straddling the end of logical memory
-        [[10, ...u32le(131072 + 65536 * 5)], "Trap"], // beyond the physical memory: a native trap
-        [[11, ...u32le(131072 + 8)], "Trap"], // then memory.grow: a ScratchWrite fault
+        [[10, ...u32le(131072 + 65536 * 5)], "Trap"], // far beyond
+        [[11, ...u32le(131072 + 8)], "Trap"], // a store past the end, then memory.grow (never reached)
       ];
       for (const [input, tag] of cases) {
         const r = a.call(null, bytes(...input), 5_000_000n);

@@ -151,6 +151,93 @@ export function checkExports(mod: binaryen.Module): Entries {
   return { functionNames, present };
 }
 
+/**
+ * One table at most, without passive element segments (table.init and elem.drop are not supported, and
+ * Binaryen cannot read such segments back); active segments of function indices within the table.
+ * Plain instantiation fails when an active segment does not fit, so such a program is refused here.
+ */
+export function checkTables(mod: binaryen.Module): void {
+  if (mod.getNumTables() > 1) {
+    throw new InstrumentError("Program has more than one table", {
+      code: "UNSUPPORTED_FEATURE",
+      details: `${mod.getNumTables()} tables (multiple tables need the reference-types proposal)`,
+      hint: "actors may have one funcref table (docs/abi.md)",
+    });
+  }
+  const table = mod.getNumTables() === 1 ? binaryen.getTableInfo(mod.getTableByIndex(0)) : undefined;
+  for (let i = 0; i < mod.getNumElementSegments(); i++) {
+    const seg = mod.getElementSegmentByIndex(i);
+    if (ELEMENT.isPassive(seg)) {
+      throw new InstrumentError("Program has a passive element segment", {
+        code: "UNSUPPORTED_FEATURE",
+        details: `element segment ${i} is passive (table.init and elem.drop are not supported)`,
+        hint: "initialise the table with active element segments only (docs/abi.md)",
+      });
+    }
+    const info = binaryen.getElementSegmentInfo(seg);
+    if (info.data.some((name) => !name)) {
+      throw new InstrumentError("Program has an element segment with reference expressions", {
+        code: "UNSUPPORTED_FEATURE",
+        details: `element segment ${i} holds ref.null or other expressions (reference types)`,
+        hint: "initialise the table with function indices only (docs/abi.md)",
+      });
+    }
+    const offset = constOffset(info.offset);
+    if (offset === undefined) {
+      throw new InstrumentError("Program has an element segment at a computed offset", {
+        code: "UNSUPPORTED_FEATURE",
+        details: `element segment ${i}`,
+      });
+    }
+    if (table && offset + info.data.length > table.initial) {
+      throw new InstrumentError("Element segment does not fit in the table", {
+        code: "SEGMENT_OUT_OF_BOUNDS",
+        details: `element segment ${i}: ${info.data.length} entries at ${offset}, table has ${table.initial}`,
+        hint: "plain WebAssembly would fail to instantiate this module",
+      });
+    }
+  }
+}
+
+/**
+ * Active data segments lie within the initial memory (plain instantiation fails otherwise), at constant
+ * offsets: the instrumenter moves them up by the scratch size (binary.ts).
+ */
+export function checkData(mod: binaryen.Module, memory: MemoryInfo): void {
+  const size = memory.initial * PAGE_SIZE;
+  const m = mod as unknown as { getNumDataSegments(): number; getDataSegmentInfo(s: number): unknown };
+  for (let i = 0; i < m.getNumDataSegments(); i++) {
+    const info = m.getDataSegmentInfo(mod.getDataSegmentByIndex(i)) as {
+      offset: number | null;
+      data: ArrayBuffer;
+      passive: boolean;
+    };
+    if (info.passive) continue;
+    const offset = (info.offset ?? 0) >>> 0;
+    if (offset + info.data.byteLength > size) {
+      throw new InstrumentError("Data segment does not fit in the initial memory", {
+        code: "SEGMENT_OUT_OF_BOUNDS",
+        details: `data segment ${i}: ${info.data.byteLength} bytes at ${offset}, memory has ${size} bytes`,
+        hint: "plain WebAssembly would fail to instantiate this module",
+      });
+    }
+  }
+}
+
+const ELEMENT = {
+  isPassive: (seg: number): boolean =>
+    Boolean(
+      (
+        binaryen as unknown as { _BinaryenElementSegmentIsPassive(s: number): number }
+      )._BinaryenElementSegmentIsPassive(seg),
+    ),
+};
+
+function constOffset(e: number): number | undefined {
+  if (binaryen.getExpressionId(e) !== binaryen.ConstId) return undefined;
+  return ((X.Const.getValueI32(e) as number) >>> 0) as number;
+}
+
 /** Every defined function uses only the value types and expressions actors may use. */
 export function checkFunctions(mod: binaryen.Module): void {
   for (let i = 0; i < mod.getNumFunctions(); i++) {

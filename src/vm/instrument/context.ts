@@ -8,7 +8,7 @@ import binaryen from "binaryen";
 import type { Bound } from "./call-graph.ts";
 import type { DepthPlan } from "./depth.ts";
 import { FAULT, type InstrumentOptions } from "./layout.ts";
-import { F_PREEMPT, G_FAULT, G_GAS, i64c, scratchBase } from "./names.ts";
+import { F_PREEMPT, G_FAULT, G_GAS, i64c } from "./names.ts";
 import type { ExpressionRef } from "./walk.ts";
 
 /** One instrumentation of one module. */
@@ -17,6 +17,8 @@ export interface RunContext {
   readonly opts: InstrumentOptions;
   readonly bounded: Map<string, Bound>;
   readonly depth: DepthPlan;
+  /** Bytes of scratch below the logical memory: every program address is offset by this (layout.ts). */
+  readonly scratchBytes: number;
   /** Counter for the labels the passes add (`__cp_done<n>`, …). */
   labels: number;
   /** Counter for the fresh names of copied labels (labels.ts). */
@@ -35,8 +37,6 @@ export interface FunctionContext {
   readonly locals: Map<string, number>;
   /** Expressions with a loop somewhere under them. */
   readonly loopy: Set<ExpressionRef>;
-  /** Metered functions with stores cache the scratch base in a local, refreshed after every call. */
-  readonly hasStores: boolean;
   /** Stores whose marks are hoisted out of the loop being metered, with their slots. */
   hoisting: Map<ExpressionRef, number> | undefined;
   /** The code every exit runs (flush gas, pop depth), set once the function's prologue is known. */
@@ -48,8 +48,9 @@ export function runContext(
   opts: InstrumentOptions,
   bounded: Map<string, Bound>,
   depth: DepthPlan,
+  scratchBytes: number,
 ): RunContext {
-  return { mod, opts, bounded, depth, labels: 0, copies: 0, hoistedLoops: 0 };
+  return { mod, opts, bounded, depth, scratchBytes, labels: 0, copies: 0, hoistedLoops: 0 };
 }
 
 const addVar = (binaryen as unknown as { _BinaryenFunctionAddVar: (f: number, t: number) => number })
@@ -98,24 +99,12 @@ export function flush(fc: FunctionContext): ExpressionRef[] {
   return [mod.global.set(G_GAS, mod.local.get(local(fc, "gas", binaryen.i64), binaryen.i64))];
 }
 
-/** `__cp_gas` back into the gas local (and the scratch base), after control comes back. */
+/** `__cp_gas` back into the gas local, after control comes back. */
 export function reload(fc: FunctionContext): ExpressionRef[] {
   if (!fc.metered) return [];
   const mod = fc.run.mod;
   const g = local(fc, "gas", binaryen.i64);
-  return [mod.local.set(g, mod.global.get(G_GAS, binaryen.i64)), ...refreshScratch(fc)];
-}
-
-/** `memory.grow` (here or in a callee) moves the scratch: re-read its base. */
-export function refreshScratch(fc: FunctionContext): ExpressionRef[] {
-  if (!fc.metered || !fc.hasStores) return [];
-  return [fc.run.mod.local.set(local(fc, "scratch", binaryen.i32), scratchBase(fc.run.mod))];
-}
-
-/** The scratch base: the cached local where there is one. */
-export function scratch(fc: FunctionContext): ExpressionRef {
-  if (!fc.metered || !fc.hasStores) return scratchBase(fc.run.mod);
-  return fc.run.mod.local.get(local(fc, "scratch", binaryen.i32), binaryen.i32);
+  return [mod.local.set(g, mod.global.get(G_GAS, binaryen.i64))];
 }
 
 /** Prefix `code` to an arm/body, keeping its type. */

@@ -14,6 +14,7 @@ export class InstrumentError extends CoreplayError {
         | "UNKNOWN_IMPORT"
         | "MISSING_EXPORT"
         | "BAD_SIGNATURE"
+        | "SEGMENT_OUT_OF_BOUNDS"
         | "INTERNAL";
       details?: string;
       hint?: string;

@@ -7,7 +7,7 @@
  * (entries.ts) → call graph: facts, bounded functions, depth plan (call-graph.ts, depth.ts) → runtime
  * helpers (runtime.ts) → per function: metering, loops, memory, depth (metering.ts, loops.ts, memory.ts,
  * depth.ts) → Asyncify (only functions that can reach `yield`/`preempt` are transformed) → Asyncify
- * state cache (asyncify-state.ts) → optimise → patch memory limits (binary.ts).
+ * state cache (asyncify-state.ts) → optimise → move data segments up, patch memory limits (binary.ts).
  *
  * @example
  * const out = instrument(wasm, { preemptible: false, maxPages: 1024, maxCallDepth: 1024 });
@@ -16,9 +16,9 @@
 import binaryen from "binaryen";
 import { PAGE_SIZE } from "../abi.ts";
 import { cacheAsyncifyState } from "./asyncify-state.ts";
-import { patchMemoryLimits } from "./binary.ts";
+import { patchMemoryLimits, shiftDataSegments } from "./binary.ts";
 import { classify, collectFacts, tableTargets } from "./call-graph.ts";
-import { checkExports, checkFunctions, checkImports, checkMemory } from "./checks.ts";
+import { checkData, checkExports, checkFunctions, checkImports, checkMemory, checkTables } from "./checks.ts";
 import { runContext } from "./context.ts";
 import { planDepth } from "./depth.ts";
 import { exportProgramGlobals, moveStart } from "./entries.ts";
@@ -33,8 +33,6 @@ export { FAULT } from "./layout.ts";
 
 /** Bytes of Asyncify data the runtime may use for one suspended `main`. */
 const ASYNCIFY_BYTES = 128 * 1024;
-/** Upper bound on scratch pages (4 at the largest cap): sizes the dirty map's scratch entries. */
-const MAX_RESERVED_PAGES = 16;
 
 /**
  * Instruments a program's raw Wasm.
@@ -68,6 +66,8 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
   const memory = checkMemory(mod, opts);
   const imports = checkImports(mod);
   const entries = checkExports(mod);
+  checkTables(mod);
+  checkData(mod, memory);
   checkFunctions(mod);
 
   // Canonical NaNs: Wasm float arithmetic is deterministic except for NaN bit patterns.
@@ -84,9 +84,9 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
   const bounded = classify(facts, roots);
 
   const maxPages = Math.min(memory.max ?? opts.maxPages, opts.maxPages);
-  // The map has a byte for every physical page, scratch included: a store into the scratch marks a byte
-  // at an index ≥ `__cp_pages`, which is how the runtime finds it (layout.ts).
-  const dirtyBytes = align16(opts.maxPages + MAX_RESERVED_PAGES);
+  // The scratch sits below the logical memory: the dirty map (a byte per logical page), then the
+  // Asyncify area (layout.ts).
+  const dirtyBytes = align16(opts.maxPages);
   const reservedPages = Math.ceil((dirtyBytes + ASYNCIFY_BYTES) / PAGE_SIZE);
 
   addRuntimeGlobals(mod, memory.initial);
@@ -97,7 +97,7 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
     maxCallDepth: opts.maxCallDepth,
   });
 
-  const run = runContext(mod, opts, bounded, planDepth(facts, targets));
+  const run = runContext(mod, opts, bounded, planDepth(facts, targets), reservedPages * PAGE_SIZE);
   for (const f of facts.values()) if (!f.imported) instrumentFunction(run, f.name);
 
   if (startName) mod.addFunctionExport(startName, "__cp_start");
@@ -126,7 +126,7 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
   cacheAsyncifyState(mod);
   mod.optimize();
 
-  const emitted = mod.emitBinary();
+  const emitted = shiftDataSegments(mod.emitBinary(), reservedPages * PAGE_SIZE);
   const wasm = patchMemoryLimits(emitted, memory.initial + reservedPages, maxPages + reservedPages);
   return {
     wasm,

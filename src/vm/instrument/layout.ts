@@ -5,16 +5,19 @@
  * snapshot and resume deterministically (DESIGN §6). The instrumented module:
  *
  * Exports
- * - `memory`: the physical memory = the program's logical pages + {@link Instrumented.reservedPages}
- *   scratch pages above them. The program never sees the scratch: `memory.size`/`memory.grow` are
- *   rewritten to act on the logical size held in `__cp_pages`.
+ * - `memory`: the physical memory = {@link Instrumented.reservedPages} scratch pages, then the program's
+ *   logical pages: logical address a is physical address a + reservedPages * 65536. Every load and store
+ *   carries that shift in its static offset, bulk operations add it to their addresses and active data
+ *   segments are placed with it, so the program never sees the scratch, and an access past the logical
+ *   end is past the physical end: it traps natively, exactly as in plain Wasm. `memory.size`/`memory.grow`
+ *   are rewritten to act on the logical size held in `__cp_pages`; the physical size must always be
+ *   reservedPages + `__cp_pages`.
  * - the program's entry points (`main`, `call`, and `payout`, `dependencies`, `_initialize` if present);
  *   a Wasm start function is removed from the start section and exported as `__cp_start`.
  * - `__cp_gas` (mut i64): gas remaining. The runtime sets it before an entry and reads it after. It is
  *   exact whenever control is in an import (the host may charge it), and re-read after each import call.
  * - `__cp_fault` (mut i32): set just before the instrumented code traps with `unreachable`:
- *   {@link FAULT}.OutOfGas, {@link FAULT}.CallDepth, or {@link FAULT}.ScratchWrite (a `memory.grow`
- *   after a store into the scratch). The runtime resets it to 0 before each entry.
+ *   {@link FAULT}.OutOfGas or {@link FAULT}.CallDepth. The runtime resets it to 0 before each entry.
  * - `__cp_depth` (mut i32): current call depth; trap when it would exceed `maxCallDepth`.
  * - `__cp_pages` (mut i32): the logical memory size in pages (what `memory.size` returns).
  * - `__cp_g0` … `__cp_g{n-1}`: the program's own mutable globals, in index order (the image's globals).
@@ -27,37 +30,28 @@
  *   import) when gas runs out at a loop header or function entry; the runtime unwinds there. After the
  *   rewind the code re-reads `__cp_gas`, so the runtime refills it before resuming.
  *
- * Scratch layout (byte offsets from `__cp_pages * 65536`)
- * - [0, asyncifyDataOffset): the dirty-page map, one byte per physical page. Every store sets byte i,
+ * Scratch layout (physical byte offsets, below the logical memory)
+ * - [0, asyncifyDataOffset): the dirty-page map, one byte per logical page. Every store sets byte i,
  *   right after it stores, where i is the page of its last byte; every `memory.fill`, `memory.copy` and
- *   `memory.init` sets the bytes of the pages it touches. A store that straddles pages i-1 and i marks
+ *   `memory.init` sets the bytes of the pages it writes. A store that straddles pages i-1 and i marks
  *   only i, so the runtime must treat page i-1 as possibly changed whenever page i is marked. The runtime
  *   clears the map.
- * - Stores are not bounds-checked against the logical memory (bulk writes are: they trap). A store beyond
- *   it lands in the scratch (or traps natively beyond the physical memory) and marks a byte at an index
- *   ≥ `__cp_pages`: the runtime must check bytes [pages, pages + reservedPages) after every entry and,
- *   if any is set, fail the entry as a trap and discard the instance's memory (the scratch, dirty map
- *   included, may be corrupt; re-instantiate from the committed image). Marking after the store means
- *   the last such store's mark always survives. `memory.grow` checks the same bytes and faults with
- *   {@link FAULT}.ScratchWrite rather than turn the scratch into program pages.
  * - Hoisted stores (hoist.ts): in an innermost loop without calls, a store whose address moves one way
  *   by at most a page per iteration records its address in a global instead of marking; the loop's
- *   entry records where it started. `__cp_flush()` (exported) turns every pending range into marks
- *   (and a range reaching beyond the logical memory into a mark at index `__cp_pages`), charging
- *   1024 gas per page of a range beyond its first. Hoisted loops flush at entry and `memory.grow`
- *   flushes; the runtime must call `__cp_flush()` after every entry (also one that trapped) before
- *   it reads the map.
+ *   entry records where it started. `__cp_flush()` (exported) turns every pending range into marks,
+ *   charging 1024 gas per page of a range beyond its first. Hoisted loops flush at entry and
+ *   `memory.grow` flushes; the runtime must call `__cp_flush()` after every entry (also one that
+ *   trapped) before it reads the map.
  * - [{@link Instrumented.asyncifyDataOffset}, reservedPages * 65536): free for the runtime's Asyncify data
- *   (the 8-byte header `{ start, end }` and the unwound stack). `memory.grow` moves the dirty map up with
- *   the scratch; the Asyncify area is only used while unwinding/rewinding, when no grow can happen.
+ *   (the 8-byte header `{ start, end }` and the unwound stack).
  *
  * Runtime duties (determinism)
  * - `__cp_depth`: set it to 0 before a `call`, an inspector or the first start of `main`; when main
  *   suspends, save its value in the image and set it back before resuming (Asyncify skips the depth
  *   bookkeeping while unwinding/rewinding, so the saved value is the suspended stack's depth).
  * - Clear the dirty map at the end of every entry and keep the Asyncify area zero outside unwinding and
- *   rewinding: loads are not bounds-checked against the logical size (only stores and bulk writes are), so
- *   the scratch must hold the same bytes in a continuous instance and in one restored from an image.
+ *   rewinding, so the scratch holds the same bytes in a continuous instance and in one restored from an
+ *   image.
  * - Gas may end slightly negative (by at most one segment's static cost — an unrolled loop's second body is one — or one bulk operation's charge):
  *   report such an entry as having used its whole budget.
  * - Instrumentation is deterministic: the same input and options give byte-identical output, so the
@@ -73,7 +67,7 @@ export interface InstrumentOptions {
   maxCallDepth: number;
 }
 
-export const FAULT = { None: 0, OutOfGas: 1, CallDepth: 2, ScratchWrite: 3 } as const;
+export const FAULT = { None: 0, OutOfGas: 1, CallDepth: 2 } as const;
 
 export type WasmValueType = "i32" | "i64" | "f32" | "f64";
 

@@ -7,22 +7,13 @@
  * `coreplay_internal.preempt` (preemptible). Pure code generation.
  */
 import binaryen from "binaryen";
-import {
-  charge,
-  type FunctionContext,
-  flush,
-  local,
-  prefix,
-  type RunContext,
-  refreshScratch,
-  reload,
-} from "./context.ts";
+import { charge, type FunctionContext, flush, local, prefix, type RunContext, reload } from "./context.ts";
 import { popDepth, pushDepth } from "./depth.ts";
 import { planHoist } from "./hoist.ts";
 import { expressionsWithLoops, hoistedLoop, meterLoop, preemptibleLoop } from "./loops.ts";
-import { rewriteBulk, rewriteGrow, rewriteSize, trackStore } from "./memory.ts";
+import { rewriteBulk, rewriteGrow, rewriteSize, shiftLoad, trackStore } from "./memory.ts";
 import { G_GAS } from "./names.ts";
-import { childSlots, type ExpressionRef, forEachExpression, type Slot, X } from "./walk.ts";
+import { childSlots, type ExpressionRef, type Slot, X } from "./walk.ts";
 import { expressionWeight } from "./weights.ts";
 
 /** Rewrites one function: metering (unless bounded), memory virtualisation, dirty tracking, depth. */
@@ -30,18 +21,13 @@ export function instrumentFunction(run: RunContext, name: string): void {
   const mod = run.mod;
   const fn = mod.getFunction(name);
   const info = binaryen.getFunctionInfo(fn);
-  let hasStores = false;
   const loopy = expressionsWithLoops(info.body);
-  forEachExpression(info.body, (e) => {
-    if (binaryen.getExpressionId(e) === binaryen.StoreId) hasStores = true;
-  });
   const fc: FunctionContext = {
     run,
     fn,
     metered: !run.bounded.has(name),
     locals: new Map(),
     loopy,
-    hasStores,
     hoisting: undefined,
     exitCode: () => [],
   };
@@ -62,7 +48,7 @@ export function instrumentFunction(run: RunContext, name: string): void {
   const g = local(fc, "gas", binaryen.i64);
   const parts: ExpressionRef[] = [mod.local.set(g, mod.global.get(G_GAS, binaryen.i64))];
   if (depthWeight !== undefined) parts.push(...pushDepth(fc, depthWeight));
-  parts.push(...refreshScratch(fc), ...charge(fc, entryCost));
+  parts.push(...charge(fc, entryCost));
   const exit = () => {
     const code = [mod.global.set(G_GAS, mod.local.get(g, binaryen.i64))];
     if (depthWeight !== undefined) code.push(popDepth(fc, depthWeight));
@@ -148,6 +134,9 @@ function segment(fc: FunctionContext, slot: Slot): number {
       );
       break;
     }
+    case binaryen.LoadId:
+      shiftLoad(fc, e);
+      break;
     case binaryen.StoreId:
       trackStore(fc, e, slot);
       break;

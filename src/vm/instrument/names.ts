@@ -2,7 +2,7 @@
  * Names the instrumented module adds (layout.ts documents what each one means to the runtime), and the
  * small expression builders every pass shares. Pure.
  */
-import binaryen from "binaryen";
+import type binaryen from "binaryen";
 import { HOIST_SLOTS } from "./hoist.ts";
 import type { ExpressionRef } from "./walk.ts";
 
@@ -29,9 +29,4 @@ export { HOIST_SLOTS };
 /** binaryen 132 takes one bigint for i64.const; its typings still say (low, high). */
 export function i64c(mod: binaryen.Module, v: number): ExpressionRef {
   return (mod.i64.const as unknown as (v: bigint) => ExpressionRef)(BigInt(v));
-}
-
-/** The scratch area starts right above the logical memory. */
-export function scratchBase(mod: binaryen.Module): ExpressionRef {
-  return mod.i32.shl(mod.global.get(G_PAGES, binaryen.i32), mod.i32.const(16));
 }

@@ -1,11 +1,10 @@
 /**
  * Runtime helpers the instrumented code calls and the runtime reads (layout.ts): the `__cp_*` globals,
- * `__cp_grow` (memory.grow on the logical memory), `__cp_mark` (bulk writes: bounds, marks, gas),
+ * `__cp_grow` (memory.grow on the logical memory), `__cp_mark` (bulk operations: bounds, marks, gas),
  * `__cp_flush` (hoisted stores' ranges into marks) and the depth fault. Pure code generation.
  */
 import binaryen from "binaryen";
 import { addDepthFault } from "./depth.ts";
-import { FAULT } from "./layout.ts";
 import {
   F_FLUSH,
   F_FLUSH_RANGE,
@@ -21,7 +20,6 @@ import {
   type HoistPart,
   hoistGlobal,
   i64c,
-  scratchBase,
 } from "./names.ts";
 import type { ExpressionRef } from "./walk.ts";
 import { BULK_GAS_SHIFT, GROW_GAS_PER_PAGE, HOIST_PAGE_GAS } from "./weights.ts";
@@ -82,30 +80,8 @@ function addGrow(mod: binaryen.Module, maxPages: number): void {
             mod.i64.mul(mod.i64.extend_u(delta()), i64c(mod, GROW_GAS_PER_PAGE)),
           ),
         ),
-        // A store into the scratch has marked a byte at an index ≥ old; growing would turn that mark
-        // into a page mark and the scratch into program pages, so fault here (layout.ts).
-        mod.if(
-          mod.i64.ne(
-            mod.i64.or(
-              mod.i64.load(0, 1, mod.i32.add(mod.i32.shl(old(), mod.i32.const(16)), old())),
-              mod.i64.load(8, 1, mod.i32.add(mod.i32.shl(old(), mod.i32.const(16)), old())),
-            ),
-            i64c(mod, 0),
-          ),
-          mod.block(null, [mod.global.set(G_FAULT, mod.i32.const(FAULT.ScratchWrite)), mod.unreachable()]),
-        ),
         mod.if(mod.i32.eq(mod.memory.grow(delta()), mod.i32.const(-1)), mod.return(mod.i32.const(-1))),
-        // Move the dirty map up with the scratch, then zero the pages the program now owns.
-        mod.memory.copy(
-          mod.i32.shl(mod.i32.add(old(), delta()), mod.i32.const(16)),
-          mod.i32.shl(old(), mod.i32.const(16)),
-          mod.i32.const(maxPages),
-        ),
-        mod.memory.fill(
-          mod.i32.shl(old(), mod.i32.const(16)),
-          mod.i32.const(0),
-          mod.i32.shl(delta(), mod.i32.const(16)),
-        ),
+        // The new physical pages are zero and the scratch stays where it is, below the program.
         mod.global.set(G_PAGES, mod.i32.add(old(), delta())),
         mod.return(old()),
       ],
@@ -122,12 +98,15 @@ function addFlush(mod: binaryen.Module): void {
   const { i32, i64 } = binaryen;
   const [lo, hi, off, last, dir, pages, a, b] = [0, 1, 2, 3, 4, 5, 6, 7];
   const get = (i: number) => mod.local.get(i, i < a ? i32 : i64);
-  const flag = () => mod.i32.store8(0, 1, mod.i32.add(scratchBase(mod), get(pages)), mod.i32.const(1));
+  // Every store that ran was within the logical memory (it would have trapped otherwise): a range that
+  // contradicts the loop's direction means the addresses wrapped, so mark every page (a superset of the
+  // pages written is always safe: the runtime compares marked pages with the image).
+  const all = () => mod.memory.fill(mod.i32.const(0), mod.i32.const(1), get(pages));
   const u64 = (e: ExpressionRef) => mod.i64.extend_u(e);
   const min = () => mod.select(mod.i32.lt_u(get(lo), get(hi)), get(lo), get(hi));
   const max = () => mod.select(mod.i32.lt_u(get(lo), get(hi)), get(hi), get(lo));
-  // range(lo, hi, off, last, dir): mark the pages of [min(lo, hi) + off, max(lo, hi) + last]. Addresses
-  // that went against the loop's direction wrapped around 2^32: treated as a store out of bounds.
+  // range(lo, hi, off, last, dir): mark the pages of [min(lo, hi) + off, max(lo, hi) + last], within the
+  // logical memory.
   mod.addFunction(
     F_FLUSH_RANGE,
     binaryen.createType([i32, i32, i32, i32, i32]),
@@ -141,7 +120,7 @@ function addFlush(mod: binaryen.Module): void {
           mod.i32.gt_u(get(lo), get(hi)),
           mod.i32.gt_u(get(hi), get(lo)),
         ),
-        mod.block(null, [flag(), mod.return()]),
+        mod.block(null, [all(), mod.return()]),
       ),
       mod.local.set(a, mod.i64.shr_u(mod.i64.add(u64(min()), u64(get(off))), i64c(mod, 16))),
       mod.local.set(b, mod.i64.shr_u(mod.i64.add(u64(max()), u64(get(last))), i64c(mod, 16))),
@@ -155,12 +134,12 @@ function addFlush(mod: binaryen.Module): void {
       ),
       mod.if(
         mod.i64.ge_u(get(b), u64(get(pages))),
-        mod.block(null, [flag(), mod.local.set(b, mod.i64.sub(u64(get(pages)), i64c(mod, 1)))]),
+        mod.local.set(b, mod.i64.sub(u64(get(pages)), i64c(mod, 1))),
       ),
       mod.if(
         mod.i64.le_s(get(a), get(b)),
         mod.memory.fill(
-          mod.i32.add(scratchBase(mod), mod.i32.wrap(get(a))),
+          mod.i32.wrap(get(a)),
           mod.i32.const(1),
           mod.i32.wrap(mod.i64.add(mod.i64.sub(get(b), get(a)), i64c(mod, 1))),
         ),
@@ -185,26 +164,27 @@ function addFlush(mod: binaryen.Module): void {
 }
 
 /**
- * `__cp_mark(dest, len)`: bounds-check a bulk write against the logical memory, mark its pages dirty and
- * charge for its bytes.
+ * `__cp_mark(dest, src, len)`: bounds-check a bulk operation against the logical memory as the spec
+ * does (`dest + len` and `src + len` at most the memory's size, even when len is 0), mark the written
+ * pages dirty (the map is at address 0) and charge for its bytes.
  */
 function addMark(mod: binaryen.Module): void {
   const { i32, i64 } = binaryen;
   const dest = () => mod.local.get(0, i32);
-  const len = () => mod.local.get(1, i32);
+  const src = () => mod.local.get(1, i32);
+  const len = () => mod.local.get(2, i32);
+  const beyond = (at: ExpressionRef) =>
+    mod.i64.gt_u(
+      mod.i64.add(mod.i64.extend_u(at), mod.i64.extend_u(len())),
+      mod.i64.shl(mod.i64.extend_u(mod.global.get(G_PAGES, i32)), i64c(mod, 16)),
+    );
   mod.addFunction(
     F_MARK,
-    binaryen.createType([i32, i32]),
+    binaryen.createType([i32, i32, i32]),
     binaryen.none,
     [],
     mod.block(null, [
-      mod.if(
-        mod.i64.gt_u(
-          mod.i64.add(mod.i64.extend_u(dest()), mod.i64.extend_u(len())),
-          mod.i64.shl(mod.i64.extend_u(mod.global.get(G_PAGES, i32)), i64c(mod, 16)),
-        ),
-        mod.unreachable(),
-      ),
+      mod.if(mod.i32.or(beyond(dest()), beyond(src())), mod.unreachable()),
       mod.global.set(
         G_GAS,
         mod.i64.sub(
@@ -215,7 +195,7 @@ function addMark(mod: binaryen.Module): void {
       mod.if(
         len(),
         mod.memory.fill(
-          mod.i32.add(scratchBase(mod), mod.i32.shr_u(dest(), mod.i32.const(16))),
+          mod.i32.shr_u(dest(), mod.i32.const(16)),
           mod.i32.const(1),
           mod.i32.add(
             mod.i32.sub(

@@ -146,6 +146,7 @@ export const X = binaryen as unknown as Record<
   | "MemoryInit"
   | "Binary"
   | "Unary"
-  | "Function",
+  | "Function"
+  | "Const",
   ClassApi
 >;

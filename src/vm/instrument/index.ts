@@ -97,7 +97,14 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
     maxCallDepth: opts.maxCallDepth,
   });
 
-  const run = runContext(mod, opts, bounded, planDepth(facts, targets), reservedPages * PAGE_SIZE);
+  const depthRoots = startName ? [...entries.functionNames, startName] : entries.functionNames;
+  const run = runContext(
+    mod,
+    opts,
+    bounded,
+    planDepth(facts, targets, depthRoots),
+    reservedPages * PAGE_SIZE,
+  );
   for (const f of facts.values()) if (!f.imported) instrumentFunction(run, f.name);
 
   if (startName) mod.addFunctionExport(startName, "__cp_start");

@@ -60,6 +60,8 @@ const MAX_SPARE_PAGES = 256;
 /** A loaded program (engine.ts `Program`). */
 export class WasmProgram implements Program {
   private initImage: WasmImage | undefined;
+  /** Why creation code failed, once it did: deterministic, so it is not run (up to INIT_GAS) again. */
+  private initFailure: string | undefined;
   private readonly ctx: ImageContext;
   /** Released instances (ActorInstance.release), reseated by `instantiate` instead of making new ones. */
   private readonly spares: WasmActorInstance[] = [];
@@ -98,14 +100,20 @@ export class WasmProgram implements Program {
 
   createImage(args: Uint8Array): WasmImage {
     if (this.initImage === undefined) {
-      const inst = new WasmActorInstance(this.compiled, 0 as ActorId, undefined, undefined);
-      const r = inst.initialise(this.codeHash, INIT_GAS);
-      if (!r.ok) {
-        throw new ProgramError("Program initialisation failed", { code: "INIT_FAILED", details: r.reason });
+      if (this.initFailure === undefined) {
+        const inst = new WasmActorInstance(this.compiled, 0 as ActorId, undefined, undefined);
+        const r = inst.initialise(this.codeHash, INIT_GAS);
+        if (r.ok) this.initImage = inst.snapshot();
+        else this.initFailure = r.reason;
       }
-      this.initImage = inst.snapshot();
+      if (this.initFailure !== undefined) {
+        throw new ProgramError("Program initialisation failed", {
+          code: "INIT_FAILED",
+          details: this.initFailure,
+        });
+      }
     }
-    const base = this.initImage;
+    const base = this.initImage as WasmImage;
     return args.byteLength === 0 ? base : createImage({ ...base, args: args.slice() }, base, []);
   }
 

@@ -13,6 +13,7 @@ import { HOST_ERROR } from "../vm/abi.ts";
 import type { ActorImage, ActorInstance, HostEnv, Program } from "../vm/engine.ts";
 import { createJournal, type Journal, pushJournaled } from "./journal.ts";
 import {
+  MAX_CARRY,
   MAX_EFFECTS,
   MAX_LOG_LINE,
   MAX_LOG_LINES,
@@ -222,9 +223,20 @@ function hostFor(play: Play, self: ActorId): HostEnv {
       pushJournaled(j, play.transfers, { from: self, to, amount });
       return 0;
     },
-    setCode(hash) {
-      if (play.codeChanges.length >= MAX_EFFECTS) return HOST_ERROR.Full;
-      pushJournaled(j, play.codeChanges, { actor: self, codeHash: hash.slice() as CodeHash });
+    setCode(hash, carry) {
+      if (carry.byteLength > MAX_CARRY) return HOST_ERROR.TooLarge;
+      const change = { actor: self, codeHash: hash.slice() as CodeHash, carry: carry.slice() };
+      // DESIGN §10: the actor's last set_code of the play wins (one restart per canonicalised PoV).
+      const at = play.codeChanges.findIndex((c) => c.actor === self);
+      if (at < 0) {
+        pushJournaled(j, play.codeChanges, change);
+        return 0;
+      }
+      const old = play.codeChanges[at] as PovEffects["codeChanges"][number];
+      play.codeChanges[at] = change;
+      j.record(() => {
+        play.codeChanges[at] = old;
+      });
       return 0;
     },
     log(line) {

@@ -20,7 +20,7 @@ import {
 } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import { DEFAULT_MAX_PAGES, PAGE_SIZE } from "./abi.ts";
-import type { ActorImage, Engine, EngineLimits, HostEnv, Program } from "./engine.ts";
+import type { ActorImage, Engine, EngineLimits, HostEnv, Program, UpgradeOutcome } from "./engine.ts";
 import { ImageError, ProgramError, type ProgramErrorCode } from "./errors.ts";
 import { INIT_GAS } from "./gas.ts";
 import { createImage, decodeImage, decodeImageAgainst, type ImageContext, WasmImage } from "./image.ts";
@@ -136,6 +136,24 @@ export class WasmProgram implements Program {
       return spare;
     }
     return new WasmActorInstance(this.compiled, actor, img, host, this.sparesPort);
+  }
+
+  upgradeImage(actor: ActorId, prev: CodeHash, carry: Uint8Array, gas: bigint): UpgradeOutcome {
+    let base: WasmImage;
+    try {
+      base = this.createImage(new Uint8Array());
+    } catch (e) {
+      // code uploaded before creation code was run at upload (docs/abi.md §7) may still fail here
+      if (!(e instanceof ProgramError)) throw e;
+      return { ok: false, reason: `${e.code}: ${e.details ?? e.shortMessage}`, gasUsed: 0n };
+    }
+    const input = new Uint8Array(32 + carry.byteLength);
+    input.set(prev, 0);
+    input.set(carry, 32);
+    const inst = new WasmActorInstance(this.compiled, actor, base, undefined);
+    const r = inst.upgrade(input, gas);
+    if (!r.ok) return r;
+    return { ok: true, image: inst.snapshot(), gasUsed: r.gasUsed };
   }
 
   private own(image: ActorImage): WasmImage {

@@ -10,8 +10,8 @@ import { bytesEqual } from "../codec/bytes.ts";
 import type { ActorId, CodeHash, Hash } from "../codec/ids.ts";
 import { slabs } from "../disk/index.ts";
 import type { PovEffects } from "../pov/types.ts";
-import type { Engine } from "../vm/engine.ts";
-import { UPGRADE_GAS } from "../vm/gas.ts";
+import { upgradeActor } from "../pov/upgrade.ts";
+import type { Engine, Program } from "../vm/engine.ts";
 import { getActor, putActor } from "./ledger.ts";
 import { T } from "./state.ts";
 import type { KvWrite } from "./storage.ts";
@@ -58,20 +58,19 @@ function upgradeOne(
   to: CodeHash,
   carry: Uint8Array,
 ): { outcome: UpgradeReceipt["outcome"]; image?: { hash: Hash; bytes: Uint8Array } } {
-  const refused = (why: string) => ({ outcome: { tag: "Refused" as const, value: why } });
   const blob = T.codeInfo.get(ctx.kv, to) ? T.codeBlob.get(ctx.kv, to) : undefined;
-  if (!blob) return refused("UNKNOWN_CODE: no program with this code hash was uploaded");
-  let r: ReturnType<ReturnType<Engine["load"]>["upgradeImage"]>;
+  let program: Program | undefined;
   try {
-    r = ctx.engine.load(blob).upgradeImage(actor, from, carry, UPGRADE_GAS);
+    program = blob && ctx.engine.load(blob);
   } catch (e) {
     // an uploaded program loads; this is only reachable with an engine that changed under the chain
-    return refused(`ENGINE: ${(e as Error)?.message ?? String(e)}`);
+    return { outcome: { tag: "Refused", value: `ENGINE: ${(e as Error)?.message ?? String(e)}` } };
   }
-  if (!r.ok) return refused(r.reason);
+  const v = upgradeActor(program, actor, from, carry);
+  if (v.tag === "Refused") return { outcome: { tag: "Refused", value: v.reason } };
   return {
-    outcome: { tag: "Upgraded", value: r.gasUsed },
-    image: { hash: r.image.hash as Uint8Array as Hash, bytes: r.image.encode() },
+    outcome: { tag: "Upgraded", value: v.gasUsed },
+    image: { hash: v.image.hash as Uint8Array as Hash, bytes: v.image.encode() },
   };
 }
 

@@ -171,7 +171,13 @@ function applyEffects(t: Theatre, ids: readonly ActorId[], finals: readonly Acto
     if (item.refs.size === 0) t.disk.delete(key);
   }
   for (const id of ids) must(id, "request").requests = [];
-  for (const r of fx.requested) must(r.actor, "request").requests.push(r.hash as Hash);
+  for (const r of fx.requested) {
+    // as the chain's request table: one entry per (actor, hash), in hash order
+    const a = must(r.actor, "request");
+    if (a.requests.some((h) => toHex(h) === toHex(r.hash))) continue;
+    a.requests.push(r.hash as Hash);
+    a.requests.sort((x, y) => (toHex(x) < toHex(y) ? -1 : toHex(x) > toHex(y) ? 1 : 0));
+  }
   // 8. payouts, capped by what the actor holds
   for (const p of fx.payouts) {
     const a = must(p.actor, "payout");

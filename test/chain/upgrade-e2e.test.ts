@@ -15,7 +15,7 @@ import { alice, collator, testConfig, tx } from "./helpers.ts";
 const engine = createWasmEngine();
 const config = chainConfig({ ...testConfig, maxCodeSize: 64 * 1024 });
 const [A, B] = propBlobs();
-const [hA, hB] = [blake2b256(A), blake2b256(B)] as CodeHash[];
+const [hA, hB] = [blake2b256(A), blake2b256(B)] as unknown as CodeHash[];
 const id = actorId(0);
 
 function start(): Chain {

@@ -36,6 +36,6 @@ export declare function cp_balance(outPtr: usize): void;
 @external("coreplay", "transfer")
 export declare function cp_transfer(to: u32, amountPtr: usize): i32;
 @external("coreplay", "set_code")
-export declare function cp_set_code(hashPtr: usize): i32;
+export declare function cp_set_code(hashPtr: usize, carryPtr: usize, carryLen: i32): i32;
 @external("coreplay", "log")
 export declare function cp_log(ptr: usize, len: i32): void;

@@ -235,10 +235,38 @@ export function transfer(to: u32, amount: U128): i32 {
   return cp_transfer(to, buf.dataStart);
 }
 
-/** Replaces this actor's code after this PoV. Returns 0 or a {@link HostError}. */
-export function setCode(hash: Uint8Array): i32 {
+/** Largest `carry` of {@link setCode} (src/pov/limits.ts MAX_CARRY). */
+export const MAX_CARRY: i32 = 65536;
+
+/**
+ * After this PoV, restarts this actor on the program `hash` (DESIGN §10): a fresh instance of it, whose
+ * exported `upgrade()` gets `carry` (see {@link upgradeInput}); then its `main` starts. Everything not
+ * carried is gone. Returns 0 or `HostError.TooLarge` (carry above {@link MAX_CARRY}). A later call in
+ * the same play replaces this one; a failing entry takes it back.
+ */
+export function setCode(hash: Uint8Array, carry: Uint8Array = new Uint8Array(0)): i32 {
   checkHash(hash);
-  return cp_set_code(hash.dataStart);
+  return cp_set_code(hash.dataStart, carry.dataStart, carry.length);
+}
+
+/** What an `upgrade()` entry is given: the code hash the actor ran before, and the bytes it carried. */
+export class UpgradeInput {
+  constructor(
+    public prev: Uint8Array,
+    public carry: Uint8Array,
+  ) {}
+
+  /** A SCALE reader over the carried bytes. */
+  reader(): Reader {
+    return new Reader(this.carry);
+  }
+}
+
+/** Inside `upgrade()`: its input, split (prev code hash ‖ carry, docs/abi.md §8). */
+export function upgradeInput(): UpgradeInput {
+  const all = input();
+  if (all.length < 32) abort("upgrade input is shorter than a code hash");
+  return new UpgradeInput(all.slice(0, 32), all.slice(32));
 }
 
 /** A line in the node's logs and the dashboard. */

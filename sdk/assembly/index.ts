@@ -27,6 +27,9 @@ export {
   balance,
   transfer,
   setCode,
+  MAX_CARRY,
+  UpgradeInput,
+  upgradeInput,
   log,
 } from "./host";
 export * from "./entry";

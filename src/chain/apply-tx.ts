@@ -9,7 +9,7 @@ import type { Message } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import type { Disk } from "../disk/index.ts";
 import { slabs } from "../disk/index.ts";
-import { err, ok, type Result } from "../errors.ts";
+import { CoreplayError, err, ok, type Result } from "../errors.ts";
 import { MAX_MESSAGE_SIZE } from "../pov/limits.ts";
 import type { Engine } from "../vm/engine.ts";
 import type { ChainConfig } from "./config.ts";
@@ -119,6 +119,12 @@ export function applyTxParts(
   return ok({ value: r.value, fee: payload.fee, hash, signer: payload.signer, nonce: payload.nonce });
 }
 
+/** An engine error as `CODE: what (details)`, so a refusal names the ProgramError code (docs/abi.md §7). */
+function engineReason(e: unknown): string {
+  if (e instanceof CoreplayError) return `${e.code}: ${e.shortMessage}${e.details ? ` (${e.details})` : ""}`;
+  return (e as Error)?.message ?? String(e);
+}
+
 function dispatch(ctx: TxContext, tx: SignedTx, hash: Hash): Result<Omit<TxApplied, "fee">, TxError> {
   const { kv, config, engine, disk } = ctx;
   const signer = tx.payload.signer;
@@ -136,9 +142,11 @@ function dispatch(ctx: TxContext, tx: SignedTx, hash: Hash): Result<Omit<TxAppli
       const codeHash = blake2b256(blob) as unknown as import("../codec/ids.ts").CodeHash;
       if (T.codeInfo.get(kv, codeHash)) return ok({ codeHash }); // deduplicated: no second deposit
       try {
-        engine.load(blob);
+        // docs/abi.md §7: creation code (start function, `_initialize`) that traps, loops past its gas
+        // or calls an import is refused here (INIT_FAILED), not at every later Create.
+        engine.load(blob).createImage(new Uint8Array());
       } catch (e) {
-        return err(new TxError("TX_BAD_PROGRAM", "Program rejected by the engine", (e as Error).message));
+        return err(new TxError("TX_BAD_PROGRAM", "Program rejected by the engine", engineReason(e)));
       }
       const deposit = BigInt(blob.length) * config.codeDepositPerByte;
       const a = getAccount(kv, signer);
@@ -161,7 +169,7 @@ function dispatch(ctx: TxContext, tx: SignedTx, hash: Hash): Result<Omit<TxAppli
         const img = engine.load(blob).createImage(args);
         image = { hash: img.hash, bytes: img.encode() };
       } catch (e) {
-        return err(new TxError("TX_BAD_PROGRAM", "Initial image could not be made", (e as Error).message));
+        return err(new TxError("TX_BAD_PROGRAM", "Initial image could not be made", engineReason(e)));
       }
       const meta = getMeta(kv);
       const id = meta.nextActor as ActorId;

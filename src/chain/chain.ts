@@ -134,6 +134,7 @@ export function createChain(opts: ChainOptions): Chain {
           canonicalised: [],
           expired: [],
           logs: [],
+          upgrades: [],
         };
         const included: Hash[] = [];
         const txCtx = { ...ctx, deferBurn: true as const };
@@ -231,6 +232,7 @@ export function createChain(opts: ChainOptions): Chain {
     },
     pendingInputs: (id, max) => queued(id, max, (k) => T.callInputs.get(storage, k)),
     receipt: (id) => T.receipt.get(storage, id),
+    upgrade: (id) => T.upgrade.get(storage, id),
     preimage: (hash) => disk.lookup(storage, hash),
     preimageInfo: (hash) => disk.info(storage, hash),
     requests: (id) => disk.requests(storage, id),

@@ -64,3 +64,4 @@ export type {
   TxOutcome,
   ValidatedPov,
 } from "./types.ts";
+export { UpgradeReceipt } from "./upgrade-receipt.ts";

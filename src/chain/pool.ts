@@ -21,6 +21,7 @@ import { queuedCallIdIf } from "./record-codec.ts";
 import { type ActorInfo, type PoolEntry, PoolEntry as PoolEntryCodec, T } from "./state.ts";
 import { atomically, type KvWrite, keyString } from "./storage.ts";
 import type { BlockResult, ValidatedPov } from "./types.ts";
+import { applyUpgrades } from "./upgrade.ts";
 
 export interface PoolContext {
   kv: KvWrite;
@@ -189,7 +190,7 @@ export function status(ctx: PoolContext, e: PoolEntry): Status {
  */
 export function cascade(
   ctx: PoolContext,
-  out: Pick<BlockResult, "canonicalised" | "expired" | "logs">,
+  out: Pick<BlockResult, "canonicalised" | "expired" | "logs" | "upgrades">,
 ): void {
   // each pooled entry is decoded once per cascade, not once per pass; one admitted in this block is
   // still the value `admit` put (T.pool is cached)
@@ -224,7 +225,7 @@ export function cascade(
       }
       try {
         // all or nothing: a rejected PoV's effects are undone whole
-        const logs = atomically(
+        const { logs, upgrades } = atomically(
           ctx.kv,
           (kv) => applyEffects(kv === ctx.kv ? ctx : { ...ctx, kv }, e, povBytes),
           () => true,
@@ -236,6 +237,7 @@ export function cascade(
           actors: e.effects.transitions.map((t) => t.actor as ActorId),
         });
         out.logs.push(...logs);
+        out.upgrades.push(...upgrades);
       } catch (x) {
         if (!(x instanceof EffectsRejected)) throw x;
         out.expired.push({
@@ -258,7 +260,7 @@ export function applyEffects(
   e: PoolEntry,
   /** The stored PoV; may be left out when `ctx.decoded` has it. */
   povBytes: Uint8Array | undefined,
-): { actor: ActorId; line: string }[] {
+): Pick<BlockResult, "logs" | "upgrades"> {
   const { kv, config, disk } = ctx;
   const fx = e.effects;
   const inPov = new Set<number>(fx.transitions.map((t) => t.actor));
@@ -387,18 +389,10 @@ export function applyEffects(
     putActor(kv, m.to as ActorId, enqueue(kv, m.to as ActorId, to, m));
   }
 
-  // 6. code changes take effect after this PoV (DESIGN §5 set_code)
-  for (const c of fx.codeChanges) {
-    member(c.actor, "set_code");
-    const a = must(c.actor, "set_code");
-    const next = T.codeInfo.get(kv, c.codeHash);
-    if (!next) return reject("UNKNOWN_CODE", `set_code to an unknown code hash (actor ${c.actor})`);
-    if (bytesEqual(a.codeHash, c.codeHash)) continue;
-    const prev = T.codeInfo.get(kv, a.codeHash);
-    if (prev) T.codeInfo.put(kv, a.codeHash, { ...prev, refs: prev.refs - 1 });
-    T.codeInfo.put(kv, c.codeHash, { ...next, refs: next.refs + 1 });
-    putActor(kv, c.actor as ActorId, { ...a, codeHash: c.codeHash });
-  }
+  // 6. code changes take effect after this PoV: the actor restarts on the new code, or stays where it
+  // was when the upgrade is refused (DESIGN §10, upgrade.ts)
+  for (const c of fx.codeChanges) member(c.actor, "set_code");
+  const upgrades = applyUpgrades(ctx, fx.codeChanges);
 
   // 7. disk: stores, then releases, then each actor's quota (DESIGN §7)
   for (const s of fx.stored) {
@@ -439,5 +433,5 @@ export function applyEffects(
     putAccount(kv, e.collator as AccountId, { ...c, free: c.free + amount });
   }
 
-  return fx.logs.map((l) => ({ actor: l.actor as ActorId, line: l.line }));
+  return { logs: fx.logs.map((l) => ({ actor: l.actor as ActorId, line: l.line })), upgrades };
 }

@@ -30,6 +30,7 @@ import {
   recordCodec,
 } from "./record-codec.ts";
 import { hashKeyString, key, Prefix, table, u32String, u32u64KeyString } from "./storage.ts";
+import { UpgradeReceipt } from "./upgrade-receipt.ts";
 
 export const AccountInfo = Struct({ free: BalanceCodec, reserved: BalanceCodec, nonce: u64 });
 export type AccountInfo = ReturnType<typeof AccountInfo.dec>;
@@ -219,6 +220,8 @@ export const T = {
   poolPov: table(Prefix.PoolPov, (seq: bigint) => [seq], VecU8, { cache: true }),
   /** PoV id → admission order, for duplicate checks. */
   poolById: table(Prefix.PoolById, (h: Hash) => [h], u64),
+  /** Each actor's last `set_code`, and what became of it (DESIGN §10). */
+  upgrade: table(Prefix.Upgrade, (id: ActorId) => [id], UpgradeReceipt),
 };
 
 export { key, ownerKey };

@@ -66,6 +66,7 @@ export const Prefix = {
   Pool: 0x0f,
   PoolPov: 0x10,
   PoolById: 0x11,
+  Upgrade: 0x12,
 } as const;
 export type Prefix = (typeof Prefix)[keyof typeof Prefix];
 

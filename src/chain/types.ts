@@ -18,6 +18,7 @@ import type {
 } from "./state.ts";
 import type { Storage } from "./storage.ts";
 import type { DecodedTx } from "./tx.ts";
+import type { UpgradeReceipt } from "./upgrade-receipt.ts";
 
 export interface ChainOptions {
   storage: Storage;
@@ -87,6 +88,8 @@ export interface BlockResult {
   expired: { id: Hash; reason: ExpiryReason }[];
   /** `log` lines of the canonicalised PoVs. */
   logs: { actor: ActorId; line: string }[];
+  /** `set_code`s of the canonicalised PoVs, in order, with what became of each (DESIGN §10). */
+  upgrades: Array<UpgradeReceipt & { actor: ActorId }>;
 }
 
 export interface PigeonholeView {
@@ -149,6 +152,8 @@ export interface Chain {
   pendingInputs(id: ActorId, max?: number): Uint8Array[];
   pigeonhole(id: ActorId): PigeonholeView | undefined;
   receipt(callId: Hash): Receipt | undefined;
+  /** The actor's last `set_code` and what became of it (DESIGN §10), if it ever called one. */
+  upgrade(id: ActorId): UpgradeReceipt | undefined;
   preimage(hash: Hash): Uint8Array | undefined;
   preimageInfo(hash: Hash): PreimageInfo | undefined;
   /** Preimages the actor asked for (`request`), to put in its next witness. */

@@ -11,7 +11,15 @@ import { buildPov } from "../pov/build.ts";
 import { describeReason } from "../pov/errors.ts";
 import { RelayView, Verdict } from "../pov/types.ts";
 import { RPC_ERROR, RpcError, unknownActor } from "../rpc/errors.ts";
-import type { ActorJson, BlockJson, Hex, NodeApi, ReceiptJson, TxStatusJson } from "../rpc/types.ts";
+import type {
+  ActorJson,
+  BlockJson,
+  Hex,
+  NodeApi,
+  ReceiptJson,
+  TxStatusJson,
+  UpgradeJson,
+} from "../rpc/types.ts";
 import { accountJson, devAccounts } from "./accounts.ts";
 import { type CoreplayNode, DEFAULT_ENDOWMENT } from "./node.ts";
 
@@ -61,6 +69,19 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
       status,
       queuedCalls: a.calls.len,
       mailbox: chain.pigeonhole(id as ActorId)?.messages.length ?? 0,
+      ...lastUpgrade(id as ActorId),
+    };
+  };
+
+  const lastUpgrade = (id: ActorId): { lastUpgrade?: UpgradeJson } => {
+    const u = chain.upgrade(id);
+    if (!u) return {};
+    const base = { block: u.block, from: toHex(u.from), to: toHex(u.to) };
+    return {
+      lastUpgrade:
+        u.outcome.tag === "Upgraded"
+          ? { ...base, ok: true, gasUsed: u.outcome.value.toString() }
+          : { ...base, ok: false, reason: u.outcome.value },
     };
   };
 

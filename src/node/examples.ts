@@ -23,8 +23,8 @@ const u32le = (n: number) => {
 };
 
 /**
- * Deploys counter, primes (a long computation across blocks) and a pingpong pair (co-scheduled
- * synchronous calls), whichever examples exist. Returns the created actors by name.
+ * Deploys counter, primes (a long computation across blocks), a pingpong pair (co-scheduled
+ * synchronous calls) and upgradable v1 (with v2 uploaded for it), whichever examples exist. Returns the created actors by name.
  *
  * @example await deployExamples(api, console.error)
  */
@@ -53,5 +53,12 @@ export async function deployExamples(
   const next = api.listActors().length;
   await deploy("ping", "pingpong", u32le(next + 1));
   if (out.ping !== undefined) await deploy("pong", "pingpong", u32le(out.ping));
+  // upgradable: v1 deployed, v2 uploaded, so `coreplay call <id> 0x02<v2 hash>` upgrades it (its README)
+  const v2 = "upgradable/assembly/upgradable-v2.ts";
+  await deploy("upgradable", "upgradable", new Uint8Array());
+  if (out.upgradable !== undefined && existsSync(`${EXAMPLES_DIR}${v2}`)) {
+    log(`building example ${v2} ...`);
+    log(`uploaded upgradable v2 as code ${await uploadExample(api, v2)}`);
+  }
   return out;
 }

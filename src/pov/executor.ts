@@ -10,9 +10,10 @@ import { CallOutput, encode, type Message, type Witness } from "../codec/types.t
 import { blake2b256 } from "../crypto/blake2b.ts";
 import { err, ok, type Result } from "../errors.ts";
 import { HOST_ERROR } from "../vm/abi.ts";
-import type { ActorImage, ActorInstance, HostEnv, Program } from "../vm/engine.ts";
+import type { ActorImage, ActorInstance, HostEnv, Program, ServiceOutcome } from "../vm/engine.ts";
 import { createJournal, type Journal, pushJournaled } from "./journal.ts";
 import {
+  MAX_CARRY,
   MAX_EFFECTS,
   MAX_LOG_LINE,
   MAX_LOG_LINES,
@@ -54,6 +55,16 @@ export interface PlayInput {
   actors: readonly PlayActor[];
   agenda: readonly PlayItem[];
   witness: Witness;
+  /** Observers for tools (the harness); never consensus data: they see what failing entries did too. */
+  trace?: PlayTrace;
+}
+
+/** What a tool may watch of a play as it runs. */
+export interface PlayTrace {
+  /** Every `log` line as it is made, before limits and rollback. */
+  log?(actor: ActorId, line: string): void;
+  /** Every step of a `Service` item. */
+  service?(actor: ActorId, outcome: ServiceOutcome): void;
 }
 
 export interface PlayOutcome {
@@ -78,6 +89,7 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 /** Mutable state of one play; everything that must roll back goes through `journal`. */
 interface Play {
   readonly now: number;
+  readonly trace: PlayTrace | undefined;
   readonly ids: readonly ActorId[];
   readonly journal: Journal;
   readonly instances: Map<ActorId, ActorInstance>;
@@ -222,12 +234,24 @@ function hostFor(play: Play, self: ActorId): HostEnv {
       pushJournaled(j, play.transfers, { from: self, to, amount });
       return 0;
     },
-    setCode(hash) {
-      if (play.codeChanges.length >= MAX_EFFECTS) return HOST_ERROR.Full;
-      pushJournaled(j, play.codeChanges, { actor: self, codeHash: hash.slice() as CodeHash });
+    setCode(hash, carry) {
+      if (carry.byteLength > MAX_CARRY) return HOST_ERROR.TooLarge;
+      const change = { actor: self, codeHash: hash.slice() as CodeHash, carry: carry.slice() };
+      // DESIGN §10: the actor's last set_code of the play wins (one restart per canonicalised PoV).
+      const at = play.codeChanges.findIndex((c) => c.actor === self);
+      if (at < 0) {
+        pushJournaled(j, play.codeChanges, change);
+        return 0;
+      }
+      const old = play.codeChanges[at] as PovEffects["codeChanges"][number];
+      play.codeChanges[at] = change;
+      j.record(() => {
+        play.codeChanges[at] = old;
+      });
       return 0;
     },
     log(line) {
+      play.trace?.log?.(self, line);
       if (play.logs.length >= MAX_LOG_LINES) return;
       let cut = line.length > MAX_LOG_LINE ? line.slice(0, MAX_LOG_LINE) : line;
       // Never leave half a surrogate pair: it would not survive a UTF-8 round trip.
@@ -249,6 +273,7 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
   const ids = input.actors.map((a) => a.actor).sort((a, b) => a - b);
   const play: Play = {
     now: input.now,
+    trace: input.trace,
     ids,
     journal: createJournal(),
     instances: new Map(),
@@ -329,10 +354,12 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
         // DESIGN §6: a Service resumes main up to `times` times with what is left.
         for (let step = 0; step < item.entry.value.times && left > 0n; step++) {
           const mark = play.journal.mark();
-          let status: string;
+          let status: ServiceOutcome["status"];
           let gasUsed: bigint;
           try {
-            ({ status, gasUsed } = instance.service(left));
+            const o = instance.service(left);
+            ({ status, gasUsed } = o);
+            input.trace?.service?.(item.actor, o);
           } catch {
             play.abort ??= { tag: "BadImage", value: `engine failed resuming main of actor ${item.actor}` };
             ({ status, gasUsed } = { status: "trapped", gasUsed: left });

@@ -17,6 +17,12 @@ export const MAX_STORED_BYTES = 8 * 1024 * 1024;
 export const MAX_REQUESTS = 256;
 /** `transfer`s, `release`s and `set_code`s one play may make, each; beyond it they return HOST_ERROR.Full. */
 export const MAX_EFFECTS = 1024;
+/**
+ * Largest `carry` of `set_code`, in bytes (DESIGN §10: the bytes the old code keeps for the new one);
+ * above it `set_code` returns HOST_ERROR.TooLarge. An actor's later `set_code` in the same play replaces
+ * its earlier one, so a play carries at most MAX_COSCHEDULED × MAX_CARRY bytes.
+ */
+export const MAX_CARRY = 64 * 1024;
 /** `log` lines kept per play; later lines are dropped. */
 export const MAX_LOG_LINES = 256;
 /** A log line is cut to this many UTF-16 code units. */

@@ -70,7 +70,8 @@ export const PovEffects = Struct({
     }),
   ),
   transfers: Vector(Struct({ from: ActorIdCodec, to: ActorIdCodec, amount: BalanceCodec })),
-  codeChanges: Vector(Struct({ actor: ActorIdCodec, codeHash: CodeHashCodec })),
+  /** `set_code`s: at most one per actor (its last), applied after canonicalisation (DESIGN §10). */
+  codeChanges: Vector(Struct({ actor: ActorIdCodec, codeHash: CodeHashCodec, carry: VecU8 })),
   stored: Vector(Struct({ actor: ActorIdCodec, data: VecU8 })),
   released: Vector(Struct({ actor: ActorIdCodec, hash: HashCodec })),
   requested: Vector(Struct({ actor: ActorIdCodec, hash: HashCodec })),

@@ -57,6 +57,18 @@ export interface ActorJson {
   queuedCalls: number;
   /** Postcards waiting in the pigeonhole. */
   mailbox: number;
+  /** The actor's last `set_code` (DESIGN §10), once it called one: refused ones keep it on `from`. */
+  lastUpgrade?: UpgradeJson;
+}
+
+export interface UpgradeJson {
+  block: number;
+  from: Hex;
+  to: Hex;
+  ok: boolean;
+  /** Gas `upgrade` used (ok), or why the upgrade was refused. */
+  gasUsed?: string;
+  reason?: string;
 }
 
 export interface ReceiptJson {

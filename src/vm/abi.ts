@@ -49,8 +49,11 @@ export const HOST_FUNCTIONS = {
   balance: [["i32"], []],
   /** transfer(to, amount_ptr) -> 0 | HOST_ERROR: move a u128 LE amount to another actor. */
   transfer: [["i32", "i32"], ["i32"]],
-  /** set_code(hash_ptr) -> 0 | HOST_ERROR: replace this actor's code after this PoV. */
-  set_code: [["i32"], ["i32"]],
+  /**
+   * set_code(hash_ptr, carry_ptr, carry_len) -> 0 | HOST_ERROR: after this PoV, restart this actor on
+   * the code `hash`, handing `carry` to its `upgrade` entry (DESIGN §10).
+   */
+  set_code: [["i32", "i32", "i32"], ["i32"]],
   /** log(ptr, len): a UTF-8 line for the node's logs and the dashboard. */
   log: [["i32", "i32"], []],
 } as const satisfies Record<string, readonly [readonly V[], readonly V[]]>;
@@ -64,6 +67,8 @@ export const EXPORTS = {
   payout: { params: ["i64"], results: ["i64"], required: false },
   dependencies: { params: ["i64"], results: [], required: false },
   _initialize: { params: [], results: [], required: false },
+  /** Run once after `set_code` moved the actor to this program; input = prev code hash ++ carry. */
+  upgrade: { params: [], results: [], required: false },
 } as const;
 
 /** `call` returns 0 for Ok(reply) and 1 for Err(Actor(reply)). */

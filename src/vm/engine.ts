@@ -29,7 +29,8 @@ export interface HostEnv {
   release(hash: Hash): number;
   balance(): bigint;
   transfer(to: ActorId, amount: bigint): number;
-  setCode(hash: CodeHash): number;
+  /** After this PoV: restart on code `hash`, `carry` (a copy) handed to its `upgrade` (DESIGN §10). */
+  setCode(hash: CodeHash, carry: Uint8Array): number;
   log(line: string): void;
 }
 
@@ -101,7 +102,19 @@ export interface Program {
   /** Decode a slab's `post`: a full image or a delta against `base`. */
   decodeImageAgainst(base: ActorImage, bytes: Uint8Array): ActorImage;
   instantiate(actor: ActorId, image: ActorImage, host: HostEnv): ActorInstance;
+  /**
+   * DESIGN §10: the image of an actor moving to this program: a fresh instance (data segments, start
+   * function, `_initialize`), then `upgrade()` if exported, with input `prev ++ carry` and at most `gas`;
+   * `main` pending. A failure (creation code or `upgrade` trapped, ran out of gas, used an import other
+   * than input/result/gas_left/self_id) is a value: the caller keeps the actor where it was.
+   */
+  upgradeImage(actor: ActorId, prev: CodeHash, carry: Uint8Array, gas: bigint): UpgradeOutcome;
 }
+
+/** What {@link Program.upgradeImage} did. */
+export type UpgradeOutcome =
+  | { ok: true; image: ActorImage; gasUsed: bigint }
+  | { ok: false; reason: string; gasUsed: bigint };
 
 export interface EngineLimits {
   /** Memory cap per actor in 64 KiB pages (default 1024 = 64 MiB). */

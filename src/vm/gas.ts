@@ -34,7 +34,8 @@ export const HOST_GAS: Record<HostFunctionName, HostCost> = {
   release: { base: 500, perByte: 0 },
   balance: { base: 50, perByte: 0 },
   transfer: { base: 500, perByte: 0 },
-  set_code: { base: 2_000, perByte: 0 },
+  /** perByte applies to the carried bytes. */
+  set_code: { base: 2_000, perByte: 1 },
   log: { base: 100, perByte: 1 },
 };
 
@@ -46,6 +47,12 @@ export const PAGE_DIRTY_GAS = 4_096n;
 
 /** Gas for the start function and `_initialize` when a new actor's image is created. */
 export const INIT_GAS = 100_000_000n;
+
+/**
+ * Gas for `upgrade` when an actor moves to new code (DESIGN §10), run at canonicalisation: the new
+ * program's creation code already finished within INIT_GAS at its upload.
+ */
+export const UPGRADE_GAS = 100_000_000n;
 
 /** Cost of one host call moving `bytes` bytes. */
 export function hostCost(name: HostFunctionName, bytes = 0): bigint {

@@ -20,11 +20,13 @@ export class HostAbort extends Error {
   }
 }
 
-/** What runs: `init` = start/_initialize, `inspect` = payout/dependencies. */
-export type EntryKind = "init" | "main" | "call" | "inspect";
+/** What runs: `init` = start/_initialize, `inspect` = payout/dependencies, `upgrade` (DESIGN §10). */
+export type EntryKind = "init" | "main" | "call" | "inspect" | "upgrade";
 
 /** Host functions an inspector (`payout`, `dependencies`) may use: pure ones only (DESIGN §5). */
 const INSPECT_ALLOWED = new Set<HostFunctionName>(["input", "reply", "result", "gas_left", "self_id", "now"]);
+/** `upgrade` runs at canonicalisation, outside any play: it reads its input and computes, nothing more. */
+const UPGRADE_ALLOWED = new Set<HostFunctionName>(["input", "result", "gas_left", "self_id"]);
 
 /** The runtime side the bindings need (implemented by the actor instance). */
 export interface HostRuntime {
@@ -72,7 +74,11 @@ function toU128le(v: bigint): Uint8Array {
 export function createHostImports(rt: HostRuntime): WebAssembly.Imports {
   /** Gatekeeper: entry rules and the base charge, then the host env (absent only for init). */
   const enter = (name: HostFunctionName, bytes = 0): HostEnv => {
-    if (rt.kind === "init" || (rt.kind === "inspect" && !INSPECT_ALLOWED.has(name))) {
+    if (
+      rt.kind === "init" ||
+      (rt.kind === "inspect" && !INSPECT_ALLOWED.has(name)) ||
+      (rt.kind === "upgrade" && !UPGRADE_ALLOWED.has(name))
+    ) {
       throw new HostAbort("Trap", `host function ${name} is not available in ${rt.kind}`);
     }
     rt.charge(hostCost(name, bytes));
@@ -179,8 +185,9 @@ export function createHostImports(rt: HostRuntime): WebAssembly.Imports {
       const host = enter("transfer");
       return host.transfer(actorId(u32(to)), u128le(rt.read(amountPtr, 16)));
     },
-    set_code(hashPtr: number): number {
-      return enter("set_code").setCode(readHash(rt, hashPtr) as Uint8Array as CodeHash);
+    set_code(hashPtr: number, carryPtr: number, carryLen: number): number {
+      const host = enter("set_code", u32(carryLen));
+      return host.setCode(readHash(rt, hashPtr) as Uint8Array as CodeHash, rt.read(carryPtr, carryLen));
     },
     log(ptr: number, len: number): void {
       const host = enter("log", u32(len));

@@ -5,7 +5,7 @@
 export * from "./abi.ts";
 export type * from "./engine.ts";
 export { ImageError, type ImageErrorCode, ProgramError, type ProgramErrorCode } from "./errors.ts";
-export { HOST_GAS, hostCost, INIT_GAS, PAGE_DIRTY_GAS } from "./gas.ts";
+export { HOST_GAS, hostCost, INIT_GAS, PAGE_DIRTY_GAS, UPGRADE_GAS } from "./gas.ts";
 export { decodeImage, decodeImageAgainst, WasmImage } from "./image.ts";
 export { WasmActorInstance } from "./instance.ts";
 export { type InstrumentCache, setInstrumentCache } from "./instrument/cache.ts";

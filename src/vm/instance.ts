@@ -46,6 +46,7 @@ interface Exports {
   payout?: (now: bigint) => bigint;
   dependencies?: (now: bigint) => void;
   _initialize?: () => void;
+  upgrade?: () => void;
   __cp_start?: () => void;
   __cp_gas: WebAssembly.Global;
   __cp_fault: WebAssembly.Global;
@@ -530,6 +531,34 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       depth: 0,
     });
     return { ok: true };
+  }
+
+  /**
+   * Runs `upgrade` (DESIGN §10) on an instance holding its program's initial image, with `input` =
+   * prev code hash ++ carry; on success the result is committed with `main` pending. Without an
+   * `upgrade` export the initial image is the result.
+   */
+  upgrade(
+    input: Uint8Array,
+    gas: bigint,
+  ): { ok: true; gasUsed: bigint } | { ok: false; reason: string; gasUsed: bigint } {
+    const f = this.ex.upgrade;
+    if (f === undefined) return { ok: true, gasUsed: 0n };
+    if (this.busy) return { ok: false, reason: "re-entered while running", gasUsed: 0n };
+    const r = this.run("upgrade", input, gas, 0, () => f());
+    if (!r.ok) {
+      this.rollback();
+      const gasUsed = r.kind === "OutOfGas" ? gas : WasmActorInstance.used(gas, r.left);
+      return { ok: false, reason: `${r.kind}: ${r.reason}`, gasUsed };
+    }
+    const changed = this.changedPages();
+    const left = r.left - BigInt(changed.length) * PAGE_DIRTY_GAS;
+    if (left < 0n) {
+      this.rollback(changed);
+      return { ok: false, reason: "OutOfGas: out of gas for dirty pages", gasUsed: gas };
+    }
+    this.commit(changed, { status: "pending", args: EMPTY, continuation: EMPTY, depth: 0 });
+    return { ok: true, gasUsed: WasmActorInstance.used(gas, left) };
   }
 
   private changedPagesAgainstZero(): number[] {

@@ -20,7 +20,7 @@ import {
 } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import { DEFAULT_MAX_PAGES, PAGE_SIZE } from "./abi.ts";
-import type { ActorImage, Engine, EngineLimits, HostEnv, Program } from "./engine.ts";
+import type { ActorImage, Engine, EngineLimits, HostEnv, Program, UpgradeOutcome } from "./engine.ts";
 import { ImageError, ProgramError, type ProgramErrorCode } from "./errors.ts";
 import { INIT_GAS } from "./gas.ts";
 import { createImage, decodeImage, decodeImageAgainst, type ImageContext, WasmImage } from "./image.ts";
@@ -60,6 +60,8 @@ const MAX_SPARE_PAGES = 256;
 /** A loaded program (engine.ts `Program`). */
 export class WasmProgram implements Program {
   private initImage: WasmImage | undefined;
+  /** Why creation code failed, once it did: deterministic, so it is not run (up to INIT_GAS) again. */
+  private initFailure: string | undefined;
   private readonly ctx: ImageContext;
   /** Released instances (ActorInstance.release), reseated by `instantiate` instead of making new ones. */
   private readonly spares: WasmActorInstance[] = [];
@@ -98,14 +100,20 @@ export class WasmProgram implements Program {
 
   createImage(args: Uint8Array): WasmImage {
     if (this.initImage === undefined) {
-      const inst = new WasmActorInstance(this.compiled, 0 as ActorId, undefined, undefined);
-      const r = inst.initialise(this.codeHash, INIT_GAS);
-      if (!r.ok) {
-        throw new ProgramError("Program initialisation failed", { code: "INIT_FAILED", details: r.reason });
+      if (this.initFailure === undefined) {
+        const inst = new WasmActorInstance(this.compiled, 0 as ActorId, undefined, undefined);
+        const r = inst.initialise(this.codeHash, INIT_GAS);
+        if (r.ok) this.initImage = inst.snapshot();
+        else this.initFailure = r.reason;
       }
-      this.initImage = inst.snapshot();
+      if (this.initFailure !== undefined) {
+        throw new ProgramError("Program initialisation failed", {
+          code: "INIT_FAILED",
+          details: this.initFailure,
+        });
+      }
     }
-    const base = this.initImage;
+    const base = this.initImage as WasmImage;
     return args.byteLength === 0 ? base : createImage({ ...base, args: args.slice() }, base, []);
   }
 
@@ -128,6 +136,24 @@ export class WasmProgram implements Program {
       return spare;
     }
     return new WasmActorInstance(this.compiled, actor, img, host, this.sparesPort);
+  }
+
+  upgradeImage(actor: ActorId, prev: CodeHash, carry: Uint8Array, gas: bigint): UpgradeOutcome {
+    let base: WasmImage;
+    try {
+      base = this.createImage(new Uint8Array());
+    } catch (e) {
+      // code uploaded before creation code was run at upload (docs/abi.md §7) may still fail here
+      if (!(e instanceof ProgramError)) throw e;
+      return { ok: false, reason: `${e.code}: ${e.details ?? e.shortMessage}`, gasUsed: 0n };
+    }
+    const input = new Uint8Array(32 + carry.byteLength);
+    input.set(prev, 0);
+    input.set(carry, 32);
+    const inst = new WasmActorInstance(this.compiled, actor, base, undefined);
+    const r = inst.upgrade(input, gas);
+    if (!r.ok) return r;
+    return { ok: true, image: inst.snapshot(), gasUsed: r.gasUsed };
   }
 
   private own(image: ActorImage): WasmImage {

@@ -1,7 +1,7 @@
 /** DESIGN §4 "effects apply atomically": postcards, transfers, payouts, code changes, disk, receipts. */
 import { describe, expect, it } from "vitest";
 import { concatBytes } from "../../src/codec/bytes.ts";
-import type { ActorId, Hash } from "../../src/codec/ids.ts";
+import type { ActorId, CodeHash, Hash } from "../../src/codec/ids.ts";
 import { CallOutput, type Message } from "../../src/codec/types.ts";
 import { blake2b256 } from "../../src/crypto/blake2b.ts";
 import {
@@ -212,28 +212,58 @@ describe("balances", () => {
 });
 
 describe("code changes", () => {
-  it("set_code switches the actor's code after the PoV and moves the references", () => {
+  it("set_code restarts the actor on the new code after the PoV: image from upgrade, references moved, receipt kept", () => {
     const { chain, codeHash, ids } = setup(1);
     const other = concatBytes(PROGRAM, bytes("v2"));
     const up = block(chain, [tx(chain, alice, { tag: "Upload", value: { blob: other } })]);
     const h2 = up.txs[0].result.ok ? up.txs[0].result.value.codeHash : undefined;
     if (!h2) throw new Error("upload failed");
-    block(
+    const carry = bytes("count=3");
+    const r = block(
       chain,
       [],
-      [makePov([nextSlab(chain, ids[0], "c")], { codeChanges: [{ actor: ids[0], codeHash: h2 }] })],
+      [makePov([nextSlab(chain, ids[0], "c")], { codeChanges: [{ actor: ids[0], codeHash: h2, carry }] })],
     );
-    expect(chain.actor(ids[0])?.codeHash).toEqual(h2);
+    const a = chain.actor(ids[0]);
+    expect(a?.codeHash).toEqual(h2);
+    // the fake engine's upgraded image: `upgraded|new code|prev code|carry`, now the actor's slab
+    const image = concatBytes(bytes("upgraded|"), h2, codeHash, carry);
+    expect(chain.slab(ids[0])).toEqual(image);
+    expect(a?.stateHash).toEqual(blake2b256(image));
+    expect(a?.sequence).toBe(1n);
     expect([chain.codeInfo(codeHash)?.refs, chain.codeInfo(h2)?.refs]).toEqual([1, 2]);
     expect(chain.relayView([ids[0]]).actors[0].codeHash).toEqual(h2);
-    rejectsWith(
-      chain,
-      ids,
-      makePov([nextSlab(chain, ids[0], "c")], {
-        codeChanges: [{ actor: ids[0], codeHash: blake2b256(bytes("nope")) as never }],
-      }),
-      "UNKNOWN_CODE",
-    );
+    const receipt = { block: r.number, from: codeHash, to: h2, outcome: { tag: "Upgraded", value: 5n } };
+    expect(r.upgrades).toEqual([{ actor: ids[0], ...receipt }]);
+    expect(chain.upgrade(ids[0])).toEqual(receipt);
+  });
+
+  it("a refused upgrade (unknown code, upgrade trapped) leaves the actor on its old code and image; the PoV still applies", () => {
+    const { chain, codeHash, ids } = setup(1);
+    const other = concatBytes(PROGRAM, bytes("v2"));
+    const up = block(chain, [tx(chain, alice, { tag: "Upload", value: { blob: other } })]);
+    const h2 = up.txs[0].result.ok ? (up.txs[0].result.value.codeHash as CodeHash) : (undefined as never);
+    const nope = blake2b256(bytes("nope")) as unknown as CodeHash;
+    for (const [to, carry, why] of [
+      [nope, bytes("x"), /^UNKNOWN_CODE: /],
+      [h2, Uint8Array.of(0xff), /^Trap: fake upgrade trapped/], // the fake engine's trapping upgrade
+    ] as const) {
+      const slab = nextSlab(chain, ids[0], "c");
+      const r = block(
+        chain,
+        [],
+        [makePov([slab], { codeChanges: [{ actor: ids[0], codeHash: to, carry }] })],
+      );
+      expect(r.canonicalised.length).toBe(1);
+      const a = chain.actor(ids[0]);
+      expect(a?.codeHash).toEqual(codeHash);
+      expect(a?.stateHash).toEqual(blake2b256(slab.post));
+      expect(chain.slab(ids[0])).toEqual(slab.post);
+      expect([chain.codeInfo(codeHash)?.refs, chain.codeInfo(h2)?.refs]).toEqual([2, 1]);
+      expect(r.upgrades[0]?.outcome.tag).toBe("Refused");
+      expect(r.upgrades[0]?.outcome.value).toMatch(why);
+      expect(chain.upgrade(ids[0])?.to).toEqual(to);
+    }
   });
 });
 

@@ -60,6 +60,11 @@ export function fakeEngine(): Engine & { loads: number } {
         instantiate: () => {
           throw new Error("the fake engine does not execute");
         },
+        // `upgraded|codeHash|prev|carry`; a carry starting with 0xff is an upgrade that traps
+        upgradeImage: (_actor, prev, carry) =>
+          carry[0] === 0xff
+            ? { ok: false, reason: "Trap: fake upgrade trapped", gasUsed: 7n }
+            : { ok: true, image: image(concatBytes(bytes("upgraded|"), codeHash, prev, carry)), gasUsed: 5n },
       };
     },
   };

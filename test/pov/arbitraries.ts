@@ -41,7 +41,7 @@ export function verdicts(
       { maxLength: 2 },
     ),
     transfers: fc.array(fc.record({ from: id, to: id, amount: u128s }), { maxLength: 3 }),
-    codeChanges: fc.array(fc.record({ actor: id, codeHash: hash }), { maxLength: 2 }),
+    codeChanges: fc.array(fc.record({ actor: id, codeHash: hash, carry: bytes }), { maxLength: 2 }),
     stored: fc.array(fc.record({ actor: id, data: bytes }), { maxLength: 2 }),
     released: fc.array(fc.record({ actor: id, hash }), { maxLength: 2 }),
     requested: fc.array(fc.record({ actor: id, hash }), { maxLength: 2 }),

@@ -76,7 +76,7 @@ function runOps(ctx: Ctx, ops: Op[]): Uint8Array | { error: Uint8Array } {
         append(ctx, "paid", String(ctx.h((h) => h.transfer(actorId(op[1]), BigInt(op[2])))));
         break;
       case "setCode":
-        ctx.h((h) => h.setCode(unhex(op[1]) as CodeHash));
+        ctx.h((h) => h.setCode(unhex(op[1]) as CodeHash, new Uint8Array()));
         break;
       case "log":
         ctx.h((h) => h.log(op[1]));

@@ -107,6 +107,13 @@ export function createScriptEngine(programs: Record<string, ScriptActor>): Engin
   };
 }
 
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+};
+
 function scriptProgram(name: string, def: ScriptActor): Program {
   const program: Program = {
     codeHash: blake2b256(scriptBlob(name)) as Uint8Array as Program["codeHash"],
@@ -116,6 +123,11 @@ function scriptProgram(name: string, def: ScriptActor): Program {
     },
     decodeImage: (bytes) => imageOf(name, stateOf(name, bytes)),
     decodeImageAgainst: (_base, bytes) => imageOf(name, stateOf(name, bytes)),
+    upgradeImage: (_actor, prev, carry) => ({
+      ok: true,
+      image: imageOf(name, { status: "pending", pc: 0, mem: new Map([["upgrade", concat(prev, carry)]]) }),
+      gasUsed: 0n,
+    }),
     instantiate(actor, image, host) {
       let committed = stateOf(name, image.encode());
       let yielded: { work: State; used: () => bigint } | undefined;

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { toHex } from "../../src/codec/bytes.ts";
 import type { ActorId } from "../../src/codec/ids.ts";
 import { Bytes, bool, compact, Struct, u32, u64, u128, Vector } from "../../src/codec/types.ts";
 import { blake2b256 } from "../../src/crypto/blake2b.ts";
@@ -37,24 +36,29 @@ describe("SDK host bindings through the harness HostEnv", () => {
     expect(Env.dec(okBytes(h.call(b, Uint8Array.of(0))))).toMatchObject({ self: b, now: 10, ids: [b] });
   });
 
-  it("store / lookup / release / request on the in-memory disk, with refcounts", () => {
+  it("store / lookup / release / request by the chain's rules: a lookup sees what was requested in an earlier play", () => {
     const { h, a, b } = two();
     const data = new TextEncoder().encode("hello disk");
     const hash = okBytes(h.call(a, cat(Uint8Array.of(1), vec(data))));
     expect(hash).toEqual(blake2b256(data));
-    expect(okBytes(h.call(b, cat(Uint8Array.of(2), hash)))).toEqual(cat(Uint8Array.of(1), vec(data)));
+    // stored by a, but b never asked for it: not in b's witness
+    expect(okBytes(h.call(b, cat(Uint8Array.of(2), hash)))).toEqual(Uint8Array.of(0));
     okBytes(h.call(b, cat(Uint8Array.of(1), vec(data)))); // b references it too
-    // b drops its reference: still there for a; b cannot release twice.
-    expect(i32(okBytes(h.call(b, cat(Uint8Array.of(3), hash))))).toBe(0);
-    expect(i32(okBytes(h.call(b, cat(Uint8Array.of(3), hash))))).toBe(HOST_ERROR.NotFound);
-    expect(h.world.disk.has(toHex(hash))).toBe(true);
+    // method 3 releases b's reference and requests the preimage: the next play's witness has it
+    expect([...okBytes(h.call(b, cat(Uint8Array.of(3), hash)))]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(h.requests(b)).toEqual([hash]);
+    expect(okBytes(h.call(b, cat(Uint8Array.of(2), hash)))).toEqual(cat(Uint8Array.of(1), vec(data)));
+    expect(h.requests(b)).toEqual([]); // served
+    // b holds no reference any more: the chain would reject that play's effects whole
+    expect(() => h.call(b, cat(Uint8Array.of(3), hash))).toThrow(/DISK_NOT_HELD/);
+    expect(h.requests(b)).toEqual([]);
+    expect(h.preimage(hash as never)).toEqual(data);
     expect(i32(okBytes(h.call(a, cat(Uint8Array.of(3), hash))))).toBe(0);
-    expect(h.world.disk.has(toHex(hash))).toBe(false);
+    expect(h.preimage(hash as never)).toBeUndefined();
     expect(okBytes(h.call(a, cat(Uint8Array.of(2), hash)))).toEqual(Uint8Array.of(0));
-    expect(h.world.requested.map((r) => r.actor)).toEqual([b, b, a]); // method 3 also requests
   });
 
-  it("balance and transfer, with typed host errors", () => {
+  it("balance and transfer: Insufficient at once, an unknown recipient refused at canonicalisation", () => {
     const { h, a, b } = two();
     const T = Struct({ code: u32, after: u128 });
     const t = (to: number, amount: bigint) =>
@@ -62,7 +66,8 @@ describe("SDK host bindings through the harness HostEnv", () => {
     expect(t(b, 300n)).toEqual({ code: 0, after: 700n });
     expect(h.balanceOf(b)).toBe(300n);
     expect(t(b, 701n).code | 0).toBe(HOST_ERROR.Insufficient);
-    expect(t(99, 1n).code | 0).toBe(HOST_ERROR.UnknownActor);
+    // the executor cannot know actor 99 does not exist (it returns 0); the chain rejects the PoV
+    expect(() => t(99, 1n)).toThrow(expect.objectContaining({ code: "HARNESS_EFFECTS_REJECTED" }));
     expect(h.balanceOf(a)).toBe(700n);
   });
 
@@ -72,7 +77,7 @@ describe("SDK host bindings through the harness HostEnv", () => {
       h.call(a, cat(Uint8Array.of(5), u32.enc(to), vec(new TextEncoder().encode(text)), bool.enc(fail)));
     expect(i32(okBytes(send(b, "one", false)))).toBe(0);
     expect(send(b, "lost", true).success).toBe(false);
-    expect(i32(okBytes(send(99, "nobody", false)))).toBe(HOST_ERROR.UnknownActor);
+    expect(() => send(99, "nobody", false)).toThrow(/UNKNOWN_ACTOR: send: actor 99/);
     expect(h.mailbox(b)).toHaveLength(1);
     const Drained = Vector(Struct({ from: u64, data: Bytes() }));
     const got = Drained.dec(okBytes(h.call(b, Uint8Array.of(6))));
@@ -80,16 +85,32 @@ describe("SDK host bindings through the harness HostEnv", () => {
     expect(h.mailbox(b)).toHaveLength(0);
   });
 
-  it("set_code accepts only known code; yield inside call fails with YieldInCall", () => {
+  it("set_code restarts the actor after its play; to unknown code it is refused; yield inside call fails with YieldInCall", () => {
     const { h, a } = two();
     const known = blake2b256(blob);
+    okBytes(h.call(a, cat(Uint8Array.of(1), vec(Uint8Array.of(1))))); // a image change to lose
+    const before = h.imageHash(a);
     expect(i32(okBytes(h.call(a, cat(Uint8Array.of(7), known))))).toBe(0);
-    expect(h.world.codeChanges.get(a)).toEqual(known);
-    expect(i32(okBytes(h.call(a, cat(Uint8Array.of(7), new Uint8Array(32)))))).toBe(HOST_ERROR.NotFound);
+    expect(h.upgrades.at(-1)).toMatchObject({
+      actor: a,
+      from: known,
+      to: known,
+      outcome: { tag: "Upgraded" },
+    });
+    expect(h.imageHash(a)).not.toEqual(before);
+    expect(h.status(a)).toBe("pending");
+    const after = h.imageHash(a);
+    expect(i32(okBytes(h.call(a, cat(Uint8Array.of(7), new Uint8Array(32)))))).toBe(0);
+    expect(h.upgrades.at(-1)?.outcome).toEqual({
+      tag: "Refused",
+      value: "UNKNOWN_CODE: no program with this code hash was uploaded",
+    });
+    expect(h.codeHash(a)).toEqual(known);
     expect(h.call(a, Uint8Array.of(8))).toEqual({
       success: false,
       value: { tag: "YieldInCall", value: undefined },
     });
+    expect(h.imageHash(a)).not.toEqual(after); // the refused upgrade's play still applied
   });
 
   it("a nested call that fails rolls back the callee's effects only", () => {

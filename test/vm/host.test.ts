@@ -150,22 +150,28 @@ describe("host functions", () => {
     expect(new DataView(ok(a.call(null, new Uint8Array(), G).output).buffer).getInt32(0, true)).toBe(-1);
   });
 
-  it("set_code, request and release pass the 32-byte hash", () => {
+  it("set_code, request and release pass the 32-byte hash; set_code also its carry", () => {
     const hashes: string[] = [];
     const rec = (h: Hash) => {
       hashes.push(hex(h));
       return 0;
     };
+    const carries: string[] = [];
+    const setCode = (h: Hash, carry: Uint8Array) => {
+      carries.push(hex(carry));
+      return rec(h);
+    };
     const { a } = actor(
-      `(drop (call $set_code (i32.const 1024))) (drop (call $request (i32.const 1024))) (drop (call $release (i32.const 1024)))`,
-      `(import "coreplay" "set_code" (func $set_code (param i32) (result i32)))
+      `(drop (call $set_code (i32.const 1024) (i32.const 1026) (i32.const 3))) (drop (call $request (i32.const 1024))) (drop (call $release (i32.const 1024)))`,
+      `(import "coreplay" "set_code" (func $set_code (param i32 i32 i32) (result i32)))
        (import "coreplay" "request" (func $request (param i32) (result i32)))
        (import "coreplay" "release" (func $release (param i32) (result i32)))`,
-      { setCode: rec, request: rec, release: rec },
+      { setCode, request: rec, release: rec },
     );
     const h = new Uint8Array(32).map((_, i) => i);
     expect(a.call(null, h, G).output.success).toBe(true);
     expect(hashes).toEqual([hex(h), hex(h), hex(h)]);
+    expect(carries).toEqual([hex(h.subarray(2, 5))]);
   });
 
   it("pointers outside memory trap; host gas exhaustion is OutOfGas; both roll back", () => {

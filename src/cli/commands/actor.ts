@@ -12,6 +12,13 @@ const human = (a: ActorJson) =>
     `  balance   ${a.balance}`,
     `  main      ${a.status}`,
     `  queued    ${a.queuedCalls} calls, ${a.mailbox} postcards`,
+    ...(a.lastUpgrade
+      ? [
+          `  upgrade   block ${a.lastUpgrade.block} to ${a.lastUpgrade.to}: ${
+            a.lastUpgrade.ok ? `done (gas ${a.lastUpgrade.gasUsed})` : `refused (${a.lastUpgrade.reason})`
+          }`,
+        ]
+      : []),
   ].join("\n");
 
 export function register(program: Command): void {

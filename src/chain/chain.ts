@@ -16,6 +16,7 @@ import { ChainError } from "./errors.ts";
 import { burn, getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
 import { peek } from "./pigeonhole.ts";
 import { admit, cascade, type PovSlabs } from "./pool.ts";
+import { roomOf } from "./room.ts";
 import { BlockHeader, T } from "./state.ts";
 import { createOverlay, type KvRead, type OverlayControl, overlayOf } from "./storage.ts";
 import type { BlockResult, Chain, ChainOptions, PoolView } from "./types.ts";
@@ -273,6 +274,8 @@ export function createChain(opts: ChainOptions): Chain {
               ]
             : [];
         }),
+        nextActor: getMeta(storage).nextActor,
+        room: roomOf(storage, config, [...actors, ...(o.recipients ?? [])]),
       };
     },
     witness(actors, o = {}): Witness {

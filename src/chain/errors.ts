@@ -92,3 +92,21 @@ export class EffectsRejected extends CoreplayError {
 export class ChainError extends CoreplayError {
   override name = "ChainError";
 }
+
+/**
+ * An expiry reason in words, for blocks, logs and the dashboard (never `"[object Object]"`).
+ *
+ * @example describeExpiry({ kind: "TimedOut", admittedAt: 7 }) // "timed out (admitted at block 7)"
+ */
+export function describeExpiry(r: ExpiryReason): string {
+  switch (r.kind) {
+    case "Superseded":
+      return `superseded: actor ${r.actor} moved past this sequence`;
+    case "PreHashMismatch":
+      return `pre-state mismatch: actor ${r.actor} is in another state`;
+    case "TimedOut":
+      return `timed out (admitted at block ${r.admittedAt})`;
+    case "EffectsRejected":
+      return `effects rejected: ${r.code}${r.details ? ` ${r.details}` : ""}`;
+  }
+}

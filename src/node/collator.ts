@@ -11,7 +11,11 @@ import { type BuiltPov, buildPov, type DraftItem } from "../pov/build.ts";
 import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED } from "../pov/limits.ts";
 import { RelayView } from "../pov/types.ts";
 import type { Engine, HostEnv, MainStatus, Program } from "../vm/engine.ts";
+import { type ActorState, createRefusals } from "./refusals.ts";
 import { canonicalCollators, type Group, groupActors, packCores } from "./schedule.ts";
+
+/** Plays of one PoV that may each name new recipients (see `buildCore`). */
+const RECIPIENT_PASSES = 3;
 
 /** Gas for one `dependencies(now)` inspector run. */
 const DEPENDENCIES_GAS = 1_000_000n;
@@ -24,6 +28,8 @@ export interface CoreJob {
   built: BuiltPov;
   /** SCALE `RelayView` the validators need beside the PoV. */
   view: Uint8Array;
+  /** Each actor's state hash the PoV starts from (for {@link Collators.refused}). */
+  states: ActorState[];
   codes: Array<[Uint8Array, Uint8Array]>;
 }
 
@@ -37,6 +43,8 @@ export interface Collators {
   buildEach(): Generator<CoreJob | { actors: number[]; reason: string }>;
   /** `main`'s status from the actor's current image (cached by state hash). */
   status(actor: ActorId): MainStatus | undefined;
+  /** The chain refused this job's PoV (issue 13 §0 rule b): never build it again. */
+  refused(job: CoreJob): void;
   program(codeHash: Uint8Array): Program | undefined;
 }
 
@@ -74,6 +82,7 @@ export function createCollators(opts: {
   const { chain, engine } = opts;
   const programs = new Map<string, Program>();
   const statuses = new Map<string, MainStatus>();
+  const refusals = createRefusals();
 
   const program = (codeHash: Uint8Array): Program | undefined => {
     const k = toHex(codeHash);
@@ -149,10 +158,19 @@ export function createCollators(opts: {
     if (withWork.length === 0) return;
 
     const exists = new Set<number>(all);
+    // an actor a refused PoV started from is built alone until it moves on (rule b)
+    const struck = new Map<number, number>();
+    for (const a of withWork) {
+      const info = chain.actor(a as ActorId);
+      const n = info
+        ? refusals.strikes({ actor: a as ActorId, sequence: info.sequence, stateHash: info.stateHash })
+        : 0;
+      if (n > 0) struck.set(a, n);
+    }
     const groups = groupActors(
       withWork,
-      (a) => dependencies(a as ActorId, now),
-      (a) => exists.has(a) && !pooled.has(a),
+      (a) => (struck.has(a) ? [] : dependencies(a as ActorId, now)),
+      (a) => exists.has(a) && !pooled.has(a) && !struck.has(a),
       MAX_COSCHEDULED,
     );
     const owner = canonicalCollators(all, opts.collators, head.hash);
@@ -176,7 +194,9 @@ export function createCollators(opts: {
         entry: { tag: "Service", value: { times: 1 } },
       }));
       for (const actor of actors) {
-        for (const input of chain.pendingInputs(actor, Math.min(maxCalls, budget))) {
+        const strikes = struck.get(actor) ?? 0;
+        const offer = strikes > 0 ? refusals.calls(calls.get(actor) ?? 0, strikes) : maxCalls;
+        for (const input of chain.pendingInputs(actor, Math.min(offer, maxCalls, budget))) {
           draft.push({ actor, entry: { tag: "Call", value: { input } } });
           budget--;
         }
@@ -193,7 +213,8 @@ export function createCollators(opts: {
     draft: DraftItem[],
     now: number,
   ): CoreJob | { reason: string } {
-    const view = chain.relayView(actors, { now });
+    let view = chain.relayView(actors, { now });
+    const states = view.actors.map((a) => ({ actor: a.actor, sequence: a.sequence, stateHash: a.stateHash }));
     const w = chain.witness(actors, { now });
     // views: the play decodes its own copy of each, and the PoV's encoding copies them
     const slabs = actors.map((actor) => ({ actor, pre: chain.slabView(actor)! }));
@@ -208,6 +229,10 @@ export function createCollators(opts: {
     // Calls must be a prefix of each actor's queue (the chain dequeues in order), so an agenda that
     // outruns the core is retried with fewer calls from the back.
     let agenda = draft;
+    // Recipients the view has no room for make `send` say Full: name them and play again, a few
+    // times (a play may pick its recipients from what earlier sends returned); what is left stays Full.
+    const recipients = new Set<ActorId>();
+    let passes = 0;
     for (;;) {
       try {
         const built = buildPov({
@@ -218,8 +243,15 @@ export function createCollators(opts: {
           engine,
           codes: chain.codeSource,
         });
+        const fresh = built.wanted.filter((a) => !recipients.has(a));
+        if (fresh.length > 0 && passes < RECIPIENT_PASSES) {
+          passes++;
+          for (const a of fresh) recipients.add(a);
+          view = chain.relayView(actors, { now, recipients: [...recipients] });
+          continue;
+        }
         const ncalls = agenda.length - actors.length;
-        return { core, collator, actors, calls: ncalls, built, view: encode(RelayView, view), codes };
+        return { core, collator, actors, calls: ncalls, built, view: encode(RelayView, view), states, codes };
       } catch (e) {
         const ncalls = agenda.length - actors.length;
         if (ncalls === 0) return { reason: (e as Error).message };
@@ -228,7 +260,7 @@ export function createCollators(opts: {
     }
   }
 
-  return { build, buildEach, status, program };
+  return { build, buildEach, status, program, refused: (job) => refusals.note(job.states) };
 }
 
 export type { Hash };

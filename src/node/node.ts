@@ -14,6 +14,7 @@ import {
   createLmdbStorage,
   createMemoryStorage,
   type DecodedTx,
+  describeExpiry,
   prepareTx,
   preverifyTxs,
   type Storage,
@@ -301,6 +302,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     const dropped: PovJson[] = [];
     const povs: ValidatedPov[] = [];
     const built = new Map<string, PovJson>();
+    const jobById = new Map<string, CoreJob>();
     for (const [i, job] of jobs.entries()) {
       const b = backings[i]!;
       if (!b.backed) {
@@ -314,6 +316,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       }
       const summary = povJson(job, "pending", b.backers);
       built.set(summary.hash, summary);
+      jobById.set(summary.hash, job);
       db.putPov(summary.hash, job.built.pov, summary);
       db.putView(summary.hash, job.view);
       povs.push({
@@ -377,7 +380,10 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     for (const e of r.expired) {
       const k = toHex(e.id);
       const s = db.pov(k)?.summary;
-      if (s) dropped.push({ ...s, status: "expired", reason: String(e.reason) });
+      if (s) dropped.push({ ...s, status: "expired", reason: describeExpiry(e.reason) });
+      // rule (b) of issue 13 §0: the collator never builds this PoV again
+      const job = e.reason.kind === "EffectsRejected" ? jobById.get(k) : undefined;
+      if (job) col.refused(job);
     }
     const block: BlockJson = {
       number: r.number,

@@ -41,6 +41,8 @@ export interface BuiltPov {
   effects: PovEffects;
   effectsHash: Hash;
   gasUsed: bigint;
+  /** Recipients the view had no room entry for (`send` said `Full`): name them and build again. */
+  wanted: ActorId[];
 }
 
 /**
@@ -85,6 +87,8 @@ export function buildPov(draft: PovDraft): BuiltPov {
   if (!prepared.ok) throw new PovBuildError(prepared.error);
   const played = executePlay({
     now: view.now,
+    nextActor: view.nextActor,
+    room: view.room,
     coreGas: view.coreGas,
     callGas: view.callGas,
     actors: prepared.value,
@@ -99,7 +103,7 @@ export function buildPov(draft: PovDraft): BuiltPov {
         : undefined,
     );
   }
-  const { outputs, finals, seen, preimagesUsed, effects } = played.value;
+  const { outputs, finals, seen, preimagesUsed, effects, wanted } = played.value;
 
   const decoded: Pov = {
     agenda: draft.agenda.map((item, index) =>
@@ -142,5 +146,6 @@ export function buildPov(draft: PovDraft): BuiltPov {
       return hash;
     },
     gasUsed: effects.gasUsed,
+    wanted,
   };
 }

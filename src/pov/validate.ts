@@ -62,6 +62,8 @@ function validate(povBytes: Uint8Array, view: RelayView, codes: CodeSource, engi
 
   const played = executePlay({
     now: view.now,
+    nextActor: view.nextActor,
+    room: view.room,
     coreGas: view.coreGas,
     callGas: view.callGas,
     actors,

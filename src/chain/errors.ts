@@ -18,7 +18,11 @@ export type TxErrorCode =
   | "TX_UNKNOWN_PREIMAGE"
   | "TX_ZERO_AMOUNT"
   | "TX_NOT_OWNER"
-  | "TX_RESERVATION_IN_USE";
+  | "TX_RESERVATION_IN_USE"
+  /** The node's pool: the signer has as many transactions pending as a signer may, or a nonce too far ahead. */
+  | "TX_SIGNER_LIMIT"
+  /** The node's pool: a future-nonce transaction waited too long for the nonces before it. */
+  | "TX_EXPIRED";
 
 const TX_HINTS: Partial<Record<TxErrorCode, string>> = {
   TX_BAD_SIGNATURE: "sign the SCALE payload with the signer's ed25519 key (signTx)",
@@ -33,6 +37,8 @@ const TX_HINTS: Partial<Record<TxErrorCode, string>> = {
   TX_PIGEONHOLE_FULL: "wait for the actor to receive its postcards",
   TX_NOT_OWNER: "sign with the actor's owner account",
   TX_RESERVATION_IN_USE: "the actor must release stored preimages first",
+  TX_SIGNER_LIMIT: "wait for the signer's pending transactions to be included; send nonces in order",
+  TX_EXPIRED: "send the transactions with the missing nonces first, then this one again",
 };
 
 /**

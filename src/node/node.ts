@@ -191,6 +191,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     verify: (txs, hashes) =>
       verifyTxsWhole(txs, (items, domain) => sigs.verifySigned(items, domain, { share: false }), hashes),
     nonceOf: (s) => chain.nonceOf(s),
+    balanceOf: (s) => chain.balanceOf(s),
     onVerified: () => poke(),
   });
   const listeners = new Set<(e: NodeEvent) => void>();

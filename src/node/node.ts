@@ -4,6 +4,7 @@
  * persistence (the chain's LMDB plus the node's own for logs and summaries). The chain stays a pure
  * state machine; the node only calls `applyBlock` once per block.
  */
+import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
@@ -20,7 +21,9 @@ import {
   type Storage,
   type TxApplied,
   type TxCall,
+  TxCall as TxCallCodec,
   TxError,
+  txHash,
   type UnsignedTx,
   type ValidatedPov,
   verifyTxsWhole,
@@ -35,11 +38,14 @@ import { Verdict } from "../pov/types.ts";
 import type { BlockJson, LogJson, NodeEvent, PovJson } from "../rpc/types.ts";
 import type { Engine } from "../vm/engine.ts";
 import { collatorAccount, DEV_BALANCE, devAccounts } from "./accounts.ts";
+import { type CallStatus, statusOf } from "./call-status.ts";
 import { type Collators, type CoreJob, createCollators } from "./collator.ts";
 import { createCryptoPool } from "./crypto-pool.ts";
+import { createDurablePool } from "./durable-pool.ts";
 import { loadEngine } from "./engine.ts";
 import { NodeError } from "./errors.ts";
 import { createNodeDb, type NodeDb } from "./node-db.ts";
+import { restorePool } from "./restore-pool.ts";
 import { createTxPool, type PoolItem, signerKey, type TxOutcome } from "./txpool.ts";
 import { type Backing, createValidatorPool, type ValidatorPool } from "./validator-pool.ts";
 
@@ -105,6 +111,14 @@ export interface CoreplayNode {
     bytes: Uint8Array,
     admitted?: (hash: Hash) => void,
   ): Promise<TxApplied & { hash: Hash; block: number }>;
+  /**
+   * Admits a user call or postcard (signed with a dev account at block time) and resolves with its call
+   * id once it is durable (issue 13 §2): a restart re-admits it. Refuses at once an unknown actor.
+   * Follow it with {@link CoreplayNode.callStatus}.
+   */
+  enqueue(call: Extract<TxCall, { tag: "Call" | "Post" }>, signer?: Keypair): Promise<{ callId: Hash }>;
+  /** What became of a call admitted by `enqueue` (or a client-signed Call, by its hash); undefined if unknown. */
+  callStatus(callId: Hash): CallStatus | undefined;
   /** The nonce of `account`'s next transaction: its chain nonce, after its signed ones pending in the pool. */
   nextNonce(account: AccountId): bigint;
   /** Resolves with the receipt once the call is canonicalised (checked after every block). */
@@ -175,6 +189,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     },
   });
   const db = createNodeDb(opts.dataDir ? join(opts.dataDir, "node") : undefined);
+  const durable = createDurablePool(opts.dataDir ? join(opts.dataDir, "pool") : undefined);
   const pool = await createValidatorPool({
     size: validators,
     backers: opts.backers,
@@ -227,6 +242,78 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     backers,
     ...(reason ? { reason } : {}),
   });
+
+  /** Records what a block did with a durable intent. */
+  const settleIntent = (
+    id: Uint8Array,
+    kind: "call" | "send",
+    actor: number,
+    admittedAt: number,
+    r: TxOutcome,
+  ) =>
+    durable.settleIntent(
+      id,
+      r.ok
+        ? {
+            state: "queued",
+            kind,
+            actor,
+            admittedAt,
+            included: { txHash: r.value.hash, block: r.value.block },
+          }
+        : {
+            state: "dropped",
+            kind,
+            actor,
+            admittedAt,
+            block: chain.head().number,
+            reason: {
+              code: r.error.code,
+              message: r.error.shortMessage,
+              ...(r.error.details !== undefined ? { details: r.error.details } : {}),
+            },
+          },
+    );
+
+  async function enqueue(
+    call: Extract<TxCall, { tag: "Call" | "Post" }>,
+    signer: Keypair = dev[0]!,
+  ): Promise<{ callId: Hash }> {
+    if (stopped) throw new NodeError("Node is stopped", { code: "NODE_STOPPED" });
+    const actor = call.value.actor;
+    if (!chain.actor(actor)) throw new TxError("TX_UNKNOWN_ACTOR", "Unknown actor", `actor ${actor}`);
+    const id = blake2b256(randomBytes(32));
+    const kind = call.tag === "Call" ? "call" : "send";
+    const admittedAt = chain.head().number;
+    await durable.admitIntent({
+      id,
+      signer: signer.publicKey,
+      call: TxCallCodec.enc(call),
+      kind,
+      actor,
+      admittedAt,
+    });
+    txpool.add({ signer, call, id, done: (r) => settleIntent(id, kind, actor, admittedAt, r) });
+    poke();
+    return { callId: id };
+  }
+
+  function callStatus(callId: Hash): CallStatus | undefined {
+    const rec = durable.record(callId);
+    if (rec) return statusOf(rec, (h) => chain.receipt(h as Hash));
+    // a client-signed Call: its id is its transaction's hash
+    const r = chain.receipt(callId);
+    return r && { status: "canonicalised", actor: r.actor, kind: "call", block: r.block, receipt: r };
+  }
+
+  /** Whether a waiter on this call id can stop waiting: canonicalised or dropped. */
+  const settled = (callId: Hash): boolean => {
+    const s = callStatus(callId);
+    return s !== undefined && s.status !== "queued";
+  };
+
+  // Admitted before a crash: queued again (issue 13 §2).
+  restorePool({ chain, durable, txpool, dev, settleIntent });
 
   async function produce(): Promise<BlockJson> {
     if (stopped) throw new NodeError("Node is stopped", { code: "NODE_STOPPED" });
@@ -295,6 +382,16 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         const signed = dev.map((d, i) => assembleTx(d.unsigned, signatures[i]!));
         for (const [i, d] of dev.entries()) txs[d.at] = signed[i]!;
         await preverifyTxs(signed, (checks) => sigs.verify(checks));
+        // the transaction each durable intent became, on disk before the block: after a crash, its
+        // hash in the block says whether that block committed (restore-pool.ts)
+        const number = chain.head().number + 1;
+        const attempts: Array<{ id: Uint8Array; txHash: Uint8Array; block: number }> = [];
+        for (const d of dev) {
+          const it = items[d.at];
+          if (it?.kind === "dev" && it.intent.id)
+            attempts.push({ id: it.intent.id, txHash: txHash(txs[d.at]!), block: number });
+        }
+        if (attempts.length > 0) await durable.attempt(attempts);
       }
       backings = await validating;
     } catch (e) {
@@ -406,7 +503,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       emit({ event: p.status === "expired" ? "expired" : "invalid", block: r.number, pov: p });
     for (const l of logs) emit({ event: "log", log: l });
     for (const [k, w] of waiters) {
-      if (chain.receipt(w.id)) {
+      if (settled(w.id)) {
         waiters.delete(k);
         w.done();
       }
@@ -525,14 +622,30 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     submitSigned(bytes, admitted) {
       if (stopped) return Promise.reject(new NodeError("Node is stopped", { code: "NODE_STOPPED" }));
       return new Promise((ok, fail) => {
-        const refused = txpool.addSigned(bytes, (r) => (r.ok ? ok(r.value) : fail(r.error)), admitted);
+        // admitted means durable: the caller hears of it once the bytes are on disk (issue 13 §2)
+        const copy = bytes.slice();
+        const refused = txpool.addSigned(
+          bytes,
+          (r) => {
+            durable.settleSigned(r.ok ? r.value.hash : txHash(copy));
+            return r.ok ? ok(r.value) : fail(r.error);
+          },
+          (h) => {
+            durable.admitSigned(h, copy).then(
+              () => admitted?.(h),
+              () => admitted?.(h),
+            );
+          },
+        );
         if (refused) fail(refused);
         else poke();
       });
     },
     nextNonce: (account) => txpool.nextNonce(account, chain.nonceOf(account)),
+    enqueue,
+    callStatus,
     waitReceipt(callId, timeoutMs) {
-      if (chain.receipt(callId)) return Promise.resolve();
+      if (settled(callId)) return Promise.resolve();
       return new Promise((ok, fail) => {
         const k = `${toHex(callId)}/${Math.random()}`;
         const t = setTimeout(() => {
@@ -563,6 +676,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       await pool.close();
       await sigs.close();
       await db.close();
+      await durable.close();
       await storage.close();
     },
   };

@@ -31,6 +31,8 @@ export type TxOutcome =
 export interface Intent {
   signer: Keypair;
   call: TxCall;
+  /** The call id given at admission (durable intents: see durable-pool.ts). */
+  id?: Uint8Array;
   /** Settles once a block included or refused the transaction. */
   done(r: TxOutcome): void;
 }

@@ -71,6 +71,8 @@ export interface ReceiptJson {
   error?: string;
   block?: number;
   pov?: Hex;
+  /** Why a dropped call was dropped: the chain's or the pool's code (e.g. `TX_QUEUE_FULL`). */
+  reason?: { code: string; message: string; details?: string };
 }
 
 export interface LogJson {
@@ -141,11 +143,17 @@ export interface NodeApi {
   }): Promise<{ actor: number; codeHash: Hex }>;
   listActors(): ActorJson[];
   actor(id: number): ActorJson | undefined;
-  /** Queues a user call; resolves with its id once a block included the call (its receipt follows later). */
+  /**
+   * Queues a user call; resolves with its id once admitted (durable: it survives a restart). Its
+   * status (`receipt`) is `queued`, then `canonicalised` with the receipt, or `dropped` with a reason.
+   */
   submitCall(actor: number, data: Uint8Array): Promise<{ callId: Hex }>;
   receipt(callId: Hex): ReceiptJson | undefined;
-  /** Posts a postcard from a dev account into the actor's pigeonhole; resolves once included. */
-  send(actor: number, data: Uint8Array): Promise<{ block: number }>;
+  /**
+   * Posts a postcard from a dev account into the actor's pigeonhole; resolves with its call id once
+   * admitted (durable); `canonicalised` once a block delivered it. `block`: the head at admission.
+   */
+  send(actor: number, data: Uint8Array): Promise<{ callId: Hex; block: number }>;
   /**
    * Admits a transaction signed by the client (SCALE `SignedTx` bytes): resolves with its hash once
    * decoded and its signature verified; rejects with a Rejected RpcError carrying the chain's code

@@ -19,6 +19,8 @@ export type TxErrorCode =
   | "TX_ZERO_AMOUNT"
   | "TX_NOT_OWNER"
   | "TX_RESERVATION_IN_USE"
+  /** RemoveCode of a program an actor still runs. */
+  | "TX_CODE_IN_USE"
   /** The node's pool: the signer has as many transactions pending as a signer may, or a nonce too far ahead. */
   | "TX_SIGNER_LIMIT"
   /** The node's pool: a future-nonce transaction waited too long for the nonces before it. */
@@ -37,6 +39,7 @@ const TX_HINTS: Partial<Record<TxErrorCode, string>> = {
   TX_PIGEONHOLE_FULL: "wait for the actor to receive its postcards",
   TX_NOT_OWNER: "sign with the actor's owner account",
   TX_RESERVATION_IN_USE: "the actor must release stored preimages first",
+  TX_CODE_IN_USE: "a program can be removed once no actor runs it",
   TX_SIGNER_LIMIT: "wait for the signer's pending transactions to be included; send nonces in order",
   TX_EXPIRED: "send the transactions with the missing nonces first, then this one again",
 };

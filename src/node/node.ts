@@ -241,6 +241,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     status,
     backers,
     ...(reason ? { reason } : {}),
+    payout: job.built.effects.payouts.reduce((n, p) => n + p.amount, 0n).toString(),
   });
 
   /** Records what a block did with a durable intent. */
@@ -491,6 +492,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       povs: canon,
       dropped,
       extrinsics: r.txs.filter((t) => t.result.ok).length,
+      fees: r.txs.reduce((n, t) => n + (t.result.ok ? t.result.value.fee : 0n), 0n).toString(),
     };
     db.putBlock(block);
     const logs: LogJson[] = r.logs.map((l) => ({ actor: l.actor, block: r.number, line: l.line }));

@@ -25,6 +25,8 @@ export interface PovJson {
   backers: number[];
   /** For `invalid`/`expired`/`unbacked`: why. */
   reason?: string;
+  /** What its actors' `payout()` offered the collator (decimal; capped by their balances when paid). */
+  payout?: string;
 }
 
 export interface BlockJson {
@@ -39,6 +41,8 @@ export interface BlockJson {
   dropped: PovJson[];
   /** Transactions (uploads, creations, transfers) included. */
   extrinsics: number;
+  /** Their fees (decimal), paid to the block's author (issue 13 §4). */
+  fees?: string;
 }
 
 export type MainStatusJson = "pending" | "suspended" | "ended" | "failed";

@@ -6,13 +6,40 @@
 import type { Chain } from "../chain/index.ts";
 import { toHex } from "../codec/bytes.ts";
 import type { ActorId, Hash } from "../codec/ids.ts";
-import { encode } from "../codec/types.ts";
+import { encode, type Witness } from "../codec/types.ts";
 import { type BuiltPov, buildPov, type DraftItem } from "../pov/build.ts";
 import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED } from "../pov/limits.ts";
 import { RelayView } from "../pov/types.ts";
 import type { Engine, HostEnv, MainStatus, Program } from "../vm/engine.ts";
 import { type ActorState, createRefusals } from "./refusals.ts";
 import { canonicalCollators, type Group, groupActors, packCores } from "./schedule.ts";
+
+/**
+ * What a collator offers a play beside the slabs, so the PoV stays within `MAX_POV_SIZE` (the slabs of
+ * one actor at the memory cap take 8 of its 10 MiB): postcard bytes and preimage bytes (at least one
+ * preimage, whatever its size). Later postcards wait for the next play. A collator's policy, not
+ * consensus: validators check only the bound.
+ */
+const OFFER_MESSAGE_BYTES = 512 * 1024;
+const OFFER_PREIMAGE_BYTES = 1024 * 1024;
+
+function fitWitness<W extends { messages: Witness["messages"]; preimages: Witness["preimages"] }>(w: W): W {
+  let budget = OFFER_MESSAGE_BYTES;
+  const messages: Witness["messages"] = [];
+  for (const m of w.messages) {
+    let n = 0;
+    while (n < m.messages.length && m.messages[n]!.data.byteLength <= budget)
+      budget -= m.messages[n++]!.data.byteLength;
+    if (n > 0) messages.push(n === m.messages.length ? m : { ...m, messages: m.messages.slice(0, n) });
+  }
+  let room = OFFER_PREIMAGE_BYTES;
+  const preimages = w.preimages.filter((p, i) => {
+    if (i > 0 && p.byteLength > room) return false;
+    room -= p.byteLength;
+    return true;
+  });
+  return { ...w, messages, preimages };
+}
 
 /** Plays of one PoV that may each name new recipients (see `buildCore`). */
 const RECIPIENT_PASSES = 3;
@@ -215,7 +242,7 @@ export function createCollators(opts: {
   ): CoreJob | { reason: string } {
     let view = chain.relayView(actors, { now });
     const states = view.actors.map((a) => ({ actor: a.actor, sequence: a.sequence, stateHash: a.stateHash }));
-    const w = chain.witness(actors, { now });
+    const w = fitWitness(chain.witness(actors, { now }));
     // views: the play decodes its own copy of each, and the PoV's encoding copies them
     const slabs = actors.map((actor) => ({ actor, pre: chain.slabView(actor)! }));
     const codes: Array<[Uint8Array, Uint8Array]> = [];

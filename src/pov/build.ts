@@ -7,6 +7,7 @@ import { encode, Pov, Witness } from "../codec/types.ts";
 import type { ActorImage, Engine } from "../vm/engine.ts";
 import { PovBuildError } from "./errors.ts";
 import { executePlay, type PlayItem } from "./executor.ts";
+import { MAX_POV_SIZE } from "./limits.ts";
 import { preparePlay } from "./prepare.ts";
 import type { CodeSource, PovEffects, RelayView } from "./types.ts";
 import { effectsHash } from "./validate.ts";
@@ -135,9 +136,16 @@ export function buildPov(draft: PovDraft): BuiltPov {
       preimages: witness.preimages.filter((_, i) => preimagesUsed[i]),
     }),
   };
+  const pov = encode(Pov, decoded);
+  if (pov.byteLength > MAX_POV_SIZE) {
+    throw new PovBuildError(
+      { tag: "Malformed", value: `PoV of ${pov.byteLength} bytes above MAX_POV_SIZE ${MAX_POV_SIZE}` },
+      "drop calls from the draft, or offer fewer witness messages",
+    );
+  }
   let hash: Hash | undefined;
   return {
-    pov: encode(Pov, decoded),
+    pov,
     decoded,
     effects,
     // hashed when asked for (the node does not: its validators hash the effects they find)

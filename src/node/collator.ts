@@ -8,7 +8,7 @@ import { toHex } from "../codec/bytes.ts";
 import type { ActorId, Hash } from "../codec/ids.ts";
 import { encode, type Witness } from "../codec/types.ts";
 import { type BuiltPov, buildPov, type DraftItem } from "../pov/build.ts";
-import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED } from "../pov/limits.ts";
+import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED, PAYOUT_GAS } from "../pov/limits.ts";
 import { RelayView } from "../pov/types.ts";
 import type { Engine, HostEnv, MainStatus, Program } from "../vm/engine.ts";
 import { type ActorState, createRefusals } from "./refusals.ts";
@@ -139,6 +139,11 @@ export function createCollators(opts: {
     return s;
   };
 
+  /** What each actor's `payout(now)` offers this block (filled by `dependencies`, read by the ranking). */
+  let offers = new Map<number, bigint>();
+  /** Gas each actor's last play used (its PoV's, shared among its actors): the estimate for ranking. */
+  const lastGas = new Map<number, bigint>();
+
   const dependencies = (actor: ActorId, now: number): number[] => {
     const info = chain.actor(actor);
     const slab = chain.slabView(actor); // decodeImage copies it
@@ -147,12 +152,28 @@ export function createCollators(opts: {
     try {
       const instance = p.instantiate(actor, p.decodeImage(slab), noHost(actor));
       const ids = instance.dependencies(now, DEPENDENCIES_GAS);
+      // issue 13 §3: what the play would pay, capped by what the actor holds (DESIGN §8)
+      const offer = instance.payout(now, PAYOUT_GAS);
+      offers.set(actor, offer < 0n ? 0n : offer > info.balance ? info.balance : offer);
       instance.release?.(); // an inspector leaves the image as it was: the instance serves the next play
       return ids;
     } catch {
       return [];
     }
   };
+
+  /** Offer per expected gas (a never-played actor is expected to use one call's gas). */
+  const rankOf = (actors: readonly number[]): number => {
+    let offer = 0n;
+    let gas = 0n;
+    for (const a of actors) {
+      offer += offers.get(a) ?? 0n;
+      gas += lastGas.get(a) ?? chain.config.callGas;
+    }
+    return offer === 0n ? 0 : Number(offer) / Number(gas > 0n ? gas : 1n);
+  };
+  const hog = (actors: readonly number[]): boolean =>
+    actors.some((a) => (lastGas.get(a) ?? 0n) * 10n >= chain.config.coreGas * 9n);
 
   function build(): ReturnType<Collators["build"]> {
     const jobs: CoreJob[] = [];
@@ -184,6 +205,7 @@ export function createCollators(opts: {
     }
     if (withWork.length === 0) return;
 
+    offers = new Map();
     const exists = new Set<number>(all);
     // an actor a refused PoV started from is built alone until it moves on (rule b)
     const struck = new Map<number, number>();
@@ -209,6 +231,8 @@ export function createCollators(opts: {
         0,
       ),
       collator: owner.get(g[0]!) ?? 0,
+      rank: rankOf(g),
+      alone: hog(g),
     }));
     const { cores } = packCores(gs, opts.cores, { maxItems: MAX_AGENDA_ITEMS, maxActors: MAX_COSCHEDULED });
 
@@ -229,6 +253,10 @@ export function createCollators(opts: {
         }
       }
       const job = buildCore(c.core, c.collator, actors, draft, now);
+      if (!("reason" in job)) {
+        const share = job.built.gasUsed / BigInt(actors.length);
+        for (const a of actors) lastGas.set(a, share);
+      }
       yield "reason" in job ? { actors, reason: job.reason } : job;
     }
   }

@@ -154,6 +154,7 @@ export function createCollators(opts: {
       const ids = instance.dependencies(now, DEPENDENCIES_GAS);
       // issue 13 §3: what the play would pay, capped by what the actor holds (DESIGN §8)
       const offer = instance.payout(now, PAYOUT_GAS);
+      // biome-ignore lint/complexity/useMathMinMax: bigint
       offers.set(actor, offer < 0n ? 0n : offer > info.balance ? info.balance : offer);
       instance.release?.(); // an inspector leaves the image as it was: the instance serves the next play
       return ids;

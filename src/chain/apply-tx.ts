@@ -156,6 +156,23 @@ function dispatch(ctx: TxContext, tx: SignedTx, hash: Hash): Result<Omit<TxAppli
       T.codeBlob.put(kv, codeHash, blob);
       return ok({ codeHash });
     }
+    case "RemoveCode": {
+      // issue 13 §4: the upload's deposit returns when its last reference (the upload's own) goes
+      const { codeHash } = call.value;
+      const info = T.codeInfo.get(kv, codeHash);
+      if (!info) return err(new TxError("TX_UNKNOWN_CODE", "Unknown code hash"));
+      if (!bytesEqual(info.uploader, signer)) {
+        return err(new TxError("TX_NOT_OWNER", "Only the uploader can remove a program"));
+      }
+      if (info.refs > 1) {
+        return err(new TxError("TX_CODE_IN_USE", "Program still in use", `${info.refs - 1} actors run it`));
+      }
+      const a = getAccount(kv, signer);
+      putAccount(kv, signer, { ...a, free: a.free + info.deposit, reserved: a.reserved - info.deposit });
+      T.codeInfo.del(kv, codeHash);
+      T.codeBlob.del(kv, codeHash);
+      return ok({ codeHash });
+    }
     case "Create": {
       const { codeHash, args, endowment } = call.value;
       const info = T.codeInfo.get(kv, codeHash);

@@ -13,9 +13,10 @@ import type { RelayView } from "../pov/types.ts";
 import { appliedOf, applyTx, applyTxParts } from "./apply-tx.ts";
 import { chainConfig } from "./config.ts";
 import { ChainError } from "./errors.ts";
-import { burn, getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
+import { getAccount, getActor, getMeta, putAccount, putMeta } from "./ledger.ts";
 import { peek } from "./pigeonhole.ts";
 import { admit, cascade, type PovSlabs } from "./pool.ts";
+import { roomOf } from "./room.ts";
 import { BlockHeader, T } from "./state.ts";
 import { createOverlay, type KvRead, type OverlayControl, overlayOf } from "./storage.ts";
 import type { BlockResult, Chain, ChainOptions, PoolView } from "./types.ts";
@@ -153,7 +154,11 @@ export function createChain(opts: ChainOptions): Chain {
             result.txs.push({ hash: blake2b256(bytes), result: r });
           }
         }
-        if (fees > 0n) burn(kv, fees);
+        // DESIGN §8 / issue 13 §4: fees pay the block's author; nothing is burned (issuance constant)
+        if (fees > 0n) {
+          const a = getAccount(kv, input.author);
+          putAccount(kv, input.author, { ...a, free: a.free + fees });
+        }
         const seen = { cores: new Set<number>(), actors: new Set<number>(), ids: new Set<string>() };
         const admitted: Hash[] = [];
         for (const v of input.povs ?? []) {
@@ -275,6 +280,8 @@ export function createChain(opts: ChainOptions): Chain {
               ]
             : [];
         }),
+        nextActor: getMeta(storage).nextActor,
+        room: roomOf(storage, config, [...actors, ...(o.recipients ?? [])]),
       };
     },
     witness(actors, o = {}): Witness {

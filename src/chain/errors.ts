@@ -18,7 +18,13 @@ export type TxErrorCode =
   | "TX_UNKNOWN_PREIMAGE"
   | "TX_ZERO_AMOUNT"
   | "TX_NOT_OWNER"
-  | "TX_RESERVATION_IN_USE";
+  | "TX_RESERVATION_IN_USE"
+  /** RemoveCode of a program an actor still runs. */
+  | "TX_CODE_IN_USE"
+  /** The node's pool: the signer has as many transactions pending as a signer may, or a nonce too far ahead. */
+  | "TX_SIGNER_LIMIT"
+  /** The node's pool: a future-nonce transaction waited too long for the nonces before it. */
+  | "TX_EXPIRED";
 
 const TX_HINTS: Partial<Record<TxErrorCode, string>> = {
   TX_BAD_SIGNATURE: "sign the SCALE payload with the signer's ed25519 key (signTx)",
@@ -33,6 +39,9 @@ const TX_HINTS: Partial<Record<TxErrorCode, string>> = {
   TX_PIGEONHOLE_FULL: "wait for the actor to receive its postcards",
   TX_NOT_OWNER: "sign with the actor's owner account",
   TX_RESERVATION_IN_USE: "the actor must release stored preimages first",
+  TX_CODE_IN_USE: "a program can be removed once no actor runs it",
+  TX_SIGNER_LIMIT: "wait for the signer's pending transactions to be included; send nonces in order",
+  TX_EXPIRED: "send the transactions with the missing nonces first, then this one again",
 };
 
 /**
@@ -91,4 +100,22 @@ export class EffectsRejected extends CoreplayError {
 /** A programming or configuration error of the chain itself (never a user's fault). */
 export class ChainError extends CoreplayError {
   override name = "ChainError";
+}
+
+/**
+ * An expiry reason in words, for blocks, logs and the dashboard (never `"[object Object]"`).
+ *
+ * @example describeExpiry({ kind: "TimedOut", admittedAt: 7 }) // "timed out (admitted at block 7)"
+ */
+export function describeExpiry(r: ExpiryReason): string {
+  switch (r.kind) {
+    case "Superseded":
+      return `superseded: actor ${r.actor} moved past this sequence`;
+    case "PreHashMismatch":
+      return `pre-state mismatch: actor ${r.actor} is in another state`;
+    case "TimedOut":
+      return `timed out (admitted at block ${r.admittedAt})`;
+    case "EffectsRejected":
+      return `effects rejected: ${r.code}${r.details ? ` ${r.details}` : ""}`;
+  }
 }

@@ -11,6 +11,7 @@ export { createChain } from "./chain.ts";
 export { type ChainConfig, chainConfig, DEFAULT_CHAIN_CONFIG } from "./config.ts";
 export {
   ChainError,
+  describeExpiry,
   EffectsRejected,
   type ExpiryReason,
   type PovRejectCode,

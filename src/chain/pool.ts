@@ -377,15 +377,15 @@ export function applyEffects(
     putActor(kv, t.to as ActorId, { ...to, balance: to.balance + t.amount });
   }
 
-  // 5. postcards sent: into the recipients' pigeonholes; a full one rejects the whole PoV (README)
+  // 5. postcards sent: into the recipients' pigeonholes. `send` already refused a full one from the
+  // relay-parent view (issue 13 §0: a valid PoV's effects always apply), so no capacity check here: PoVs
+  // of one block that each saw the same free slots may overfill a pigeonhole by at most `cores` times
+  // its capacity, and the next view then shows no room until it drains.
   for (const m of fx.sent) {
     if (m.from.tag !== "Actor") return reject("BAD_SENDER", "a PoV can only send postcards from its actors");
     member(m.from.value, "send");
     if (m.data.length > MAX_MESSAGE_SIZE) reject("POSTCARD_TOO_LARGE", `${m.data.length} bytes`);
     const to = must(m.to, "send");
-    if (to.pigeonhole.queue.len >= config.pigeonholeCapacity) {
-      reject("PIGEONHOLE_FULL", `actor ${m.to} has ${to.pigeonhole.queue.len} postcards waiting`);
-    }
     putActor(kv, m.to as ActorId, enqueue(kv, m.to as ActorId, to, m));
   }
 
@@ -404,7 +404,11 @@ export function applyEffects(
   }
   for (const s of fx.released) {
     member(s.actor, "release");
-    const r = disk.release(kv, { tag: "Actor", value: s.actor as ActorId }, s.hash as Hash);
+    const owner = { tag: "Actor", value: s.actor as ActorId } as const;
+    // releasing what the actor does not hold does nothing: `release` cannot know it from the view,
+    // and a refusal would freeze the actor (issue 13 §0)
+    if (disk.refsOf(kv, owner, s.hash as Hash) === 0) continue;
+    const r = disk.release(kv, owner, s.hash as Hash);
     if (!r.ok) return reject(r.error.code, `actor ${s.actor}: ${r.error.details ?? ""}`);
     const a = must(s.actor, "release");
     putActor(kv, s.actor as ActorId, { ...a, diskUsed: a.diskUsed - BigInt(r.value.size) });

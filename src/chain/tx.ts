@@ -44,6 +44,8 @@ export const TxCall = Enum({
   Reserve: Struct({ actor: ActorIdCodec, bytes: u64 }),
   /** The actor's owner takes back unused reservation: its deposit returns to the owner. */
   Unreserve: Struct({ actor: ActorIdCodec, bytes: u64 }),
+  /** The uploader removes a program no actor runs: its upload deposit returns (issue 13 §4). */
+  RemoveCode: Struct({ codeHash: CodeHashCodec }),
 });
 export type TxCall = ReturnType<typeof TxCall.dec>;
 

@@ -160,7 +160,10 @@ export interface Chain {
   requests(id: ActorId): Hash[];
   pool(): PoolView[];
   /** What a validator needs beside the PoV bytes; `now` is the block the play is for (default head + 1). */
-  relayView(actors: readonly ActorId[], opts?: { now?: number }): RelayView;
+  /**
+   * `recipients`: actors the play may send to, beside `actors`; the view carries their room (issue 13 §0).
+   */
+  relayView(actors: readonly ActorId[], opts?: { now?: number; recipients?: readonly ActorId[] }): RelayView;
   /** The witness a collator puts in its PoV: waiting postcards with chain heads, requested preimages. */
   witness(actors: readonly ActorId[], opts?: { now?: number }): Witness;
   /** Total issuance (falls by burned fees) and fees burned so far. */

@@ -152,6 +152,8 @@ const ZERO32 = new Uint8Array(32) as Hash;
  * h.service(counter);
  * h.call(counter, new Uint8Array([1])); // { success: true, value: 1n as u64 LE }
  */
+const U64_MAX = (1n << 64n) - 1n;
+
 export function createHarness(options: HarnessOptions = {}): Harness {
   const engine = options.engine ?? createWasmEngine();
   const serviceGas = options.serviceGas ?? HARNESS_DEFAULTS.serviceGas;
@@ -227,6 +229,14 @@ export function createHarness(options: HarnessOptions = {}): Harness {
         return { actor: id, sequence: a.sequence + 1n, program: a.program, pre: a.image, balance: a.balance };
       }),
       agenda,
+      // Every harness actor exists; the harness has no disk reservations (no quota), and a pigeonhole's
+      // room is what its capacity leaves (the chain's rule: `send` into a full one says Full).
+      nextActor: nextId,
+      room: [...theatre.actors].map(([actor, a]) => ({
+        actor,
+        pigeonhole: Math.max(0, theatre.pigeonholeCapacity - a.mailbox.length),
+        disk: U64_MAX,
+      })),
       witness: {
         relayParent: ZERO32,
         now,

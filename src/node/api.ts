@@ -101,10 +101,15 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
     };
   };
 
+  // issue 13 §2: every call admitted through the node can be followed: queued, canonicalised, dropped
   const receiptJson = (callId: Hex): ReceiptJson | undefined => {
-    const r = chain.receipt(hash32(fromHex(callId)));
-    if (!r) return undefined;
-    return { callId, actor: r.actor, status: "canonicalised", block: r.block, ...decodeCallOutput(r.output) };
+    const s = node.callStatus(hash32(fromHex(callId)));
+    if (!s) return undefined;
+    if (s.status === "queued") return { callId, actor: s.actor, status: "queued" };
+    if (s.status === "dropped")
+      return { callId, actor: s.actor, status: "dropped", block: s.block, reason: s.reason };
+    const out = s.receipt ? decodeCallOutput(s.receipt.output) : {};
+    return { callId, actor: s.actor, status: "canonicalised", block: s.block, ...out };
   };
 
   // Transactions submitted with tx_v1_submit: the latest TX_STATUSES, oldest forgotten first.
@@ -187,12 +192,12 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
     listActors: () => chain.actorIds().map((id) => actorJson(id)!),
     actor: actorJson,
     async submitCall(actor, data) {
-      const r = await submit(node.submit({ tag: "Call", value: { actor: actor as ActorId, input: data } }));
-      return { callId: toHex(r.hash) };
+      const r = await submit(node.enqueue({ tag: "Call", value: { actor: actor as ActorId, input: data } }));
+      return { callId: toHex(r.callId) };
     },
     async send(actor, data) {
-      await submit(node.submit({ tag: "Post", value: { actor: actor as ActorId, data } }));
-      return { block: chain.head().number };
+      const r = await submit(node.enqueue({ tag: "Post", value: { actor: actor as ActorId, data } }));
+      return { callId: toHex(r.callId), block: chain.head().number };
     },
     submitTx(bytes) {
       return new Promise((ok, fail) => {

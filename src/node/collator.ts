@@ -6,12 +6,43 @@
 import type { Chain } from "../chain/index.ts";
 import { toHex } from "../codec/bytes.ts";
 import type { ActorId, Hash } from "../codec/ids.ts";
-import { encode } from "../codec/types.ts";
+import { encode, type Witness } from "../codec/types.ts";
 import { type BuiltPov, buildPov, type DraftItem } from "../pov/build.ts";
-import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED } from "../pov/limits.ts";
+import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED, PAYOUT_GAS } from "../pov/limits.ts";
 import { RelayView } from "../pov/types.ts";
 import type { Engine, HostEnv, MainStatus, Program } from "../vm/engine.ts";
+import { type ActorState, createRefusals } from "./refusals.ts";
 import { canonicalCollators, type Group, groupActors, packCores } from "./schedule.ts";
+
+/**
+ * What a collator offers a play beside the slabs, so the PoV stays within `MAX_POV_SIZE` (the slabs of
+ * one actor at the memory cap take 8 of its 10 MiB): postcard bytes and preimage bytes (at least one
+ * preimage, whatever its size). Later postcards wait for the next play. A collator's policy, not
+ * consensus: validators check only the bound.
+ */
+const OFFER_MESSAGE_BYTES = 512 * 1024;
+const OFFER_PREIMAGE_BYTES = 1024 * 1024;
+
+function fitWitness<W extends { messages: Witness["messages"]; preimages: Witness["preimages"] }>(w: W): W {
+  let budget = OFFER_MESSAGE_BYTES;
+  const messages: Witness["messages"] = [];
+  for (const m of w.messages) {
+    let n = 0;
+    while (n < m.messages.length && m.messages[n]!.data.byteLength <= budget)
+      budget -= m.messages[n++]!.data.byteLength;
+    if (n > 0) messages.push(n === m.messages.length ? m : { ...m, messages: m.messages.slice(0, n) });
+  }
+  let room = OFFER_PREIMAGE_BYTES;
+  const preimages = w.preimages.filter((p, i) => {
+    if (i > 0 && p.byteLength > room) return false;
+    room -= p.byteLength;
+    return true;
+  });
+  return { ...w, messages, preimages };
+}
+
+/** Plays of one PoV that may each name new recipients (see `buildCore`). */
+const RECIPIENT_PASSES = 3;
 
 /** Gas for one `dependencies(now)` inspector run. */
 const DEPENDENCIES_GAS = 1_000_000n;
@@ -24,6 +55,8 @@ export interface CoreJob {
   built: BuiltPov;
   /** SCALE `RelayView` the validators need beside the PoV. */
   view: Uint8Array;
+  /** Each actor's state hash the PoV starts from (for {@link Collators.refused}). */
+  states: ActorState[];
   codes: Array<[Uint8Array, Uint8Array]>;
 }
 
@@ -37,6 +70,8 @@ export interface Collators {
   buildEach(): Generator<CoreJob | { actors: number[]; reason: string }>;
   /** `main`'s status from the actor's current image (cached by state hash). */
   status(actor: ActorId): MainStatus | undefined;
+  /** The chain refused this job's PoV (issue 13 §0 rule b): never build it again. */
+  refused(job: CoreJob): void;
   program(codeHash: Uint8Array): Program | undefined;
 }
 
@@ -74,6 +109,7 @@ export function createCollators(opts: {
   const { chain, engine } = opts;
   const programs = new Map<string, Program>();
   const statuses = new Map<string, MainStatus>();
+  const refusals = createRefusals();
 
   const program = (codeHash: Uint8Array): Program | undefined => {
     const k = toHex(codeHash);
@@ -103,6 +139,11 @@ export function createCollators(opts: {
     return s;
   };
 
+  /** What each actor's `payout(now)` offers this block (filled by `dependencies`, read by the ranking). */
+  let offers = new Map<number, bigint>();
+  /** Gas each actor's last play used (its PoV's, shared among its actors): the estimate for ranking. */
+  const lastGas = new Map<number, bigint>();
+
   const dependencies = (actor: ActorId, now: number): number[] => {
     const info = chain.actor(actor);
     const slab = chain.slabView(actor); // decodeImage copies it
@@ -111,12 +152,29 @@ export function createCollators(opts: {
     try {
       const instance = p.instantiate(actor, p.decodeImage(slab), noHost(actor));
       const ids = instance.dependencies(now, DEPENDENCIES_GAS);
+      // issue 13 §3: what the play would pay, capped by what the actor holds (DESIGN §8)
+      const offer = instance.payout(now, PAYOUT_GAS);
+      // biome-ignore lint/complexity/useMathMinMax: bigint
+      offers.set(actor, offer < 0n ? 0n : offer > info.balance ? info.balance : offer);
       instance.release?.(); // an inspector leaves the image as it was: the instance serves the next play
       return ids;
     } catch {
       return [];
     }
   };
+
+  /** Offer per expected gas (a never-played actor is expected to use one call's gas). */
+  const rankOf = (actors: readonly number[]): number => {
+    let offer = 0n;
+    let gas = 0n;
+    for (const a of actors) {
+      offer += offers.get(a) ?? 0n;
+      gas += lastGas.get(a) ?? chain.config.callGas;
+    }
+    return offer === 0n ? 0 : Number(offer) / Number(gas > 0n ? gas : 1n);
+  };
+  const hog = (actors: readonly number[]): boolean =>
+    actors.some((a) => (lastGas.get(a) ?? 0n) * 10n >= chain.config.coreGas * 9n);
 
   function build(): ReturnType<Collators["build"]> {
     const jobs: CoreJob[] = [];
@@ -148,11 +206,21 @@ export function createCollators(opts: {
     }
     if (withWork.length === 0) return;
 
+    offers = new Map();
     const exists = new Set<number>(all);
+    // an actor a refused PoV started from is built alone until it moves on (rule b)
+    const struck = new Map<number, number>();
+    for (const a of withWork) {
+      const info = chain.actor(a as ActorId);
+      const n = info
+        ? refusals.strikes({ actor: a as ActorId, sequence: info.sequence, stateHash: info.stateHash })
+        : 0;
+      if (n > 0) struck.set(a, n);
+    }
     const groups = groupActors(
       withWork,
-      (a) => dependencies(a as ActorId, now),
-      (a) => exists.has(a) && !pooled.has(a),
+      (a) => (struck.has(a) ? [] : dependencies(a as ActorId, now)),
+      (a) => exists.has(a) && !pooled.has(a) && !struck.has(a),
       MAX_COSCHEDULED,
     );
     const owner = canonicalCollators(all, opts.collators, head.hash);
@@ -164,6 +232,8 @@ export function createCollators(opts: {
         0,
       ),
       collator: owner.get(g[0]!) ?? 0,
+      rank: rankOf(g),
+      alone: hog(g),
     }));
     const { cores } = packCores(gs, opts.cores, { maxItems: MAX_AGENDA_ITEMS, maxActors: MAX_COSCHEDULED });
 
@@ -176,12 +246,18 @@ export function createCollators(opts: {
         entry: { tag: "Service", value: { times: 1 } },
       }));
       for (const actor of actors) {
-        for (const input of chain.pendingInputs(actor, Math.min(maxCalls, budget))) {
+        const strikes = struck.get(actor) ?? 0;
+        const offer = strikes > 0 ? refusals.calls(calls.get(actor) ?? 0, strikes) : maxCalls;
+        for (const input of chain.pendingInputs(actor, Math.min(offer, maxCalls, budget))) {
           draft.push({ actor, entry: { tag: "Call", value: { input } } });
           budget--;
         }
       }
       const job = buildCore(c.core, c.collator, actors, draft, now);
+      if (!("reason" in job)) {
+        const share = job.built.gasUsed / BigInt(actors.length);
+        for (const a of actors) lastGas.set(a, share);
+      }
       yield "reason" in job ? { actors, reason: job.reason } : job;
     }
   }
@@ -193,8 +269,9 @@ export function createCollators(opts: {
     draft: DraftItem[],
     now: number,
   ): CoreJob | { reason: string } {
-    const view = chain.relayView(actors, { now });
-    const w = chain.witness(actors, { now });
+    let view = chain.relayView(actors, { now });
+    const states = view.actors.map((a) => ({ actor: a.actor, sequence: a.sequence, stateHash: a.stateHash }));
+    const w = fitWitness(chain.witness(actors, { now }));
     // views: the play decodes its own copy of each, and the PoV's encoding copies them
     const slabs = actors.map((actor) => ({ actor, pre: chain.slabView(actor)! }));
     const codes: Array<[Uint8Array, Uint8Array]> = [];
@@ -208,6 +285,10 @@ export function createCollators(opts: {
     // Calls must be a prefix of each actor's queue (the chain dequeues in order), so an agenda that
     // outruns the core is retried with fewer calls from the back.
     let agenda = draft;
+    // Recipients the view has no room for make `send` say Full: name them and play again, a few
+    // times (a play may pick its recipients from what earlier sends returned); what is left stays Full.
+    const recipients = new Set<ActorId>();
+    let passes = 0;
     for (;;) {
       try {
         const built = buildPov({
@@ -218,8 +299,15 @@ export function createCollators(opts: {
           engine,
           codes: chain.codeSource,
         });
+        const fresh = built.wanted.filter((a) => !recipients.has(a));
+        if (fresh.length > 0 && passes < RECIPIENT_PASSES) {
+          passes++;
+          for (const a of fresh) recipients.add(a);
+          view = chain.relayView(actors, { now, recipients: [...recipients] });
+          continue;
+        }
         const ncalls = agenda.length - actors.length;
-        return { core, collator, actors, calls: ncalls, built, view: encode(RelayView, view), codes };
+        return { core, collator, actors, calls: ncalls, built, view: encode(RelayView, view), states, codes };
       } catch (e) {
         const ncalls = agenda.length - actors.length;
         if (ncalls === 0) return { reason: (e as Error).message };
@@ -228,7 +316,7 @@ export function createCollators(opts: {
     }
   }
 
-  return { build, buildEach, status, program };
+  return { build, buildEach, status, program, refused: (job) => refusals.note(job.states) };
 }
 
 export type { Hash };

@@ -4,6 +4,7 @@
  * persistence (the chain's LMDB plus the node's own for logs and summaries). The chain stays a pure
  * state machine; the node only calls `applyBlock` once per block.
  */
+import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
@@ -14,12 +15,15 @@ import {
   createLmdbStorage,
   createMemoryStorage,
   type DecodedTx,
+  describeExpiry,
   prepareTx,
   preverifyTxs,
   type Storage,
   type TxApplied,
   type TxCall,
+  TxCall as TxCallCodec,
   TxError,
+  txHash,
   type UnsignedTx,
   type ValidatedPov,
   verifyTxsWhole,
@@ -34,11 +38,14 @@ import { Verdict } from "../pov/types.ts";
 import type { BlockJson, LogJson, NodeEvent, PovJson } from "../rpc/types.ts";
 import type { Engine } from "../vm/engine.ts";
 import { collatorAccount, DEV_BALANCE, devAccounts } from "./accounts.ts";
+import { type CallStatus, statusOf } from "./call-status.ts";
 import { type Collators, type CoreJob, createCollators } from "./collator.ts";
 import { createCryptoPool } from "./crypto-pool.ts";
+import { createDurablePool } from "./durable-pool.ts";
 import { loadEngine } from "./engine.ts";
 import { NodeError } from "./errors.ts";
 import { createNodeDb, type NodeDb } from "./node-db.ts";
+import { restorePool } from "./restore-pool.ts";
 import { createTxPool, type PoolItem, signerKey, type TxOutcome } from "./txpool.ts";
 import { type Backing, createValidatorPool, type ValidatorPool } from "./validator-pool.ts";
 
@@ -104,6 +111,14 @@ export interface CoreplayNode {
     bytes: Uint8Array,
     admitted?: (hash: Hash) => void,
   ): Promise<TxApplied & { hash: Hash; block: number }>;
+  /**
+   * Admits a user call or postcard (signed with a dev account at block time) and resolves with its call
+   * id once it is durable (issue 13 §2): a restart re-admits it. Refuses at once an unknown actor.
+   * Follow it with {@link CoreplayNode.callStatus}.
+   */
+  enqueue(call: Extract<TxCall, { tag: "Call" | "Post" }>, signer?: Keypair): Promise<{ callId: Hash }>;
+  /** What became of a call admitted by `enqueue` (or a client-signed Call, by its hash); undefined if unknown. */
+  callStatus(callId: Hash): CallStatus | undefined;
   /** The nonce of `account`'s next transaction: its chain nonce, after its signed ones pending in the pool. */
   nextNonce(account: AccountId): bigint;
   /** Resolves with the receipt once the call is canonicalised (checked after every block). */
@@ -174,6 +189,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     },
   });
   const db = createNodeDb(opts.dataDir ? join(opts.dataDir, "node") : undefined);
+  const durable = createDurablePool(opts.dataDir ? join(opts.dataDir, "pool") : undefined);
   const pool = await createValidatorPool({
     size: validators,
     backers: opts.backers,
@@ -190,6 +206,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     verify: (txs, hashes) =>
       verifyTxsWhole(txs, (items, domain) => sigs.verifySigned(items, domain, { share: false }), hashes),
     nonceOf: (s) => chain.nonceOf(s),
+    balanceOf: (s) => chain.balanceOf(s),
     onVerified: () => poke(),
   });
   const listeners = new Set<(e: NodeEvent) => void>();
@@ -224,7 +241,80 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     status,
     backers,
     ...(reason ? { reason } : {}),
+    payout: job.built.effects.payouts.reduce((n, p) => n + p.amount, 0n).toString(),
   });
+
+  /** Records what a block did with a durable intent. */
+  const settleIntent = (
+    id: Uint8Array,
+    kind: "call" | "send",
+    actor: number,
+    admittedAt: number,
+    r: TxOutcome,
+  ) =>
+    durable.settleIntent(
+      id,
+      r.ok
+        ? {
+            state: "queued",
+            kind,
+            actor,
+            admittedAt,
+            included: { txHash: r.value.hash, block: r.value.block },
+          }
+        : {
+            state: "dropped",
+            kind,
+            actor,
+            admittedAt,
+            block: chain.head().number,
+            reason: {
+              code: r.error.code,
+              message: r.error.shortMessage,
+              ...(r.error.details !== undefined ? { details: r.error.details } : {}),
+            },
+          },
+    );
+
+  async function enqueue(
+    call: Extract<TxCall, { tag: "Call" | "Post" }>,
+    signer: Keypair = dev[0]!,
+  ): Promise<{ callId: Hash }> {
+    if (stopped) throw new NodeError("Node is stopped", { code: "NODE_STOPPED" });
+    const actor = call.value.actor;
+    if (!chain.actor(actor)) throw new TxError("TX_UNKNOWN_ACTOR", "Unknown actor", `actor ${actor}`);
+    const id = blake2b256(randomBytes(32));
+    const kind = call.tag === "Call" ? "call" : "send";
+    const admittedAt = chain.head().number;
+    await durable.admitIntent({
+      id,
+      signer: signer.publicKey,
+      call: TxCallCodec.enc(call),
+      kind,
+      actor,
+      admittedAt,
+    });
+    txpool.add({ signer, call, id, done: (r) => settleIntent(id, kind, actor, admittedAt, r) });
+    poke();
+    return { callId: id };
+  }
+
+  function callStatus(callId: Hash): CallStatus | undefined {
+    const rec = durable.record(callId);
+    if (rec) return statusOf(rec, (h) => chain.receipt(h as Hash));
+    // a client-signed Call: its id is its transaction's hash
+    const r = chain.receipt(callId);
+    return r && { status: "canonicalised", actor: r.actor, kind: "call", block: r.block, receipt: r };
+  }
+
+  /** Whether a waiter on this call id can stop waiting: canonicalised or dropped. */
+  const settled = (callId: Hash): boolean => {
+    const s = callStatus(callId);
+    return s !== undefined && s.status !== "queued";
+  };
+
+  // Admitted before a crash: queued again (issue 13 §2).
+  restorePool({ chain, durable, txpool, dev, settleIntent });
 
   async function produce(): Promise<BlockJson> {
     if (stopped) throw new NodeError("Node is stopped", { code: "NODE_STOPPED" });
@@ -293,6 +383,16 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         const signed = dev.map((d, i) => assembleTx(d.unsigned, signatures[i]!));
         for (const [i, d] of dev.entries()) txs[d.at] = signed[i]!;
         await preverifyTxs(signed, (checks) => sigs.verify(checks));
+        // the transaction each durable intent became, on disk before the block: after a crash, its
+        // hash in the block says whether that block committed (restore-pool.ts)
+        const number = chain.head().number + 1;
+        const attempts: Array<{ id: Uint8Array; txHash: Uint8Array; block: number }> = [];
+        for (const d of dev) {
+          const it = items[d.at];
+          if (it?.kind === "dev" && it.intent.id)
+            attempts.push({ id: it.intent.id, txHash: txHash(txs[d.at]!), block: number });
+        }
+        if (attempts.length > 0) await durable.attempt(attempts);
       }
       backings = await validating;
     } catch (e) {
@@ -301,6 +401,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     const dropped: PovJson[] = [];
     const povs: ValidatedPov[] = [];
     const built = new Map<string, PovJson>();
+    const jobById = new Map<string, CoreJob>();
     for (const [i, job] of jobs.entries()) {
       const b = backings[i]!;
       if (!b.backed) {
@@ -314,6 +415,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       }
       const summary = povJson(job, "pending", b.backers);
       built.set(summary.hash, summary);
+      jobById.set(summary.hash, job);
       db.putPov(summary.hash, job.built.pov, summary);
       db.putView(summary.hash, job.view);
       povs.push({
@@ -377,7 +479,10 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     for (const e of r.expired) {
       const k = toHex(e.id);
       const s = db.pov(k)?.summary;
-      if (s) dropped.push({ ...s, status: "expired", reason: String(e.reason) });
+      if (s) dropped.push({ ...s, status: "expired", reason: describeExpiry(e.reason) });
+      // rule (b) of issue 13 §0: the collator never builds this PoV again
+      const job = e.reason.kind === "EffectsRejected" ? jobById.get(k) : undefined;
+      if (job) col.refused(job);
     }
     const block: BlockJson = {
       number: r.number,
@@ -387,6 +492,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       povs: canon,
       dropped,
       extrinsics: r.txs.filter((t) => t.result.ok).length,
+      fees: r.txs.reduce((n, t) => n + (t.result.ok ? t.result.value.fee : 0n), 0n).toString(),
     };
     db.putBlock(block);
     const logs: LogJson[] = r.logs.map((l) => ({ actor: l.actor, block: r.number, line: l.line }));
@@ -399,7 +505,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       emit({ event: p.status === "expired" ? "expired" : "invalid", block: r.number, pov: p });
     for (const l of logs) emit({ event: "log", log: l });
     for (const [k, w] of waiters) {
-      if (chain.receipt(w.id)) {
+      if (settled(w.id)) {
         waiters.delete(k);
         w.done();
       }
@@ -518,14 +624,30 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     submitSigned(bytes, admitted) {
       if (stopped) return Promise.reject(new NodeError("Node is stopped", { code: "NODE_STOPPED" }));
       return new Promise((ok, fail) => {
-        const refused = txpool.addSigned(bytes, (r) => (r.ok ? ok(r.value) : fail(r.error)), admitted);
+        // admitted means durable: the caller hears of it once the bytes are on disk (issue 13 §2)
+        const copy = bytes.slice();
+        const refused = txpool.addSigned(
+          bytes,
+          (r) => {
+            durable.settleSigned(r.ok ? r.value.hash : txHash(copy));
+            return r.ok ? ok(r.value) : fail(r.error);
+          },
+          (h) => {
+            durable.admitSigned(h, copy).then(
+              () => admitted?.(h),
+              () => admitted?.(h),
+            );
+          },
+        );
         if (refused) fail(refused);
         else poke();
       });
     },
     nextNonce: (account) => txpool.nextNonce(account, chain.nonceOf(account)),
+    enqueue,
+    callStatus,
     waitReceipt(callId, timeoutMs) {
-      if (chain.receipt(callId)) return Promise.resolve();
+      if (settled(callId)) return Promise.resolve();
       return new Promise((ok, fail) => {
         const k = `${toHex(callId)}/${Math.random()}`;
         const t = setTimeout(() => {
@@ -556,6 +678,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       await pool.close();
       await sigs.close();
       await db.close();
+      await durable.close();
       await storage.close();
     },
   };

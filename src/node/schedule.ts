@@ -108,6 +108,16 @@ export interface Group {
   /** Agenda items the group needs (queued calls + services). */
   weight: number;
   collator: number;
+  /**
+   * What the group's `payout()` offers per unit of gas it is expected to use (issue 13 §3; default 0).
+   * Higher ranks get cores first; a group offering nothing runs only on cores left over.
+   */
+  rank?: number;
+  /**
+   * The group used (about) a whole core's budget last time: it gets a core of its own, never shared,
+   * so it cannot starve the actors it would share with (their Services would start with no gas left).
+   */
+  alone?: boolean;
 }
 
 export interface CoreAssignment {
@@ -118,7 +128,7 @@ export interface CoreAssignment {
 }
 
 /**
- * Packs groups onto `cores` cores (DESIGN §8): heaviest first; a group takes a free core, else shares the
+ * Packs groups onto `cores` cores (DESIGN §8): best `rank` first, then heaviest; a group takes a free core, else shares the
  * least-loaded core of its own collator (one collator builds each PoV) within the limits; otherwise it
  * waits for a later block. Returns the cores in use and the groups deferred.
  *
@@ -131,15 +141,26 @@ export function packCores(
 ): { cores: CoreAssignment[]; deferred: Group[] } {
   const used: CoreAssignment[] = [];
   const deferred: Group[] = [];
-  const sorted = [...groups].sort((a, b) => b.weight - a.weight || a.actors[0]! - b.actors[0]!);
+  const single = new Set<CoreAssignment>();
+  // best offer per gas first (DESIGN §8 incentives); then heaviest; then lowest id (deterministic)
+  const sorted = [...groups].sort(
+    (a, b) => (b.rank ?? 0) - (a.rank ?? 0) || b.weight - a.weight || a.actors[0]! - b.actors[0]!,
+  );
   for (const g of sorted) {
     if (used.length < cores) {
-      used.push({ core: used.length, collator: g.collator, actors: [...g.actors], weight: g.weight });
+      const c = { core: used.length, collator: g.collator, actors: [...g.actors], weight: g.weight };
+      used.push(c);
+      if (g.alone) single.add(c);
+      continue;
+    }
+    if (g.alone) {
+      deferred.push(g);
       continue;
     }
     const fits = used
       .filter(
         (c) =>
+          !single.has(c) &&
           c.collator === g.collator &&
           c.weight + g.weight <= limits.maxItems &&
           c.actors.length + g.actors.length <= limits.maxActors,

@@ -31,6 +31,8 @@ export type TxOutcome =
 export interface Intent {
   signer: Keypair;
   call: TxCall;
+  /** The call id given at admission (durable intents: see durable-pool.ts). */
+  id?: Uint8Array;
   /** Settles once a block included or refused the transaction. */
   done(r: TxOutcome): void;
 }
@@ -49,6 +51,8 @@ export interface SignedEntry {
   readonly nonce: bigint;
   /** `true` once its signature verified; until then it is never taken. */
   verified: boolean;
+  /** The pool's `take` count at admission (future nonces expire `futureTtl` takes later). */
+  readonly since: number;
   readonly admitted?: (hash: Hash) => void;
   /** Settles the transaction (and takes it out of the pool's nonce index). */
   done(r: TxOutcome): void;
@@ -65,6 +69,21 @@ export interface TxPoolOptions {
   batch?: number;
   /** Most transactions the pool holds (default 100 000): beyond, admission refuses. */
   capacity?: number;
+  /**
+   * A signer's free balance (admission refuses a transaction whose fee, with the fees of the signer's
+   * transactions already pending, it cannot pay; remembered until `chainMoved`). Default: no check.
+   */
+  balanceOf?(signer: AccountId): bigint;
+  /**
+   * Most signed transactions one signer may have pending (default capacity / 16): one signer cannot
+   * crowd out the others, and a signer with nothing pending is admitted even into a full pool (up to
+   * `capacity + perSigner`).
+   */
+  perSigner?: number;
+  /** A nonce at most this far above the signer's chain nonce plus its pending transactions (default 1024). */
+  maxAhead?: number;
+  /** Blocks (`take`s) a future-nonce transaction may wait for the nonces before it (default 32). */
+  futureTtl?: number;
   /** Called when a batch of signatures verified (a block may now take them). */
   onVerified?(): void;
 }
@@ -160,6 +179,7 @@ class Entry implements SignedEntry {
     public bytes: Uint8Array,
     public decoded: DecodedTx,
     readonly key: string,
+    readonly since: number,
     private readonly settle: (r: TxOutcome) => void,
     readonly admitted: ((hash: Hash) => void) | undefined,
     private readonly forget: (t: Entry) => void,
@@ -191,6 +211,14 @@ class Entry implements SignedEntry {
 export function createTxPool(opts: TxPoolOptions): TxPool {
   const batchMax = opts.batch ?? 512;
   const capacity = opts.capacity ?? 100_000;
+  const perSigner = opts.perSigner ?? Math.max(64, Math.floor(capacity / 16));
+  const maxAhead = BigInt(opts.maxAhead ?? 1024);
+  const futureTtl = opts.futureTtl ?? 32;
+  let takes = 0;
+  /** Fees of each signer's pending signed transactions (what its balance must cover at admission). */
+  const owed = new Map<string, bigint>();
+  /** Free balances read by admission since the chain last moved. */
+  const balances = new Map<string, bigint>();
   let queue: PoolItem[] = [];
   /** Signed transactions not yet settled, by signer then nonce (duplicates are refused). */
   const bySigner = new Map<string, Map<NonceKey, SignedEntry>>();
@@ -201,6 +229,9 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
     const m = bySigner.get(t.key);
     const n = nonceKey(t.nonce);
     if (m?.get(n) !== t) return;
+    const o = (owed.get(t.key) ?? 0n) - t.decoded.payload.fee;
+    if (o > 0n) owed.set(t.key, o);
+    else owed.delete(t.key);
     m.delete(n);
     if (m.size === 0) bySigner.delete(t.key);
   };
@@ -285,6 +316,43 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
       return refuse("TX_STALE_NONCE", "Stale nonce (replay)", `nonce ${nonce} < ${now}`);
     }
     let m = bySigner.get(key);
+    const mine = m?.size ?? 0;
+    // issue 13 §2: the pool is shared per signer; a full pool still admits a signer with nothing pending
+    if (mine > 0 && queue.length >= capacity) {
+      return refuse("TX_QUEUE_FULL", "Transaction pool full", `${queue.length} transactions waiting`);
+    }
+    if (mine >= perSigner) {
+      return refuse(
+        "TX_SIGNER_LIMIT",
+        "Too many pending transactions of this signer",
+        `${perSigner} pending`,
+      );
+    }
+    if (nonce - now - BigInt(mine) >= maxAhead) {
+      return refuse(
+        "TX_SIGNER_LIMIT",
+        "Nonce too far ahead",
+        `nonce ${nonce} ≥ ${now} + ${mine} pending + ${maxAhead}`,
+      );
+    }
+    // issue 13 §2: a signer that cannot pay the fee (with those it already owes) is refused at once
+    const fee = d.payload.fee;
+    if (opts.balanceOf) {
+      let free = balances.get(key);
+      if (free === undefined) {
+        if (balances.size >= capacity) balances.clear();
+        free = opts.balanceOf(signer);
+        balances.set(key, free);
+      }
+      const due = (owed.get(key) ?? 0n) + fee;
+      if (free < due) {
+        return refuse(
+          "TX_INSUFFICIENT_FUNDS",
+          "Signer cannot pay the fee",
+          `free ${free} < ${due} owed in fees`,
+        );
+      }
+    }
     const n = nonceKey(nonce);
     const pending = m?.get(n);
     if (pending) {
@@ -295,7 +363,8 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
         `signer ${toHex(signer)} has nonce ${nonce} in the pool`,
       );
     }
-    const t = new Entry(bytes, d, key, done, admitted, forget);
+    const t = new Entry(bytes, d, key, takes, done, admitted, forget);
+    owed.set(key, (owed.get(key) ?? 0n) + fee);
     if (!m) {
       m = new Map();
       bySigner.set(key, m);
@@ -317,7 +386,7 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
       fresh++;
     },
     addSigned(input, done, admitted) {
-      if (queue.length >= capacity) {
+      if (queue.length >= capacity + perSigner) {
         return refuse("TX_QUEUE_FULL", "Transaction pool full", `${queue.length} transactions waiting`);
       }
       // decoded in place from the pool's own copy: its byte fields are views of that copy
@@ -377,9 +446,21 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
           h.set(t.nonce, item);
         }
       }
+      // a future nonce waits `futureTtl` blocks at most for the ones before it (issue 13 §2)
+      takes++;
+      for (const h of held.values())
+        for (const t of h.values()) {
+          if (takes - t.since <= futureTtl) continue;
+          gone.add(t);
+          t.done({
+            ok: false,
+            error: refuse("TX_EXPIRED", "Waited too long for the nonces before it", `nonce ${t.nonce}`),
+          });
+        }
       queue = queue.filter((i) => !gone.has(i));
       // those that wait for a missing nonce stop sharing a chunk with the transactions that went
-      for (const h of held.values()) for (const t of h.values()) if (t instanceof Entry) t.own();
+      for (const h of held.values())
+        for (const t of h.values()) if (t instanceof Entry && !gone.has(t)) t.own();
       // nothing new until more arrives, unless the block was full
       fresh = out.length >= max ? queue.length : 0;
       return out;
@@ -391,7 +472,10 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
     get size() {
       return queue.length;
     },
-    chainMoved: () => nonces.clear(),
+    chainMoved() {
+      nonces.clear();
+      balances.clear();
+    },
     nextNonce(signer, from) {
       const m = bySigner.get(signerKey(signer));
       let n = from;

@@ -7,6 +7,7 @@ import { encode, Pov, Witness } from "../codec/types.ts";
 import type { ActorImage, Engine } from "../vm/engine.ts";
 import { PovBuildError } from "./errors.ts";
 import { executePlay, type PlayItem } from "./executor.ts";
+import { MAX_POV_SIZE } from "./limits.ts";
 import { preparePlay } from "./prepare.ts";
 import type { CodeSource, PovEffects, RelayView } from "./types.ts";
 import { effectsHash } from "./validate.ts";
@@ -41,6 +42,8 @@ export interface BuiltPov {
   effects: PovEffects;
   effectsHash: Hash;
   gasUsed: bigint;
+  /** Recipients the view had no room entry for (`send` said `Full`): name them and build again. */
+  wanted: ActorId[];
 }
 
 /**
@@ -85,6 +88,8 @@ export function buildPov(draft: PovDraft): BuiltPov {
   if (!prepared.ok) throw new PovBuildError(prepared.error);
   const played = executePlay({
     now: view.now,
+    nextActor: view.nextActor,
+    room: view.room,
     coreGas: view.coreGas,
     callGas: view.callGas,
     actors: prepared.value,
@@ -99,7 +104,7 @@ export function buildPov(draft: PovDraft): BuiltPov {
         : undefined,
     );
   }
-  const { outputs, finals, seen, preimagesUsed, effects } = played.value;
+  const { outputs, finals, seen, preimagesUsed, effects, wanted } = played.value;
 
   const decoded: Pov = {
     agenda: draft.agenda.map((item, index) =>
@@ -131,9 +136,16 @@ export function buildPov(draft: PovDraft): BuiltPov {
       preimages: witness.preimages.filter((_, i) => preimagesUsed[i]),
     }),
   };
+  const pov = encode(Pov, decoded);
+  if (pov.byteLength > MAX_POV_SIZE) {
+    throw new PovBuildError(
+      { tag: "Malformed", value: `PoV of ${pov.byteLength} bytes above MAX_POV_SIZE ${MAX_POV_SIZE}` },
+      "drop calls from the draft, or offer fewer witness messages",
+    );
+  }
   let hash: Hash | undefined;
   return {
-    pov: encode(Pov, decoded),
+    pov,
     decoded,
     effects,
     // hashed when asked for (the node does not: its validators hash the effects they find)
@@ -142,5 +154,6 @@ export function buildPov(draft: PovDraft): BuiltPov {
       return hash;
     },
     gasUsed: effects.gasUsed,
+    wanted,
   };
 }

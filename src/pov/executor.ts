@@ -26,7 +26,7 @@ import {
   PAYOUT_GAS,
 } from "./limits.ts";
 import { headAfter } from "./pigeonhole.ts";
-import type { InvalidReason, PovEffects } from "./types.ts";
+import type { InvalidReason, PovEffects, RoomView } from "./types.ts";
 
 /** An agenda item as the executor takes it: a `Call` without `output` is recorded, with one is checked. */
 export type PlayEntry =
@@ -49,6 +49,10 @@ export interface PlayActor {
 
 export interface PlayInput {
   now: number;
+  /** Actor ids below this exist (the view's `nextActor`). */
+  nextActor: number;
+  /** The view's room per actor (see `RelayView.room`). */
+  room: readonly RoomView[];
   coreGas: bigint;
   callGas: bigint;
   /** In slab order. */
@@ -77,6 +81,11 @@ export interface PlayOutcome {
   seen: number[];
   /** Whether each witness preimage was looked up. */
   preimagesUsed: boolean[];
+  /**
+   * Existing recipients the play sent to that the view had no room entry for (so `send` said `Full`):
+   * a collator names them in the view and builds again.
+   */
+  wanted: ActorId[];
 }
 
 const callErr = (tag: "OutOfGas" | "Trap" | "Reentry" | "NotCoscheduled"): CallOutput => ({
@@ -103,6 +112,12 @@ interface Play {
   readonly preimagesUsed: boolean[];
   readonly sent: Message[];
   outboxBytes: number;
+  readonly nextActor: number;
+  readonly room: Map<ActorId, RoomView>;
+  /** Postcards sent per recipient and bytes stored per actor in this play (journaled). */
+  readonly sentTo: Map<ActorId, number>;
+  readonly storedBy: Map<ActorId, bigint>;
+  readonly wanted: Set<ActorId>;
   readonly transfers: PovEffects["transfers"];
   readonly codeChanges: PovEffects["codeChanges"];
   readonly stored: PovEffects["stored"];
@@ -166,6 +181,16 @@ function hostFor(play: Play, self: ActorId): HostEnv {
       if (play.sent.length >= MAX_OUTBOX_MESSAGES || play.outboxBytes + data.byteLength > MAX_OUTBOX_BYTES) {
         return HOST_ERROR.Full;
       }
+      // issue 13 §0: decided here from the relay-parent view, so the chain never refuses the send
+      if (to >= play.nextActor) return HOST_ERROR.UnknownActor;
+      const room = play.room.get(to);
+      if (!room) {
+        play.wanted.add(to);
+        return HOST_ERROR.Full;
+      }
+      const queued = play.sentTo.get(to) ?? 0;
+      if (queued >= room.pigeonhole) return HOST_ERROR.Full;
+      setJournaled(j, play.sentTo, to, queued + 1);
       pushJournaled(j, play.sent, { from: { tag: "Actor", value: self }, to, data: data.slice() });
       play.outboxBytes += data.byteLength;
       j.record(() => {
@@ -205,6 +230,11 @@ function hostFor(play: Play, self: ActorId): HostEnv {
       if (play.stored.length >= MAX_EFFECTS || play.storedBytes + data.byteLength > MAX_STORED_BYTES) {
         return { code: HOST_ERROR.Full };
       }
+      // issue 13 §0: the actor's free reservation at the relay parent bounds what its plays store
+      const mine = play.storedBy.get(self) ?? 0n;
+      const free = play.room.get(self)?.disk ?? 0n;
+      if (mine + BigInt(data.byteLength) > free) return { code: HOST_ERROR.Insufficient };
+      setJournaled(j, play.storedBy, self, mine + BigInt(data.byteLength));
       const copy = data.slice();
       const hash = blake2b256(copy);
       pushJournaled(j, play.stored, { actor: self, data: copy });
@@ -223,6 +253,8 @@ function hostFor(play: Play, self: ActorId): HostEnv {
     balance: () => play.balances.get(self) ?? 0n,
     transfer(to, amount) {
       if (amount < 0n) return HOST_ERROR.Insufficient;
+      // issue 13 §0: an unknown recipient is refused here, not by the chain
+      if (to >= play.nextActor) return HOST_ERROR.UnknownActor;
       const mine = play.balances.get(self) ?? 0n;
       if (amount > mine) return HOST_ERROR.Insufficient;
       if (amount === 0n || to === self) return 0;
@@ -293,6 +325,11 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
     preimagesUsed: input.witness.preimages.map(() => false),
     sent: [],
     outboxBytes: 0,
+    nextActor: input.nextActor,
+    room: new Map(input.room.map((r) => [r.actor, r])),
+    sentTo: new Map(),
+    storedBy: new Map(),
+    wanted: new Set(),
     transfers: [],
     codeChanges: [],
     stored: [],
@@ -428,6 +465,7 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
     finals,
     seen,
     preimagesUsed: play.preimagesUsed,
+    wanted: [...play.wanted].sort((a, b) => a - b),
     effects: {
       transitions,
       sent: play.sent,

@@ -35,3 +35,9 @@ export const MAX_COSCHEDULED = 64;
 export const MAX_WITNESS_ITEMS = 4096;
 /** Gas for each actor's `payout(now)` inspector after the play; not charged to the core's budget. */
 export const PAYOUT_GAS = 1_000_000n;
+/**
+ * Largest PoV, in encoded bytes (issue 13 §3; Polkadot's `max_pov_size` is 5–10 MiB). Validators refuse a
+ * larger one (`Malformed`); the actor memory cap (vm/abi.ts `DEFAULT_MAX_PAGES`, 4 MiB) keeps one actor's
+ * `pre` + `post` (≤ 8 MiB) within it, and collators fit agenda and witness in the rest.
+ */
+export const MAX_POV_SIZE = 10 * 1024 * 1024;

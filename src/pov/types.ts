@@ -29,6 +29,10 @@ export const ActorView = Struct({
 });
 export type ActorView = ReturnType<typeof ActorView.dec>;
 
+/** Room of one actor at the relay parent (see {@link RelayView}). */
+export const RoomView = Struct({ actor: ActorIdCodec, pigeonhole: u32, disk: u64 });
+export type RoomView = ReturnType<typeof RoomView.dec>;
+
 /**
  * The relay-parent view a stateless validator is given beside the PoV bytes: the actors it names and
  * the limits in force. Program blobs are fetched by code hash through {@link CodeSource}.
@@ -39,6 +43,15 @@ export const RelayView = Struct({
   coreGas: u64,
   callGas: u64,
   actors: Vector(ActorView),
+  /** Actor ids below this exist at the relay parent (actors are never removed): `send`/`transfer` to others fail. */
+  nextActor: u32,
+  /**
+   * Room at the relay parent, in ascending actor order, for the co-scheduled actors and the recipients
+   * the collator names: free pigeonhole slots and free disk reservation. The host functions decide
+   * `send` (`Full`) and `store` (`Insufficient`) from it, so the chain never refuses a valid PoV's
+   * effects for want of room (issue 13 §0). A recipient without an entry counts as full.
+   */
+  room: Vector(RoomView),
 });
 export type RelayView = ReturnType<typeof RelayView.dec>;
 

@@ -7,6 +7,7 @@ import { CodecError, decodeExact, encode, Pov, Witness } from "../codec/types.ts
 import { blake2b256 } from "../crypto/blake2b.ts";
 import type { ActorImage, Engine } from "../vm/engine.ts";
 import { executePlay } from "./executor.ts";
+import { MAX_POV_SIZE } from "./limits.ts";
 import { preparePlay } from "./prepare.ts";
 import { type CodeSource, type InvalidReason, PovEffects, type RelayView, Verdict } from "./types.ts";
 
@@ -38,6 +39,13 @@ export function validatePov(
 function validate(povBytes: Uint8Array, view: RelayView, codes: CodeSource, engine: Engine): Verdict {
   let pov: Pov;
   let witness: Witness;
+  // issue 13 §3: a PoV above the bound is refused before anything is decoded
+  if (povBytes.byteLength > MAX_POV_SIZE) {
+    return invalid({
+      tag: "Malformed",
+      value: `PoV of ${povBytes.byteLength} bytes above MAX_POV_SIZE ${MAX_POV_SIZE}`,
+    });
+  }
   try {
     // Byte fields as views into the PoV's bytes, not copies (hundreds of call inputs and outputs per PoV).
     pov = decodeExact(Pov, povBytes, "PoV", { views: true });
@@ -62,6 +70,8 @@ function validate(povBytes: Uint8Array, view: RelayView, codes: CodeSource, engi
 
   const played = executePlay({
     now: view.now,
+    nextActor: view.nextActor,
+    room: view.room,
     coreGas: view.coreGas,
     callGas: view.callGas,
     actors,

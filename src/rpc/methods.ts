@@ -150,7 +150,7 @@ export function createMethods(api: NodeApi, extra: MethodTable = {}): MethodTabl
         throw new RpcError(RPC_ERROR.Rejected, "Unknown call", {
           code: "UNKNOWN_CALL",
           details: `no call ${callId}`,
-          hint: "call ids come from actor_v1_call",
+          hint: "call ids come from actor_v1_call, actor_v1_send or tx_v1_submit (a Call transaction)",
         });
       }
       return r;

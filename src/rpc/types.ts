@@ -25,6 +25,8 @@ export interface PovJson {
   backers: number[];
   /** For `invalid`/`expired`/`unbacked`: why. */
   reason?: string;
+  /** What its actors' `payout()` offered the collator (decimal; capped by their balances when paid). */
+  payout?: string;
 }
 
 export interface BlockJson {
@@ -39,6 +41,8 @@ export interface BlockJson {
   dropped: PovJson[];
   /** Transactions (uploads, creations, transfers) included. */
   extrinsics: number;
+  /** Their fees (decimal), paid to the block's author (issue 13 §4). */
+  fees?: string;
 }
 
 export type MainStatusJson = "pending" | "suspended" | "ended" | "failed";
@@ -83,6 +87,8 @@ export interface ReceiptJson {
   error?: string;
   block?: number;
   pov?: Hex;
+  /** Why a dropped call was dropped: the chain's or the pool's code (e.g. `TX_QUEUE_FULL`). */
+  reason?: { code: string; message: string; details?: string };
 }
 
 export interface LogJson {
@@ -153,11 +159,17 @@ export interface NodeApi {
   }): Promise<{ actor: number; codeHash: Hex }>;
   listActors(): ActorJson[];
   actor(id: number): ActorJson | undefined;
-  /** Queues a user call; resolves with its id once a block included the call (its receipt follows later). */
+  /**
+   * Queues a user call; resolves with its id once admitted (durable: it survives a restart). Its
+   * status (`receipt`) is `queued`, then `canonicalised` with the receipt, or `dropped` with a reason.
+   */
   submitCall(actor: number, data: Uint8Array): Promise<{ callId: Hex }>;
   receipt(callId: Hex): ReceiptJson | undefined;
-  /** Posts a postcard from a dev account into the actor's pigeonhole; resolves once included. */
-  send(actor: number, data: Uint8Array): Promise<{ block: number }>;
+  /**
+   * Posts a postcard from a dev account into the actor's pigeonhole; resolves with its call id once
+   * admitted (durable); `canonicalised` once a block delivered it. `block`: the head at admission.
+   */
+  send(actor: number, data: Uint8Array): Promise<{ callId: Hex; block: number }>;
   /**
    * Admits a transaction signed by the client (SCALE `SignedTx` bytes): resolves with its hash once
    * decoded and its signature verified; rejects with a Rejected RpcError carrying the chain's code

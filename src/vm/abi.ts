@@ -102,5 +102,10 @@ export const HOST_ERROR = {
 } as const;
 
 export const PAGE_SIZE = 65_536;
-/** Default memory cap per actor: 64 MiB (configurable). */
-export const DEFAULT_MAX_PAGES = 1024;
+/**
+ * Memory cap per actor: 64 pages = 4 MiB (issue 13 §3). Consensus: it must stay consistent with the
+ * PoV size bound (pov/limits.ts `MAX_POV_SIZE` = 10 MiB), since a slab's `pre` is the whole image and its
+ * `post` delta may rewrite every page: 2 × 4 MiB of slab plus 2 MiB for agenda, witness and encoding.
+ * `memory.grow` past it returns -1 (a typed failure the program sees), never a PoV no block can hold.
+ */
+export const DEFAULT_MAX_PAGES = 64;

@@ -60,7 +60,7 @@ describe("postcards", () => {
     expect(after?.tail).toEqual(expect1.headAfter);
   });
 
-  it("sending into a full pigeonhole rejects the whole PoV (no silent drop)", () => {
+  it("a send the relay-parent view allowed applies even into a pigeonhole that filled since (issue 13 §0)", () => {
     const { chain, ids } = setup(2);
     block(
       chain,
@@ -69,12 +69,16 @@ describe("postcards", () => {
       ),
     );
     const sent = [msg(ids[0], ids[1], "4th"), msg(ids[0], ids[1], "5th")];
-    rejectsWith(chain, ids, makePov([nextSlab(chain, ids[0], "s")], { sent }), "PIGEONHOLE_FULL");
-    expect(chain.pigeonhole(ids[1])?.messages.length).toBe(3);
-    // one fits: that PoV canonicalises
-    const ok = block(chain, [], [makePov([nextSlab(chain, ids[0], "s")], { sent: sent.slice(0, 1) })]);
+    // the play's `send` decided from the view's room; the chain never refuses it afterwards
+    const ok = block(chain, [], [makePov([nextSlab(chain, ids[0], "s")], { sent })]);
     expect(ok.canonicalised.length).toBe(1);
-    expect(chain.pigeonhole(ids[1])?.messages.length).toBe(testConfig.pigeonholeCapacity);
+    expect(chain.pigeonhole(ids[1])?.messages.length).toBe(testConfig.pigeonholeCapacity + 1);
+    // and the next view shows no room, so the next play's `send` says Full
+    expect(chain.relayView([ids[0]], { recipients: [ids[1]] }).room).toContainEqual({
+      actor: ids[1],
+      pigeonhole: 0,
+      disk: 0n,
+    });
   });
 
   it("a PoV cannot send from an actor it does not carry, nor to an unknown actor", () => {
@@ -299,14 +303,17 @@ describe("disk effects", () => {
       makePov([nextSlab(chain, ids[0], "d")], { stored: [{ actor: ids[0], data: bytes("y".repeat(41)) }] }),
       "DISK_OVER_QUOTA",
     );
-    rejectsWith(
+    // releasing what the actor does not hold does nothing (the play could not know it: issue 13 §0)
+    const noop = block(
       chain,
-      ids,
-      makePov([nextSlab(chain, ids[0], "d")], {
-        released: [{ actor: ids[0], hash: blake2b256(bytes("never")) }],
-      }),
-      "DISK_NOT_HELD",
+      [],
+      [
+        makePov([nextSlab(chain, ids[0], "d")], {
+          released: [{ actor: ids[0], hash: blake2b256(bytes("never")) }],
+        }),
+      ],
     );
+    expect(noop.canonicalised.length).toBe(1);
     // release frees quota for a store in the same PoV; the served request is cleared
     const big = bytes("z".repeat(90));
     block(
@@ -386,14 +393,14 @@ describe("effects are atomic", () => {
       transfers: [{ from: ids[0], to: ids[1], amount: 100n }],
       sent: [msg(ids[0], ids[1], "x")],
       payouts: [{ actor: ids[0], amount: 5n }],
-      released: [{ actor: ids[0], hash: blake2b256(bytes("not held")) }],
+      stored: [{ actor: ids[0], data: bytes("no reservation") }],
     });
     const before = {
       b: chain.balanceOf(ids[1]),
       c: chain.balanceOf(collator.publicKey),
       slab: chain.slab(ids[0]),
     };
-    rejectsWith(chain, ids, pov, "DISK_NOT_HELD");
+    rejectsWith(chain, ids, pov, "DISK_OVER_QUOTA");
     expect(chain.balanceOf(ids[1])).toBe(before.b);
     expect(chain.balanceOf(collator.publicKey)).toBe(before.c);
     expect(chain.pigeonhole(ids[0])?.messages.length).toBe(1);

@@ -69,7 +69,8 @@ function play(chain: Chain, actor: ActorId, before: number) {
     .pendingCalls(actor)
     .map((c): DraftItem => ({ actor, entry: { tag: "Call", value: { input: c.input } } }));
   const service: DraftItem = { actor, entry: { tag: "Service", value: { times: 1 } } };
-  const view = chain.relayView([actor]);
+  // every actor may be a recipient (a collator names those its play sends to)
+  const view = chain.relayView([actor], { recipients: chain.actorIds() });
   const w = chain.witness([actor]);
   const built = buildPov({
     view,

@@ -42,7 +42,8 @@ function collate(
   actor: ActorId,
   opts: { pre?: Uint8Array; sequence?: bigint; calls?: boolean } = {},
 ) {
-  const view = chain.relayView([actor]);
+  // every actor may be a recipient (a collator names those its play sends to)
+  const view = chain.relayView([actor], { recipients: chain.actorIds() });
   const w = chain.witness([actor]);
   const agenda: DraftItem[] = [
     ...(opts.calls === false ? [] : chain.pendingCalls(actor)).map((c) => ({

@@ -17,6 +17,7 @@ import {
   block,
   bob,
   bytes,
+  collator,
   fakeEngine,
   GENESIS_BALANCE,
   newChain,
@@ -45,7 +46,7 @@ function refused(chain: ReturnType<typeof newChain>, bytesTx: Uint8Array, code: 
 }
 
 describe("transactions", () => {
-  it("Transfer moves balance, bumps the nonce and burns the fee", () => {
+  it("Transfer moves balance, bumps the nonce and pays the fee to the block's author (issue 13 §4)", () => {
     const chain = newChain();
     const t = tx(chain, alice, { tag: "Transfer", value: { to: bob.publicKey, amount: 500n } });
     const fee = minFee(chain.config, t.length);
@@ -54,8 +55,11 @@ describe("transactions", () => {
     expect(chain.balanceOf(alice.publicKey)).toBe(GENESIS_BALANCE - 500n - fee);
     expect(chain.balanceOf(bob.publicKey)).toBe(GENESIS_BALANCE + 500n);
     expect(chain.nonceOf(alice.publicKey)).toBe(1n);
-    expect(chain.supply().burned).toBe(fee);
-    expect(totalHeld(chain, [...everyone, devKeypair(2).publicKey])).toBe(chain.supply().issuance);
+    expect(chain.balanceOf(collator.publicKey)).toBe(fee);
+    expect(chain.supply()).toEqual({ issuance: GENESIS_BALANCE * 3n, burned: 0n });
+    expect(totalHeld(chain, [...everyone, devKeypair(2).publicKey, collator.publicKey])).toBe(
+      chain.supply().issuance,
+    );
     expect(chain.block(1)?.txs).toEqual([blake2b256(t)]);
   });
 
@@ -71,7 +75,28 @@ describe("transactions", () => {
     const t = tx(chain, alice, { tag: "Transfer", value: { to: bob.publicKey, amount: 7n } });
     const r = chain.applyBlock({ txs: [t, t], author: bob.publicKey });
     expect(r.txs.map((x) => x.result.ok)).toEqual([true, false]);
-    expect(chain.balanceOf(bob.publicKey)).toBe(GENESIS_BALANCE + 7n);
+    // bob authored the block: the one fee is his too
+    expect(chain.balanceOf(bob.publicKey)).toBe(GENESIS_BALANCE + 7n + minFee(chain.config, t.length));
+  });
+
+  it("the uploader removes a program no actor runs and gets its deposit back (issue 13 §4)", () => {
+    const { chain, codeHash, ids } = setup(1);
+    const info = chain.codeInfo(codeHash)!;
+    expect(info.deposit).toBe(BigInt(PROGRAM.length) * chain.config.codeDepositPerByte);
+    const remove = { tag: "RemoveCode" as const, value: { codeHash } };
+    refused(chain, tx(chain, bob, remove), "TX_NOT_OWNER");
+    // an actor still runs it
+    refused(chain, tx(chain, alice, remove), "TX_CODE_IN_USE");
+    expect(ids).toHaveLength(1);
+    const other = setup(0);
+    const before = other.chain.account(alice.publicKey);
+    const t = tx(other.chain, alice, remove);
+    block(other.chain, [t]);
+    const after = other.chain.account(alice.publicKey);
+    expect(after.reserved).toBe(before.reserved - info.deposit);
+    expect(after.free).toBe(before.free + info.deposit - minFee(other.chain.config, t.length));
+    expect(other.chain.code(codeHash)).toBeUndefined();
+    expect(other.chain.codeInfo(codeHash)).toBeUndefined();
   });
 
   it("refuses a future nonce", () => {

@@ -140,6 +140,16 @@ export interface Fixture {
   slabs: Array<{ actor: ActorId; pre: Uint8Array }>;
 }
 
+/**
+ * A view in which actors 0..255 exist and each has ample pigeonhole and disk room: tests of the play
+ * itself send and store freely; the room rules have tests of their own (test/pov/room.test.ts).
+ */
+export function roomyView(): Pick<RelayView, "nextActor" | "room"> {
+  const room: RelayView["room"] = [];
+  for (let a = 0; a < 256; a++) room.push({ actor: actorId(a), pigeonhole: 1 << 20, disk: 1n << 40n });
+  return { nextActor: 256, room };
+}
+
 export function setup(
   actors: ActorSpec[],
   opts: { coreGas?: bigint; callGas?: bigint; now?: number; engine?: Engine } = {},
@@ -168,6 +178,7 @@ export function setup(
     coreGas: opts.coreGas ?? 1_000_000n,
     callGas: opts.callGas ?? 100_000n,
     actors: views,
+    ...roomyView(),
   };
   return {
     engine,

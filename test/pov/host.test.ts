@@ -349,8 +349,9 @@ describe("per-play bounds", () => {
   });
   it("bounds the preimage bytes stored in one play", () => {
     const fx = setup([{ id: 1 }]);
+    // one more than fits: 9 MiB of input, within MAX_POV_SIZE
     const mib = (c: string): Op => ["store", c.repeat(MAX_PREIMAGE_SIZE)];
-    const ops = "abcdefghij".split("").map(mib);
+    const ops = "abcdefghi".split("").map(mib);
     const built = build(fx, [call(1, ops), service(1)]);
     const stored = effectsOf(check(fx, built.pov)).stored;
     expect(stored).toHaveLength(Math.floor(MAX_STORED_BYTES / MAX_PREIMAGE_SIZE));

@@ -45,6 +45,8 @@ function play(agenda: PlayItem[]) {
       { actor: actorId(1), sequence: 1n, program, pre: program.createImage(new Uint8Array()), balance: 0n },
     ],
     agenda,
+    nextActor: 2,
+    room: [],
     witness: { relayParent: new Uint8Array(32), now: 1, coreGas: 0n, messages: [], preimages: [] } as never,
   });
   if (!r.ok) throw new Error(JSON.stringify(r.error));

@@ -2,6 +2,7 @@
  * Real Wasm actors for pov tests, in WAT. The "counter" actor keeps a u32 counter at address 0; its
  * `main` adds 100 and yields, forever; its `call` runs one op chosen by the first input byte.
  */
+
 import { actorId, type CodeHash, type Hash } from "../../src/codec/ids.ts";
 import { CallOutput } from "../../src/codec/types.ts";
 import { blake2b256 } from "../../src/crypto/blake2b.ts";
@@ -11,6 +12,7 @@ import type { Engine } from "../../src/vm/engine.ts";
 import { programFromWat } from "../../src/vm/testing.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
 import type { Fixture } from "./fixtures.ts";
+import { roomyView } from "./fixtures.ts";
 
 export const OP = {
   inc: 1,
@@ -177,6 +179,7 @@ export function setupWasm(
         stateHash: image.hash as Uint8Array as Hash,
         balance: a.balance ?? 1000n,
       })),
+      ...roomyView(),
     },
   };
 }

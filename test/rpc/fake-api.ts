@@ -76,7 +76,7 @@ export function createFakeApi(): NodeApi & { emit(e: NodeEvent): void } {
     txPrepare: () => ({ nonce: "0", baseFee: "1", feePerByte: "1" }),
     txStatus: (hash) => (hash === h32(1) ? { hash, status: "pending" } : undefined),
     async send() {
-      return { block: blocks.length };
+      return { callId: h32(2), block: blocks.length };
     },
     async waitReceipt(id, timeoutMs) {
       const r = receipts.get(id);

@@ -531,7 +531,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         const t = setTimeout(() => {
           waiters.delete(k);
           fail(new NodeError("Timed out waiting for the call", { code: "TIMEOUT" }));
-        }, timeoutMs);
+        }, Math.min(timeoutMs, 2 ** 31 - 1)); // above 2^31−1 ms Node fires the timer at once
         waiters.set(k, {
           id: callId,
           done: () => {

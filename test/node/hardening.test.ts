@@ -47,10 +47,20 @@ async function blockWithPov(api: NodeApi, node: CoreplayNode, actor: number): Pr
 
 describe("data dir lock", () => {
   /** Starts `coreplay dev` on `dir`; resolves with its first JSON line, or its exit code and stderr. */
-  function dev(dir: string) {
+  function dev(dir: string, extra: string[] = []) {
     const child = spawn(
       process.execPath,
-      [join(ROOT, "bin/coreplay.js"), "dev", "--port", "0", "--data-dir", dir, "--block-time", "manual"],
+      [
+        join(ROOT, "bin/coreplay.js"),
+        "dev",
+        "--port",
+        "0",
+        "--data-dir",
+        dir,
+        "--block-time",
+        "manual",
+        ...extra,
+      ],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let err = "";
@@ -91,6 +101,13 @@ describe("data dir lock", () => {
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/error: Data dir in use/);
       expect(r.err).toContain(`used by another node (process ${first.child.pid})`);
+      // --fresh would have deleted the running node's chain: refused the same way
+      const fresh = dev(dir, ["--fresh"]);
+      const f = await fresh.started;
+      await fresh.stop();
+      expect(f.started).toBe(false);
+      if (!f.started) expect(f.err).toMatch(/error: Data dir in use/);
+      expect(existsSync(join(dir, "chain"))).toBe(true);
     } finally {
       await first.stop(); // kill -9: its LOCK stays behind, naming a dead process
     }

@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatAccounts } from "../../node/accounts.ts";
 import { createNodeApi } from "../../node/api.ts";
+import { lockDataDir } from "../../node/data-dir-lock.ts";
 import { deployExamples } from "../../node/examples.ts";
 import { installInstrumentCache } from "../../node/instrument-cache.ts";
 import { type BlockTime, createNode, DEFAULT_PRUNING } from "../../node/node.ts";
@@ -90,7 +91,12 @@ export function register(program: Command): void {
       const blockTime = parseBlockTime(o.blockTime);
       const dataDir = resolve(o.dataDir);
       installInstrumentCache();
-      if (o.fresh) await rm(dataDir, { recursive: true, force: true });
+      if (o.fresh) {
+        // never delete the data of a node that runs on it: take its lock first (refused when held)
+        const lock = lockDataDir(dataDir);
+        await rm(dataDir, { recursive: true, force: true });
+        lock.release();
+      }
       const node = await createNode({
         dataDir,
         blockTime,

@@ -34,7 +34,8 @@ export interface RpcServerOptions {
   staticDir?: string;
   /**
    * Most bytes queued for one WebSocket client (default 16 MiB): a client that stops reading while its
-   * subscriptions notify is disconnected once its queue passes this, so it cannot grow the node's memory.
+   * subscriptions notify is disconnected once its queue passes this, so it holds at most this plus one
+   * message of the node's memory.
    */
   maxBufferedBytes?: number;
   /** Most live subscriptions per WebSocket connection (default 1024, as Substrate's RPC). */
@@ -276,12 +277,13 @@ export async function createRpcServer(opts: RpcServerOptions): Promise<RpcServer
     const subs = new Map<string, () => void>();
     liveSubs.set(ws, subs);
     /**
-     * Sends unless the client is too slow: a client whose queue is over the bound is cut off (as
-     * Substrate's RPC drops a subscriber it cannot keep up with); its queue is freed at once.
+     * Sends unless the client is too slow: a client whose queue is already over the bound is cut off (as
+     * Substrate's RPC drops a subscriber it cannot keep up with); its queue is freed at once. One answer
+     * larger than the bound (a big PoV) still goes to a client that reads.
      */
     const send = (text: string): void => {
       if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount + text.length > maxBuffered) {
+      if (ws.bufferedAmount > maxBuffered) {
         slowClientsDropped++;
         ws.terminate();
         return;

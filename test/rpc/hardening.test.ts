@@ -147,6 +147,23 @@ describe("WebSocket resources per connection", () => {
     ws.close();
   });
 
+  it("still sends one notification larger than the bound to a client that reads", async () => {
+    const { default: WebSocket } = await import("ws");
+    const ws = new WebSocket(server.url.replace("http", "ws"));
+    await new Promise((ok) => ws.once("open", ok));
+    const got: string[] = [];
+    ws.on("message", (d: Buffer) => got.push(d.toString()));
+    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "chain_v1_follow", params: [] }));
+    while (got.length === 0) await new Promise((ok) => setTimeout(ok, 5));
+    const dropped = server.stats().slowClientsDropped;
+    const parentHash = `0x${"cd".repeat(1_500_000)}` as `0x${string}`; // a 3 MB notification, bound 1 MiB
+    api.emit({ event: "newBlock", block: { ...api.head(), parentHash } });
+    while (got.length === 1) await new Promise((ok) => setTimeout(ok, 5));
+    expect(got[1]).toContain(parentHash);
+    expect(server.stats().slowClientsDropped).toBe(dropped);
+    ws.close();
+  });
+
   it("disconnects a client that subscribes and stops reading: the server's buffer stays bounded", {
     timeout: 20_000,
   }, async () => {

@@ -20,6 +20,7 @@ export {
   type TxErrorCode,
 } from "./errors.ts";
 export { EMPTY_HEAD, nextHead } from "./pigeonhole.ts";
+export { pruneBlockBodies } from "./prune.ts";
 export type {
   AccountInfo,
   ActorInfo,

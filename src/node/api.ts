@@ -86,6 +86,7 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
   };
 
   const blockJson = (n: number): BlockJson | undefined => {
+    if (n < node.db.prunedBelow() && n < chain.head().number) throw prunedError(`block ${n}`, node);
     const s = node.blockSummary(n);
     if (s) return s;
     const b = chain.block(n);
@@ -296,7 +297,11 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
       return { items, bytes };
     },
 
-    pov: (h) => node.db.pov(h)?.bytes,
+    pov(h) {
+      const stored = node.db.pov(h);
+      if (stored?.pruned) throw prunedError(`PoV ${h} (of block ${stored.summary.relayParent + 1})`, node);
+      return stored?.bytes;
+    },
     async validatePov(bytes) {
       const id = toHex(node.hashPov(bytes));
       let view = node.db.view(id);
@@ -372,3 +377,12 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
 }
 
 export type { Hash };
+
+/** A block or PoV past the node's `--pruning` depth: said so, not "unknown". */
+function prunedError(what: string, node: CoreplayNode): RpcError {
+  return new RpcError(RPC_ERROR.Pruned, "Pruned", {
+    code: what.startsWith("PoV") ? "POV_PRUNED" : "BLOCK_PRUNED",
+    details: `${what} is older than this node keeps: blocks below ${node.db.prunedBelow()} are pruned (head ${node.chain.head().number})`,
+    hint: "run the node with --pruning archive (or a larger depth) to keep old blocks and PoVs",
+  });
+}

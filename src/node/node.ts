@@ -18,6 +18,7 @@ import {
   describeExpiry,
   prepareTx,
   preverifyTxs,
+  pruneBlockBodies,
   type Storage,
   type TxApplied,
   type TxCall,
@@ -42,6 +43,7 @@ import { type CallStatus, statusOf } from "./call-status.ts";
 import { type Collators, type CoreJob, createCollators } from "./collator.ts";
 import { createCryptoPool } from "./crypto-pool.ts";
 import { createDurablePool } from "./durable-pool.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
 import { loadEngine } from "./engine.ts";
 import { NodeError } from "./errors.ts";
 import { createNodeDb, type NodeDb } from "./node-db.ts";
@@ -74,7 +76,17 @@ export interface NodeOptions {
   maxTxsPerBlock?: number;
   /** Worker threads signing and verifying transactions (default: one per CPU, at most 4; 0: in-thread). */
   signatureWorkers?: number;
+  /**
+   * How many recent blocks keep their PoV bytes, relay views, summaries and block bodies (default
+   * {@link DEFAULT_PRUNING}); `"archive"` keeps everything. State and headers are never pruned.
+   */
+  pruning?: number | "archive";
 }
+
+/** Blocks whose PoV bytes and bodies a node keeps by default (as Substrate keeps 256 blocks of state). */
+export const DEFAULT_PRUNING = 256;
+/** Pruning runs once this many blocks are due, so its storage transaction is one per this many blocks. */
+const PRUNE_BATCH = 16;
 
 /** Endowment of actors created through the RPC without a balance: enough to pay collators for long. */
 export const DEFAULT_ENDOWMENT = 10n ** 20n;
@@ -164,11 +176,21 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       hint: "use instant, manual or a number of milliseconds",
     });
   }
+  const pruning = opts.pruning ?? DEFAULT_PRUNING;
+  if (pruning !== "archive" && (!Number.isSafeInteger(pruning) || pruning < 1)) {
+    throw new NodeError("Invalid --pruning", {
+      code: "NODE_BAD_OPTION",
+      details: `${pruning}`,
+      hint: "use archive, or the number of recent blocks to keep (1 or more)",
+    });
+  }
   const engine = opts.engine ?? (await loadEngine());
+  const dirLock = opts.dataDir ? lockDataDir(opts.dataDir) : undefined;
   let storage: Storage;
   try {
     storage = opts.dataDir ? createLmdbStorage({ path: join(opts.dataDir, "chain") }) : createMemoryStorage();
   } catch (cause) {
+    dirLock?.release();
     throw new NodeError("Cannot open the data dir", {
       code: "NODE_DATA_DIR",
       details: `${opts.dataDir}: ${(cause as Error).message}`,
@@ -498,6 +520,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     const logs: LogJson[] = r.logs.map((l) => ({ actor: l.actor, block: r.number, line: l.line }));
     db.putLogs(logs);
     for (const c of canon) db.putPovSummary(c.hash, c);
+    if (pruning !== "archive") prune(r.number + 1 - pruning);
 
     emit({ event: "newBlock", block });
     for (const p of canon) emit({ event: "canonicalised", block: r.number, pov: p });
@@ -513,6 +536,15 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     const touched = new Set<number>(canon.flatMap((p) => p.actors));
     for (const a of touched) emit({ event: "state", actor: a as never });
     return block;
+  }
+
+  /** Prunes blocks below `below` (at most 1024 per block, so an archive turned pruned catches up gradually). */
+  function prune(below: number): void {
+    const from = db.prunedBelow();
+    if (below - from < PRUNE_BATCH) return;
+    const to = Math.min(below, from + 1024);
+    db.prune(to);
+    pruneBlockBodies(storage, from, to);
   }
 
   function produceBlock(): Promise<BlockJson> {
@@ -650,10 +682,13 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       if (settled(callId)) return Promise.resolve();
       return new Promise((ok, fail) => {
         const k = `${toHex(callId)}/${Math.random()}`;
-        const t = setTimeout(() => {
-          waiters.delete(k);
-          fail(new NodeError("Timed out waiting for the call", { code: "TIMEOUT" }));
-        }, timeoutMs);
+        const t = setTimeout(
+          () => {
+            waiters.delete(k);
+            fail(new NodeError("Timed out waiting for the call", { code: "TIMEOUT" }));
+          },
+          Math.min(timeoutMs, 2 ** 31 - 1),
+        ); // above 2^31−1 ms Node fires the timer at once
         waiters.set(k, {
           id: callId,
           done: () => {
@@ -680,6 +715,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       await db.close();
       await durable.close();
       await storage.close();
+      dirLock?.release();
     },
   };
 }

@@ -147,7 +147,7 @@ export function createDashboardMethods(node: CoreplayNode): MethodTable {
     const hit = callsCache.get(hash);
     if (hit) return hit;
     const stored = node.db.pov(hash);
-    if (!stored) return [];
+    if (!stored || stored.pruned) return [];
     let calls: { actor: number; input: Hex; output: Uint8Array }[] = [];
     try {
       calls = decodeExact(Pov, stored.bytes, "PoV").agenda.flatMap((item) =>

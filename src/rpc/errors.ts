@@ -27,6 +27,10 @@ export const RPC_ERROR = {
   Timeout: -32008,
   /** The node is not able to do this (e.g. a layer it needs is missing). */
   Unavailable: -32009,
+  /** A per-connection limit was reached (subscriptions). */
+  Limit: -32010,
+  /** The block or PoV is older than the node's `--pruning` depth: its bytes are gone. */
+  Pruned: -32011,
 } as const;
 
 export interface RpcErrorData {

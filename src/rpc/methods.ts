@@ -4,7 +4,7 @@
  */
 import { toHex } from "../codec/bytes.ts";
 import { invalidParams, RPC_ERROR, RpcError, unknownActor } from "./errors.ts";
-import type { Params } from "./params.ts";
+import { type Params, timeoutOption } from "./params.ts";
 import type { MethodContext, MethodTable } from "./server.ts";
 import type { ActorEvent, ChainEvent, Hex, NodeApi } from "./types.ts";
 
@@ -127,9 +127,9 @@ export function createMethods(api: NodeApi, extra: MethodTable = {}): MethodTabl
       const a = actorOr404(p);
       const data = p.bytes(1, "data");
       const o = p.options(2, "options");
+      const timeout = timeoutOption(o, DEFAULT_WAIT_MS); // refused before the call is sent
       const { callId } = await api.submitCall(a.id, data);
       if (o.wait !== true) return { callId };
-      const timeout = typeof o.timeoutMs === "number" && o.timeoutMs > 0 ? o.timeoutMs : DEFAULT_WAIT_MS;
       return api.waitReceipt(callId, timeout);
     },
     actor_v1_send: async (p) => {
@@ -142,8 +142,7 @@ export function createMethods(api: NodeApi, extra: MethodTable = {}): MethodTabl
       const callId = p.hash(0, "callId");
       const o = p.options(1, "options");
       if (o.wait === true) {
-        const timeout = typeof o.timeoutMs === "number" && o.timeoutMs > 0 ? o.timeoutMs : DEFAULT_WAIT_MS;
-        return api.waitReceipt(callId, timeout);
+        return api.waitReceipt(callId, timeoutOption(o, DEFAULT_WAIT_MS));
       }
       const r = api.receipt(callId);
       if (!r) {

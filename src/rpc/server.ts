@@ -32,6 +32,24 @@ export interface RpcServerOptions {
   maxRequestBytes?: number;
   /** Directory of static files served at `/` (the dashboard). */
   staticDir?: string;
+  /**
+   * Most bytes queued for one WebSocket client (default 16 MiB): a client that stops reading while its
+   * subscriptions notify is disconnected once its queue passes this, so it holds at most this plus one
+   * message of the node's memory.
+   */
+  maxBufferedBytes?: number;
+  /** Most live subscriptions per WebSocket connection (default 1024, as Substrate's RPC). */
+  maxSubscriptions?: number;
+}
+
+/** What the server holds at this moment (tests and the soak read it). */
+export interface RpcServerStats {
+  connections: number;
+  subscriptions: number;
+  /** Bytes queued for all WebSocket clients, not yet taken by the kernel. */
+  bufferedBytes: number;
+  /** Clients disconnected since start for reading too slowly. */
+  slowClientsDropped: number;
 }
 
 export interface RpcServer {
@@ -40,6 +58,7 @@ export interface RpcServer {
   readonly url: string;
   /** Serve static files from `dir` at `/` (replaces any earlier directory). */
   serveStatic(dir: string | undefined): void;
+  stats(): RpcServerStats;
   close(): Promise<void>;
 }
 
@@ -80,8 +99,12 @@ const validId = (id: unknown): id is Json =>
 export async function createRpcServer(opts: RpcServerOptions): Promise<RpcServer> {
   const maxBytes = opts.maxRequestBytes ?? 16 * 1024 * 1024;
   const host = opts.host ?? "127.0.0.1";
+  const maxBuffered = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+  const maxSubs = opts.maxSubscriptions ?? 1024;
   let staticDir = opts.staticDir;
   let nextSub = 1;
+  let slowClientsDropped = 0;
+  const liveSubs = new Map<WebSocket, Map<string, () => void>>();
 
   async function handleOne(req: unknown, ctx: MethodContext): Promise<Response | undefined> {
     if (typeof req !== "object" || req === null || Array.isArray(req)) {
@@ -156,10 +179,24 @@ export async function createRpcServer(opts: RpcServerOptions): Promise<RpcServer
       res.writeHead(204).end();
       return;
     }
-    if (req.method === "POST") return void onPost(req, res);
-    if (req.method === "GET" || req.method === "HEAD") return onGet(req, res);
-    res.writeHead(405, { Allow: "GET, POST, OPTIONS" }).end();
+    try {
+      if (req.method === "POST") return void onPost(req, res).catch(() => failed(res));
+      if (req.method === "GET" || req.method === "HEAD") return onGet(req, res);
+      res.writeHead(405, { Allow: "GET, POST, OPTIONS" }).end();
+    } catch {
+      failed(res); // not reachable through any request we know of; still an answer, never a crash
+    }
   });
+  // A request Node's parser refuses (bad headers, bad method): 400 and close, never an exception.
+  http.on("clientError", (_e, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+
+  function failed(res: ServerResponse): void {
+    if (res.headersSent) res.destroy();
+    else res.writeHead(500, { "Content-Type": "text/plain" }).end("internal error\n");
+  }
 
   function sendJson(res: ServerResponse, body: unknown, status = 200): void {
     if (body === undefined) {
@@ -196,7 +233,18 @@ export async function createRpcServer(opts: RpcServerOptions): Promise<RpcServer
   }
 
   function onGet(req: IncomingMessage, res: ServerResponse): void {
-    const path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
+    } catch {
+      // `GET /%` once threw URIError out of this handler and killed the node.
+      res.writeHead(400, { "Content-Type": "text/plain" }).end("malformed percent-encoding in the path\n");
+      return;
+    }
+    if (path.includes("\0")) {
+      res.writeHead(400, { "Content-Type": "text/plain" }).end("NUL in the path\n");
+      return;
+    }
     if (staticDir && existsSync(staticDir)) {
       const root = resolve(staticDir);
       let file = normalize(join(root, path));
@@ -210,7 +258,10 @@ export async function createRpcServer(opts: RpcServerOptions): Promise<RpcServer
       if (existsSync(file) && statSync(file).isFile()) {
         res.writeHead(200, { "Content-Type": MIME[extname(file)] ?? "application/octet-stream" });
         if (req.method === "HEAD") res.end();
-        else createReadStream(file).pipe(res);
+        else
+          createReadStream(file)
+            .on("error", () => res.destroy())
+            .pipe(res);
         return;
       }
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
@@ -224,14 +275,36 @@ export async function createRpcServer(opts: RpcServerOptions): Promise<RpcServer
   const wss = new WebSocketServer({ server: http, maxPayload: maxBytes * 4 });
   wss.on("connection", (ws: WebSocket) => {
     const subs = new Map<string, () => void>();
+    liveSubs.set(ws, subs);
+    /**
+     * Sends unless the client is too slow: a client whose queue is already over the bound is cut off (as
+     * Substrate's RPC drops a subscriber it cannot keep up with); its queue is freed at once. One answer
+     * larger than the bound (a big PoV) still goes to a client that reads.
+     */
+    const send = (text: string): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > maxBuffered) {
+        slowClientsDropped++;
+        ws.terminate();
+        return;
+      }
+      ws.send(text);
+    };
     const ctx: MethodContext = {
       transport: "ws",
       subscribe(notifyMethod, start) {
+        if (subs.size >= maxSubs) {
+          throw new RpcError(RPC_ERROR.Limit, "Too many subscriptions", {
+            code: "TOO_MANY_SUBSCRIPTIONS",
+            details: `this connection has ${subs.size} live subscriptions, the limit is ${maxSubs}`,
+            hint: "unsubscribe from ones you no longer read, or open another connection",
+          });
+        }
         const id = String(nextSub++);
         let live = true;
         const stop = start((result) => {
-          if (live && ws.readyState === ws.OPEN) {
-            ws.send(
+          if (live) {
+            send(
               JSON.stringify({ jsonrpc: "2.0", method: notifyMethod, params: { subscription: id, result } }),
             );
           }
@@ -262,12 +335,13 @@ export async function createRpcServer(opts: RpcServerOptions): Promise<RpcServer
           reply = errorResponse(null, toRpcError(e));
         }
       }
-      if (reply !== undefined && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+      if (reply !== undefined) send(JSON.stringify(reply));
     });
     ws.on("error", () => {});
     ws.on("close", () => {
       for (const stop of subs.values()) stop();
       subs.clear();
+      liveSubs.delete(ws);
     });
   });
   wss.on("error", () => {});
@@ -285,6 +359,15 @@ export async function createRpcServer(opts: RpcServerOptions): Promise<RpcServer
     url: `http://${host}:${port}`,
     serveStatic(dir) {
       staticDir = dir;
+    },
+    stats() {
+      let subscriptions = 0;
+      let bufferedBytes = 0;
+      for (const [ws, subs] of liveSubs) {
+        subscriptions += subs.size;
+        bufferedBytes += ws.bufferedAmount;
+      }
+      return { connections: liveSubs.size, subscriptions, bufferedBytes, slowClientsDropped };
     },
     async close() {
       for (const c of wss.clients) c.terminate();

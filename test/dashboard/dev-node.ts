@@ -91,12 +91,40 @@ export async function startDevNode(args: string[], timeoutMs = 600_000): Promise
   };
 }
 
+/** The command that installs the browser the way .ci/run does. */
+export const INSTALL_CHROMIUM = "apt-get update && apt-get install -y chromium";
+/** Set to 1 (as .ci/run does) to make a missing browser fail the browser tests instead of skipping them. */
+export const REQUIRE_BROWSER_ENV = "COREPLAY_REQUIRE_BROWSER";
+
+export type BrowserPlan = { run: true; executablePath: string } | { run: false; reason: string };
+
+/**
+ * Whether the browser tests run: when Chromium is where .ci/run installs it, or when the environment
+ * requires them (then a missing browser fails loudly in {@link launchChromium}). Otherwise they are
+ * skipped, saying how to install it: `npm test` on a fresh machine passes without a browser.
+ *
+ * @example const plan = browserPlan(process.env); describe.skipIf(!plan.run)("…", …);
+ */
+export function browserPlan(
+  env: Record<string, string | undefined>,
+  exists: (path: string) => boolean = existsSync,
+  executablePath = CHROMIUM,
+): BrowserPlan {
+  if (exists(executablePath) || env[REQUIRE_BROWSER_ENV] === "1") return { run: true, executablePath };
+  return {
+    run: false,
+    reason:
+      `no Chromium at ${executablePath}; install it with \`${INSTALL_CHROMIUM}\` ` +
+      `(${REQUIRE_BROWSER_ENV}=1 makes this a failure, as in .ci/run)`,
+  };
+}
+
 /** Launches Debian's Chromium; fails loudly (never skips) when it is not installed. */
 export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
   if (!existsSync(executablePath)) {
     throw new Error(
       `${executablePath} is missing: the dashboard's browser test needs Debian's Chromium. ` +
-        "Install it with `apt-get update && apt-get install -y chromium` (.ci/run does this).",
+        `Install it with \`${INSTALL_CHROMIUM}\` (.ci/run does this).`,
     );
   }
   return chromium.launch({

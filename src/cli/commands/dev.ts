@@ -6,9 +6,10 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatAccounts } from "../../node/accounts.ts";
 import { createNodeApi } from "../../node/api.ts";
+import { lockDataDir } from "../../node/data-dir-lock.ts";
 import { deployExamples } from "../../node/examples.ts";
 import { installInstrumentCache } from "../../node/instrument-cache.ts";
-import { type BlockTime, createNode } from "../../node/node.ts";
+import { type BlockTime, createNode, DEFAULT_PRUNING } from "../../node/node.ts";
 import { createDashboardMethods } from "../../rpc/dashboard-methods.ts";
 import { createMethods } from "../../rpc/methods.ts";
 import { createRpcServer } from "../../rpc/server.ts";
@@ -27,6 +28,7 @@ interface DevOptions {
   fresh?: boolean;
   quiet?: boolean;
   dashboard?: string;
+  pruning: string;
 }
 
 const int = (v: string, what: string, min: number): number => {
@@ -68,6 +70,11 @@ export function register(program: Command): void {
     .option("--collators <n>", "collators", "3")
     .option("--validators <n>", "validator worker threads", String(availableParallelism()))
     .option("--core-gas <gas>", "gas budget of a core per block")
+    .option(
+      "--pruning <depth>",
+      "recent blocks that keep PoV bytes and block bodies, or archive to keep all",
+      String(DEFAULT_PRUNING),
+    )
     .option("--no-examples", "do not deploy the example actors on a fresh chain")
     .option("--fresh", "delete the data dir first")
     .option("--quiet", "no per-block lines")
@@ -84,7 +91,12 @@ export function register(program: Command): void {
       const blockTime = parseBlockTime(o.blockTime);
       const dataDir = resolve(o.dataDir);
       installInstrumentCache();
-      if (o.fresh) await rm(dataDir, { recursive: true, force: true });
+      if (o.fresh) {
+        // never delete the data of a node that runs on it: take its lock first (refused when held)
+        const lock = lockDataDir(dataDir);
+        await rm(dataDir, { recursive: true, force: true });
+        lock.release();
+      }
       const node = await createNode({
         dataDir,
         blockTime,
@@ -92,6 +104,7 @@ export function register(program: Command): void {
         collators: int(o.collators, "--collators", 1),
         validators: int(o.validators, "--validators", 1),
         coreGas: o.coreGas === undefined ? undefined : BigInt(int(o.coreGas, "--core-gas", 1)),
+        pruning: o.pruning === "archive" ? "archive" : int(o.pruning, "--pruning", 1),
       });
       const api = createNodeApi(node);
       let server: Awaited<ReturnType<typeof createRpcServer>>;

@@ -13,7 +13,7 @@ import { BuildError } from "./errors.ts";
 /**
  * Wraps Wasm code in a program blob with its header and metadata.
  *
- * @example const blob = wrapProgram(wasm, { name: "counter", preemptible: false, build: "asc 0.28.20" });
+ * @example const blob = wrapProgram(wasm, { name: "counter", preemptible: false, build: "asc 0.28.20", interface: "" });
  */
 export function wrapProgram(code: Uint8Array, metadata: ProgramMetadata): Uint8Array {
   return ProgramBlob.enc({

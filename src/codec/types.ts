@@ -94,6 +94,8 @@ export const ProgramMetadata = Struct({
   preemptible: bool,
   /** Free-form build information (toolchain, SDK version). */
   build: str,
+  /** The actor's interface as JSON (src/iface/types.ts `ActorInterface`), "" when it declares none. */
+  interface: str,
 });
 export type ProgramMetadata = ReturnType<typeof ProgramMetadata.dec>;
 

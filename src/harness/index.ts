@@ -19,6 +19,7 @@ import {
   type World,
 } from "./host.ts";
 
+export { ActorCallError, deployActor, type HarnessActor } from "./actor.ts";
 export { HarnessError } from "./errors.ts";
 export type { LogEntry } from "./host.ts";
 

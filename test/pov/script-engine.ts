@@ -110,7 +110,7 @@ export function createScriptEngine(programs: Record<string, ScriptActor>): Engin
 function scriptProgram(name: string, def: ScriptActor): Program {
   const program: Program = {
     codeHash: blake2b256(scriptBlob(name)) as Uint8Array as Program["codeHash"],
-    metadata: { name, preemptible: false, build: "script" },
+    metadata: { name, preemptible: false, build: "script", interface: "" },
     createImage(args) {
       return imageOf(name, { status: "pending", pc: 0, mem: new Map([["args", args]]) });
     },

@@ -1,10 +1,15 @@
 /** Entry point of the `coreplay` CLI (bin/coreplay.js loads this through bin/ts-hooks.js). */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { Command } from "commander";
 import { commandModules } from "./commands/index.ts";
 
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
 const program = new Command()
   .name("coreplay")
+  .version(version, "-V, --version", "print the Coreplay version")
   .description("Coreplay: actors on the cores of a relay chain. Build, run and watch actors locally.")
   .showHelpAfterError();
 

@@ -1,5 +1,5 @@
 /**
- * SCALE codecs for the protocol types of the spec (coreplay-rfc.md, "Agenda") and DESIGN §2, §4, §5.
+ * SCALE codecs for the protocol types of the spec (docs/spec/coreplay-rfc.md, "Agenda") and DESIGN §2, §4, §5.
  * Every decode is strict: it must consume all bytes and the input must be the canonical encoding, so two
  * validators can never disagree on what a PoV says.
  */

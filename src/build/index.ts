@@ -91,7 +91,15 @@ export async function buildProgram(entryOrFolder: string, options: BuildOptions 
     interface: iface === undefined ? "" : JSON.stringify(iface),
   };
   const blob = wrapProgram(wasm, metadata);
-  return { blob, codeHash: blake2b256(blob) as unknown as CodeHash, wasm, metadata, entry, diagnostics, interface: iface };
+  return {
+    blob,
+    codeHash: blake2b256(blob) as unknown as CodeHash,
+    wasm,
+    metadata,
+    entry,
+    diagnostics,
+    interface: iface,
+  };
 }
 
 /** The interface the entry file declares (`Methods.on(…, "sig")`, `.type("…")`), if any. */

@@ -17,7 +17,7 @@ const program = new Command()
 // the engine (seconds to load), which `coreplay actor 0` should not pay. Help and unknown names load all.
 const name = process.argv[2] ?? "";
 const own = new URL(`./commands/${name}.ts`, import.meta.url);
-if (/^[a-z]+$/.test(name) && name !== "index" && existsSync(own)) {
+if (/^[a-z][a-z-]*$/.test(name) && name !== "index" && existsSync(own)) {
   ((await import(own.href)) as { register(p: Command): void }).register(program);
 } else {
   for (const load of commandModules) (await load()).register(program);

@@ -3,6 +3,7 @@
  * reply decoded by the interface its source declares (what `coreplay call counter add 5` does on a node).
  */
 import { toHex as hex } from "../codec/bytes.ts";
+import type { ActorId } from "../codec/ids.ts";
 import { decodeExact, ProgramBlob } from "../codec/types.ts";
 import { CoreplayError } from "../errors.ts";
 import {
@@ -15,14 +16,16 @@ import {
   type Value,
 } from "../iface/index.ts";
 import type { DeployOptions, Harness } from "./index.ts";
-import type { ActorId } from "../codec/ids.ts";
 
 /** A call by name failed: `error` is the CallError's tag, `message` the decoded reason. */
 export class ActorCallError extends CoreplayError {
   override name = "ActorCallError";
   readonly error: string;
   constructor(method: string, r: Extract<DecodedResult, { ok: false }>) {
-    super(`${method} failed: ${r.message}`, { code: `CALL_${r.error.toUpperCase()}`, details: `Err(${r.error}) ${r.output}` });
+    super(`${method} failed: ${r.message}`, {
+      code: `CALL_${r.error.toUpperCase()}`,
+      details: `Err(${r.error}) ${r.output}`,
+    });
     this.error = r.error;
   }
 }
@@ -45,12 +48,20 @@ export interface HarnessActor {
  * counter.value("add", 5n); // 5n
  * counter.call("add", 0n); // { ok: false, error: "Actor", message: "n must be positive", … }
  */
-export function deployActor(h: Harness, blob: Uint8Array, args?: Uint8Array, options?: DeployOptions): HarnessActor {
+export function deployActor(
+  h: Harness,
+  blob: Uint8Array,
+  args?: Uint8Array,
+  options?: DeployOptions,
+): HarnessActor {
   const iface = interfaceFromJson(decodeExact(ProgramBlob, blob, "program blob").metadata.interface);
   const id = h.deploy(blob, args, options);
   const call = (method: string, ...a: unknown[]) => {
     const m = iface ? findMethod(iface, method) : undefined;
-    const input = m && iface ? encodeCall(iface, m, a) : Uint8Array.of(Number(method), ...((a[0] as Uint8Array | undefined) ?? []));
+    const input =
+      m && iface
+        ? encodeCall(iface, m, a)
+        : Uint8Array.of(Number(method), ...((a[0] as Uint8Array | undefined) ?? []));
     const r = h.callDetailed(id, input);
     const out = r.output;
     const raw = out.success
@@ -69,5 +80,3 @@ export function deployActor(h: Harness, blob: Uint8Array, args?: Uint8Array, opt
     },
   };
 }
-
-

@@ -27,11 +27,13 @@ function tsType(t: TypeRef): string {
 /** An argument type also accepts what encodes the same (a number for a bigint, hex for bytes). */
 function tsArgType(t: TypeRef): string {
   if (typeof t === "string" && BIGINT.has(t)) return "bigint | number";
-  if (t === "bytes" || (typeof t === "object" && "array" in t && t.array === "u8")) return "Uint8Array | `0x${string}`";
+  if (t === "bytes" || (typeof t === "object" && "array" in t && t.array === "u8"))
+    return "Uint8Array | `0x${string}`";
   return tsType(t);
 }
 
-const pascal = (s: string) => s.replace(/(^|[-_\s]+)(\w)/g, (_, __, c: string) => c.toUpperCase()).replace(/\W/g, "");
+const pascal = (s: string) =>
+  s.replace(/(^|[-_\s]+)(\w)/g, (_, __, c: string) => c.toUpperCase()).replace(/\W/g, "");
 const camel = (s: string) => {
   const p = pascal(s);
   return p.charAt(0).toLowerCase() + p.slice(1);
@@ -53,9 +55,16 @@ export function generateClient(name: string, iface: ActorInterface): string {
   ];
   for (const [n, def] of Object.entries(iface.types)) {
     if ("struct" in def) {
-      lines.push(`export interface ${n} {`, ...def.struct.map((f) => `  ${f.name}: ${tsType(f.type)};`), "}", "");
+      lines.push(
+        `export interface ${n} {`,
+        ...def.struct.map((f) => `  ${f.name}: ${tsType(f.type)};`),
+        "}",
+        "",
+      );
     } else {
-      const variants = def.enum.map((v) => (v.type === undefined ? `{ tag: "${v.name}" }` : `{ tag: "${v.name}"; value: ${tsType(v.type)} }`));
+      const variants = def.enum.map((v) =>
+        v.type === undefined ? `{ tag: "${v.name}" }` : `{ tag: "${v.name}"; value: ${tsType(v.type)} }`,
+      );
       lines.push(`export type ${n} = ${variants.join(" | ") || "never"};`, "");
     }
   }
@@ -63,7 +72,9 @@ export function generateClient(name: string, iface: ActorInterface): string {
   const sig = (m: ActorInterface["methods"][number], ret: string) =>
     `  ${m.name}(${m.args.map((a) => `${a.name}: ${tsArgType(a.type)}`).join(", ")}): Promise<${ret}>;`;
   const ret = (m: ActorInterface["methods"][number]) => (m.returns === null ? "null" : tsType(m.returns));
-  lines.push(`/** Actor methods: each submits a call and resolves with its canonical result (throws ActorCallFailed). */`);
+  lines.push(
+    `/** Actor methods: each submits a call and resolves with its canonical result (throws ActorCallFailed). */`,
+  );
   lines.push(`export interface ${Type} {`, ...iface.methods.map((m) => sig(m, ret(m))));
   lines.push(`  /** The same methods on a throw-away copy of the actor (nothing recorded). */`);
   lines.push(`  query: {`, ...iface.methods.map((m) => `  ${sig(m, ret(m))}`), "  };", "}", "");
@@ -76,13 +87,17 @@ export function generateClient(name: string, iface: ActorInterface): string {
   for (const m of iface.methods) {
     const params = m.args.map((a) => `${a.name}: ${tsArgType(a.type)}`).join(", ");
     const names = m.args.map((a) => a.name).join(", ");
-    lines.push(`    ${m.name}: async (${params}) => valueOf<${ret(m)}>("${m.name}", await b.call("${m.name}", [${names}])),`);
+    lines.push(
+      `    ${m.name}: async (${params}) => valueOf<${ret(m)}>("${m.name}", await b.call("${m.name}", [${names}])),`,
+    );
   }
   lines.push(`    query: {`);
   for (const m of iface.methods) {
     const params = m.args.map((a) => `${a.name}: ${tsArgType(a.type)}`).join(", ");
     const names = m.args.map((a) => a.name).join(", ");
-    lines.push(`      ${m.name}: async (${params}) => valueOf<${ret(m)}>("${m.name}", await b.query("${m.name}", [${names}])),`);
+    lines.push(
+      `      ${m.name}: async (${params}) => valueOf<${ret(m)}>("${m.name}", await b.query("${m.name}", [${names}])),`,
+    );
   }
   lines.push("    },", "  };", "}", "");
   return lines.join("\n");

@@ -8,7 +8,13 @@ import { decodeValue, encodeValue, parseArg, toJsonValue, typeText, type Value }
 import type { ActorInterface, MethodDef } from "./types.ts";
 
 export { InterfaceError, type InterfaceErrorCode } from "./errors.ts";
-export { interfaceFromJson, interfaceFromSource, makeInterface, parseMethod, parseTypeDecl } from "./parse.ts";
+export {
+  interfaceFromJson,
+  interfaceFromSource,
+  makeInterface,
+  parseMethod,
+  parseTypeDecl,
+} from "./parse.ts";
 export { decodeValue, encodeValue, parseArg, toJsonValue, typeText, type Value } from "./scale.ts";
 export type * from "./types.ts";
 
@@ -56,7 +62,11 @@ export function encodeCall(iface: ActorInterface, method: MethodDef, args: reado
 }
 
 /** {@link encodeCall} from command-line strings (see {@link parseArg}). */
-export const encodeCallText = (iface: ActorInterface, method: MethodDef, args: readonly string[]): Uint8Array =>
+export const encodeCallText = (
+  iface: ActorInterface,
+  method: MethodDef,
+  args: readonly string[],
+): Uint8Array =>
   encodeCall(
     iface,
     method,
@@ -100,7 +110,11 @@ export function decodeResult(
   if (r.ok) {
     const bytes = fromHex(output);
     if (!iface || !method) return { ok: true, value: bytes, output };
-    return { ok: true, value: method.returns === null ? null : decodeValue(iface, method.returns, bytes), output };
+    return {
+      ok: true,
+      value: method.returns === null ? null : decodeValue(iface, method.returns, bytes),
+      output,
+    };
   }
   const error = r.error ?? "Unknown";
   const message = error === "Actor" ? actorErrorText(fromHex(output)) : (TRAP_TEXT[error] ?? error);

@@ -8,7 +8,15 @@
  *            ([u8; n] is n raw bytes, as hex)
  */
 import { InterfaceError } from "./errors.ts";
-import { type ActorInterface, type Field, type MethodDef, PRIMITIVES, type TypeDef, type TypeRef, type Variant } from "./types.ts";
+import {
+  type ActorInterface,
+  type Field,
+  type MethodDef,
+  PRIMITIVES,
+  type TypeDef,
+  type TypeRef,
+  type Variant,
+} from "./types.ts";
 
 const TOKEN = /\s*(->|[A-Za-z_][A-Za-z0-9_]*|\d+|\S)/y;
 
@@ -45,7 +53,11 @@ class Tokens {
     if (this.peek() !== undefined) this.fail(`unexpected "${this.peek()}"`);
   }
   fail(why: string): never {
-    throw new InterfaceError("Bad interface declaration", "IFACE_SYNTAX", `${JSON.stringify(this.text)}: ${why}`);
+    throw new InterfaceError(
+      "Bad interface declaration",
+      "IFACE_SYNTAX",
+      `${JSON.stringify(this.text)}: ${why}`,
+    );
   }
 }
 
@@ -176,7 +188,11 @@ export function makeInterface(methods: Array<[number, string]>, types: string[])
   for (const [id, sig] of methods) {
     const m = parseMethod(id, sig);
     if (iface.methods.some((x) => x.id === id || x.name === m.name)) {
-      throw new InterfaceError(`Method ${m.name} (0x${id.toString(16)}) declared twice`, "IFACE_DUPLICATE", sig);
+      throw new InterfaceError(
+        `Method ${m.name} (0x${id.toString(16)}) declared twice`,
+        "IFACE_DUPLICATE",
+        sig,
+      );
     }
     iface.methods.push(m);
   }
@@ -186,7 +202,8 @@ export function makeInterface(methods: Array<[number, string]>, types: string[])
 }
 
 // `.on(0x01, add, "add(n: u64) -> u64")` and `.type("struct P { … }")` in AssemblyScript source.
-const ON = /\.on\(\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*[A-Za-z_$][\w$.]*\s*,\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*,?\s*\)/g;
+const ON =
+  /\.on\(\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*[A-Za-z_$][\w$.]*\s*,\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*,?\s*\)/g;
 const TYPE = /\.type\(\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)\s*,?\s*\)/g;
 const unquote = (s: string) => s.slice(1, -1).replace(/\\(.)/g, "$1");
 
@@ -218,10 +235,18 @@ export function interfaceFromJson(text: string): ActorInterface | undefined {
   try {
     v = JSON.parse(text) as ActorInterface;
   } catch (e) {
-    throw new InterfaceError("Malformed interface in program metadata", "IFACE_MALFORMED", (e as Error).message);
+    throw new InterfaceError(
+      "Malformed interface in program metadata",
+      "IFACE_MALFORMED",
+      (e as Error).message,
+    );
   }
   if (v?.version !== 1 || !Array.isArray(v.methods) || typeof v.types !== "object") {
-    throw new InterfaceError("Malformed interface in program metadata", "IFACE_MALFORMED", "expected version 1");
+    throw new InterfaceError(
+      "Malformed interface in program metadata",
+      "IFACE_MALFORMED",
+      "expected version 1",
+    );
   }
   checkRefs(v);
   return v;

@@ -93,7 +93,12 @@ export function encodeValue(iface: ActorInterface, type: TypeRef, value: unknown
         for (const x of v) enc(t.vec, x);
       } else if ("array" in t) {
         if (t.array === "u8" && (v instanceof Uint8Array || typeof v === "string")) {
-          const b = v instanceof Uint8Array ? v : /^0x([0-9a-fA-F]{2})*$/.test(v) ? fromHex(v) : bad(`${t.len} bytes as 0x hex`, v);
+          const b =
+            v instanceof Uint8Array
+              ? v
+              : /^0x([0-9a-fA-F]{2})*$/.test(v)
+                ? fromHex(v)
+                : bad(`${t.len} bytes as 0x hex`, v);
           if (b.length !== t.len) bad(`${t.len} bytes`, v);
           for (const x of b) out.push(x);
           return;
@@ -107,7 +112,8 @@ export function encodeValue(iface: ActorInterface, type: TypeRef, value: unknown
           enc(t.option, v);
         }
       } else {
-        if (!Array.isArray(v) || v.length !== t.tuple.length) return bad(`a ${t.tuple.length}-tuple ${typeText(t)}`, v);
+        if (!Array.isArray(v) || v.length !== t.tuple.length)
+          return bad(`a ${t.tuple.length}-tuple ${typeText(t)}`, v);
         t.tuple.forEach((x, i) => enc(x, v[i]));
       }
       return;
@@ -151,7 +157,11 @@ export function encodeValue(iface: ActorInterface, type: TypeRef, value: unknown
 export function decodeValue(iface: ActorInterface, type: TypeRef, bytes: Uint8Array): Value {
   let at = 0;
   const fail = (why: string): never => {
-    throw new InterfaceError(`Reply does not decode as ${typeText(type)}`, "IFACE_BAD_OUTPUT", `${why} at byte ${at} of ${toHex(bytes)}`);
+    throw new InterfaceError(
+      `Reply does not decode as ${typeText(type)}`,
+      "IFACE_BAD_OUTPUT",
+      `${why} at byte ${at} of ${toHex(bytes)}`,
+    );
   };
   const take = (n: number) => {
     if (at + n > bytes.length) fail("too short");
@@ -179,7 +189,8 @@ export function decodeValue(iface: ActorInterface, type: TypeRef, bytes: Uint8Ar
     if (typeof t !== "string") {
       if ("vec" in t) {
         const n = Number(compact());
-        if (n > bytes.length - at && typeof t.vec === "string" && INTS[t.vec]) fail("vector longer than the reply");
+        if (n > bytes.length - at && typeof t.vec === "string" && INTS[t.vec])
+          fail("vector longer than the reply");
         return Array.from({ length: n }, () => dec(t.vec));
       }
       if ("array" in t) {
@@ -228,7 +239,8 @@ export function toJsonValue(v: Value): unknown {
   if (typeof v === "bigint") return v.toString();
   if (v instanceof Uint8Array) return toHex(v);
   if (Array.isArray(v)) return v.map(toJsonValue);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJsonValue(x as Value)]));
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJsonValue(x as Value)]));
   return v;
 }
 
@@ -238,8 +250,13 @@ export function toJsonValue(v: Value): unknown {
  * without payload may be given by its variant name, an option as `null` or its value.
  */
 export function parseArg(type: TypeRef, text: string): unknown {
-  if (typeof type === "string" && (INTS[type] || type === "compact" || type === "bool" || type === "bytes" || type === "string")) return text;
-  if (typeof type === "object" && "option" in type) return text === "null" ? null : parseArg(type.option, text);
+  if (
+    typeof type === "string" &&
+    (INTS[type] || type === "compact" || type === "bool" || type === "bytes" || type === "string")
+  )
+    return text;
+  if (typeof type === "object" && "option" in type)
+    return text === "null" ? null : parseArg(type.option, text);
   try {
     return JSON.parse(text);
   } catch {

@@ -20,7 +20,10 @@ export class ActorCallFailed extends CoreplayError {
   readonly error: string;
   readonly output: string;
   constructor(method: string, r: Extract<DecodedResult, { ok: false }>) {
-    super(`${method} failed: ${r.message}`, { code: `CALL_${r.error.toUpperCase()}`, details: `Err(${r.error}) ${r.output}` });
+    super(`${method} failed: ${r.message}`, {
+      code: `CALL_${r.error.toUpperCase()}`,
+      details: `Err(${r.error}) ${r.output}`,
+    });
     this.error = r.error;
     this.output = r.output;
   }
@@ -38,8 +41,8 @@ export interface BoundActor {
 
 /** Reads an actor's interface from the node (`actor_v1_interface`); `undefined` when it declares none. */
 export async function fetchInterface(client: Client, actor: number): Promise<ActorInterface | undefined> {
-  const text = await client.request<string>("actor_v1_interface", [actor]);
-  return interfaceFromJson(text);
+  const v = await client.request<ActorInterface | null>("actor_v1_interface", [actor]);
+  return v === null ? undefined : interfaceFromJson(JSON.stringify(v));
 }
 
 /**
@@ -58,7 +61,8 @@ export function bindActor(client: Client | string, actor: number, iface: ActorIn
     async call(method, args, opts = {}) {
       const m = findMethod(iface, method);
       const r = await c.actor.callAndWait(actor, encodeCall(iface, m, args), opts.timeoutMs);
-      if (r.status === "dropped") return { ok: false, error: "Dropped", message: "the call was dropped", output: "0x" };
+      if (r.status === "dropped")
+        return { ok: false, error: "Dropped", message: "the call was dropped", output: "0x" };
       return decodeResult(iface, m, r);
     },
     async query(method, args) {

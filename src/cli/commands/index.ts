@@ -18,4 +18,12 @@ export const commandModules: Array<() => Promise<{ register(program: Command): v
   () => import("./logs.ts"),
   () => import("./validate.ts"),
   () => import("./test.ts"),
+  () => import("./interface.ts"),
+  () => import("./client.ts"),
+  () => import("./keys.ts"),
+  () => import("./mine.ts"),
+  () => import("./snapshot.ts"),
+  () => import("./revert.ts"),
+  () => import("./set-balance.ts"),
+  () => import("./disk.ts"),
 ];

@@ -48,8 +48,9 @@ export function register(program: Command): void {
     }
     const args = ["--import", REGISTER, "--test", `--test-reporter=${o.json ? "tap" : "spec"}`, ...list];
     const child = spawn(process.execPath, args, { stdio: "inherit" });
-    const code = await new Promise<number>((ok) => child.on("exit", (c, signal) => ok(c ?? (signal ? 1 : 0))));
+    const code = await new Promise<number>((ok) =>
+      child.on("exit", (c, signal) => ok(c ?? (signal ? 1 : 0))),
+    );
     process.exitCode = code;
   });
 }
-

@@ -4,7 +4,7 @@
  */
 import { fromHex, toHex } from "../codec/bytes.ts";
 import { InterfaceError } from "./errors.ts";
-import { decodeValue, encodeValue, parseArg, toJsonValue, typeText, type Value } from "./scale.ts";
+import { decodeValue, encodeValue, parseArg, typeText, type Value } from "./scale.ts";
 import type { ActorInterface, MethodDef } from "./types.ts";
 
 export { InterfaceError, type InterfaceErrorCode } from "./errors.ts";

@@ -32,9 +32,9 @@ const INTS: Record<string, { bytes: number; signed: boolean }> = {
   i128: { bytes: 16, signed: true },
 };
 
-const bad = (what: string, got: unknown): never => {
+function bad(what: string, got: unknown): never {
   throw new InterfaceError(`Expected ${what}`, "IFACE_BAD_VALUE", `got ${describe(got)}`);
-};
+}
 const describe = (v: unknown) =>
   typeof v === "bigint" ? `${v}n` : v instanceof Uint8Array ? toHex(v) : (JSON.stringify(v) ?? String(v));
 
@@ -88,7 +88,7 @@ export function encodeValue(iface: ActorInterface, type: TypeRef, value: unknown
   const enc = (t: TypeRef, v: unknown): void => {
     if (typeof t !== "string") {
       if ("vec" in t) {
-        if (!Array.isArray(v)) return bad(`an array (${typeText(t)})`, v);
+        if (!Array.isArray(v)) bad(`an array (${typeText(t)})`, v);
         compact(BigInt(v.length));
         for (const x of v) enc(t.vec, x);
       } else if ("array" in t) {
@@ -103,7 +103,7 @@ export function encodeValue(iface: ActorInterface, type: TypeRef, value: unknown
           for (const x of b) out.push(x);
           return;
         }
-        if (!Array.isArray(v) || v.length !== t.len) return bad(`an array of ${t.len} (${typeText(t)})`, v);
+        if (!Array.isArray(v) || v.length !== t.len) bad(`an array of ${t.len} (${typeText(t)})`, v);
         for (const x of v) enc(t.array, x);
       } else if ("option" in t) {
         if (v === null || v === undefined) out.push(0);
@@ -113,38 +113,46 @@ export function encodeValue(iface: ActorInterface, type: TypeRef, value: unknown
         }
       } else {
         if (!Array.isArray(v) || v.length !== t.tuple.length)
-          return bad(`a ${t.tuple.length}-tuple ${typeText(t)}`, v);
-        t.tuple.forEach((x, i) => enc(x, v[i]));
+          bad(`a ${t.tuple.length}-tuple ${typeText(t)}`, v);
+        for (let i = 0; i < t.tuple.length; i++) enc(t.tuple[i]!, v[i]);
       }
       return;
     }
     const int = INTS[t];
-    if (int) return le(integer(t, v), int.bytes);
-    if (t === "compact") return compact(integer("u128", v));
+    if (int) {
+      le(integer(t, v), int.bytes);
+      return;
+    }
+    if (t === "compact") {
+      compact(integer("u128", v));
+      return;
+    }
     if (t === "bool") {
-      if (v === true || v === "true") return void out.push(1);
-      if (v === false || v === "false") return void out.push(0);
-      return bad("true or false", v);
+      if (v !== true && v !== "true" && v !== false && v !== "false") bad("true or false", v);
+      out.push(v === true || v === "true" ? 1 : 0);
+      return;
     }
     if (t === "string") {
-      if (typeof v !== "string") return bad("a string", v);
-      return raw(new TextEncoder().encode(v));
+      if (typeof v !== "string") bad("a string", v);
+      raw(new TextEncoder().encode(v));
+      return;
     }
     if (t === "bytes") {
-      if (v instanceof Uint8Array) return raw(v);
-      if (typeof v === "string" && /^0x([0-9a-fA-F]{2})*$/.test(v)) return raw(fromHex(v));
-      return bad("bytes as 0x hex", v);
+      if (v instanceof Uint8Array) raw(v);
+      else if (typeof v === "string" && /^0x([0-9a-fA-F]{2})*$/.test(v)) raw(fromHex(v));
+      else bad("bytes as 0x hex", v);
+      return;
     }
     const def = iface.types[t];
     if (!def) throw new InterfaceError(`Unknown type ${t}`, "IFACE_UNKNOWN_TYPE");
     if ("struct" in def) {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) return bad(`a ${t} object`, v);
+      if (typeof v !== "object" || v === null || Array.isArray(v)) bad(`a ${t} object`, v);
       for (const f of def.struct) enc(f.type, (v as Record<string, unknown>)[f.name]);
       return;
     }
     const tag = typeof v === "string" ? v : (v as { tag?: unknown } | null)?.tag;
     const i = def.enum.findIndex((x) => x.name === tag);
-    if (i < 0) return bad(`a ${t} variant (${def.enum.map((x) => x.name).join(", ")})`, v);
+    if (i < 0) bad(`a ${t} variant (${def.enum.map((x) => x.name).join(", ")})`, v);
     out.push(i);
     const variant = def.enum[i]!;
     if (variant.type !== undefined) enc(variant.type, (v as { value?: unknown }).value);

@@ -187,7 +187,10 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
           .then(
             (r) => {
               const h = hash ?? toHex(r.hash);
-              const queued = callActor === undefined ? undefined : { callId: h, actor: callActor, status: "queued" as const };
+              const queued =
+                callActor === undefined
+                  ? undefined
+                  : { callId: h, actor: callActor, status: "queued" as const };
               track({ hash: h, status: "included", block: r.block, ...(queued ? { receipt: queued } : {}) });
             },
             (e: TxError) => {

@@ -73,7 +73,7 @@ export function bindActor(client: Client | string, actor: number, iface: ActorIn
 }
 
 /** The decoded value of a result (typed as the caller knows it, e.g. by a generated binding), or {@link ActorCallFailed}. */
-export function valueOf<T = Value>(method: string, r: DecodedResult): T {
+export function resultValue<T = Value>(method: string, r: DecodedResult): T {
   if (!r.ok) throw new ActorCallFailed(method, r);
   return r.value as T;
 }

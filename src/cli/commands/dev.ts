@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { formatAccounts } from "../../node/accounts.ts";
 import { createNodeApi } from "../../node/api.ts";
@@ -110,7 +111,10 @@ export function register(program: Command): void {
           cause,
         });
       }
-      const dash = o.dashboard ? resolve(o.dashboard) : findDashboard(process.cwd());
+      const dash = o.dashboard
+        ? resolve(o.dashboard)
+        : (findDashboard(process.cwd()) ??
+          findDashboard(fileURLToPath(new URL("../../../", import.meta.url))));
       server.serveStatic(dash);
 
       let stopping = false;

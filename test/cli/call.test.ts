@@ -8,6 +8,7 @@ import { wrapProgram } from "../../src/build/index.ts";
 import { toHex } from "../../src/codec/bytes.ts";
 import { createNodeApi } from "../../src/node/api.ts";
 import { type CoreplayNode, createNode } from "../../src/node/node.ts";
+import { createInterfaceMethods } from "../../src/rpc/interface-methods.ts";
 import { createMethods } from "../../src/rpc/methods.ts";
 import { createRpcServer, type RpcServer } from "../../src/rpc/server.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
@@ -52,7 +53,8 @@ describe("cli: coreplay call / tx by method name, with honest results", () => {
     const built = await buildFixture("typed");
     const blob = wrapProgram(built.wasm, { ...built.metadata, name: "typed" }); // callable by that name
     node = await createNode({ blockTime: "instant", validators: 1, engine: createWasmEngine() });
-    server = await createRpcServer({ port: 0, methods: createMethods(createNodeApi(node)) });
+    const api = createNodeApi(node);
+    server = await createRpcServer({ port: 0, methods: createMethods(api, createInterfaceMethods(api)) });
     host = server.url.replace(/^http:\/\//, "").replace(/\/$/, "");
     for (const b of [blob, counterProgram()]) {
       const code = await node.submit({ tag: "Upload", value: { blob: b } });
@@ -156,6 +158,37 @@ describe("cli: coreplay call / tx by method name, with honest results", () => {
     expect(s.result.receipt).toMatchObject({ status: "canonicalised", ok: false, error: "Actor" });
     expect(toHex(new TextEncoder().encode("n must be positive"))).toBe(s.result.receipt.output);
   }, 180_000);
+
+  it("the RPC reads, encodes and decodes by the interface (what the dashboard's call form uses)", async () => {
+    const rpc = async (method: string, params: unknown[]) =>
+      (await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      }).then((r) => r.json())) as {
+        result?: Record<string, unknown>;
+        error?: { data: { details: string } };
+      };
+    const iface = await rpc("actor_v1_interface", [typed]);
+    expect((iface.result!.methods as Array<{ name: string }>).map((m) => m.name)).toContain("add");
+    expect((await rpc("actor_v1_interface", [plain])).result).toBeNull();
+    const enc = await rpc("actor_v1_encodeCall", [typed, "add", ["7"]]);
+    expect(enc.result).toEqual({ input: "0x010700000000000000", method: "add" });
+    const dec = await rpc("actor_v1_decodeResult", [
+      typed,
+      "add",
+      { ok: true, output: "0x0700000000000000" },
+    ]);
+    expect(dec.result).toMatchObject({ ok: true, value: "7" });
+    const err = await rpc("actor_v1_decodeResult", [
+      typed,
+      "add",
+      { ok: false, error: "Actor", output: "0x6e6f" },
+    ]);
+    expect(err.result).toMatchObject({ ok: false, message: "no" });
+    const bad = await rpc("actor_v1_encodeCall", [typed, "add", ["x"]]);
+    expect(bad.error!.data.details).toMatch(/Argument n of add/);
+  });
 
   it("dev controls: mine, snapshot, revert, and --version", async () => {
     const head = node.chain.head().number;

@@ -11,6 +11,7 @@ import { deployExamples } from "../../node/examples.ts";
 import { installInstrumentCache } from "../../node/instrument-cache.ts";
 import { type BlockTime, createNode } from "../../node/node.ts";
 import { createDashboardMethods } from "../../rpc/dashboard-methods.ts";
+import { createInterfaceMethods } from "../../rpc/interface-methods.ts";
 import { createMethods } from "../../rpc/methods.ts";
 import { createRpcServer } from "../../rpc/server.ts";
 import { CliError, examples, progress, run } from "../util.ts";
@@ -100,7 +101,7 @@ export function register(program: Command): void {
         server = await createRpcServer({
           port,
           host: o.host,
-          methods: createMethods(api, createDashboardMethods(node)),
+          methods: createMethods(api, { ...createDashboardMethods(node), ...createInterfaceMethods(api) }),
         });
       } catch (cause) {
         await node.stop();

@@ -73,15 +73,40 @@ export function createActions(rpc, { model, onDeployed, onPauseView }) {
     return Number(v);
   }
 
+  /**
+   * The form's input: 0x hex as it is, or `method arg…` encoded by the actor's interface on the node
+   * (actor_v1_encodeCall). Returns the bytes and, for a named method, its name to decode the reply with.
+   */
+  async function callData(id) {
+    const text = $("call-data").value.trim();
+    if (text === "" || /^0x/i.test(text)) return { data: normaliseHex(text), method: null };
+    const [name, ...args] = text.split(/\s+/);
+    const r = await rpc.call("actor_v1_encodeCall", [id, name, args]);
+    return { data: r.input, method: r.method };
+  }
+
+  /** A reply read through the interface (actor_v1_decodeResult) when the call was by name. */
+  async function decoded(id, method, r) {
+    if (!method) return null;
+    try {
+      return await rpc.call("actor_v1_decodeResult", [id, method, r]);
+    } catch {
+      return null; // shown as hex
+    }
+  }
+
   $("call-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
       const id = target();
-      const data = normaliseHex($("call-data").value);
-      say("busy", `calling #${id} with ${data}…${waitHint()}`);
+      const { data, method } = await callData(id);
+      say("busy", `calling #${id} ${method ?? ""} with ${data}…${waitHint()}`);
       const r = await rpc.call("actor_v1_call", [id, data, { wait: true, timeoutMs: 120_000 }]);
       if (r.status !== "canonicalised") return say("error", `call ${r.status}`);
-      if (r.ok) say("ok", `#${id} replied `, reply(r.output), ` (block #${r.block})`);
+      const d = await decoded(id, method, r);
+      if (r.ok && d?.ok) say("ok", `#${id} ${method} → ${JSON.stringify(d.value)} (block #${r.block})`);
+      else if (r.ok) say("ok", `#${id} replied `, reply(r.output), ` (block #${r.block})`);
+      else if (d && !d.ok) say("error", `#${id} ${method} failed (${d.error}): ${d.message}`);
       else
         say(
           "error",
@@ -96,9 +121,12 @@ export function createActions(rpc, { model, onDeployed, onPauseView }) {
   $("query-btn").addEventListener("click", async () => {
     try {
       const id = target();
-      const data = normaliseHex($("call-data").value);
+      const { data, method } = await callData(id);
       const r = await rpc.call("actor_v1_query", [id, data]);
-      if (r.ok) say("ok", `query #${id} → `, reply(r.output), " (nothing recorded)");
+      const d = await decoded(id, method, r);
+      if (r.ok && d?.ok) say("ok", `query #${id} ${method} → ${JSON.stringify(d.value)} (nothing recorded)`);
+      else if (r.ok) say("ok", `query #${id} → `, reply(r.output), " (nothing recorded)");
+      else if (d && !d.ok) say("error", `query #${id} ${method} failed (${d.error}): ${d.message}`);
       else say("error", `query #${id} failed: ${r.error}`);
     } catch (e) {
       fail(e);

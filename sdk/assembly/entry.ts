@@ -34,7 +34,11 @@ export class CallContext {
     return <u32>this.origin;
   }
 
-  /** Ends the call with Err(Actor(message)); nothing is rolled back by itself, so fail before writing state. */
+  /**
+   * Ends the call with Err(Actor(message)) once the handler returns. A failed call is undone whole:
+   * the image (every write the handler made, before or after `fail`) and its host effects (postcards,
+   * transfers, disk) roll back to before the call.
+   */
   fail(message: string): void {
     this.failed = true;
     this.error = message;
@@ -45,16 +49,28 @@ export type Handler = (ctx: CallContext) => void;
 
 /**
  * A method table for `call`: the first input byte picks the handler, the rest are its SCALE arguments.
+ * The optional signature declares the method's interface (name, typed arguments, result): `coreplay
+ * build` reads these string literals from the source into the program's metadata, so the CLI, the
+ * harness, the dashboard and generated clients call it by name (sdk/README.md "Interfaces").
  *
  * @example
- * const methods = new Methods().on(0, get).on(1, increment);
+ * const methods = new Methods()
+ *   .type("struct Totals { total: u64, ticks: u32 }")
+ *   .on(0x00, get, "get() -> Totals")
+ *   .on(0x01, add, "add(n: u64) -> u64");
  * export function call(origin: i64): i32 { return methods.dispatch(origin); }
  */
 export class Methods {
   private handlers: Map<u8, Handler> = new Map<u8, Handler>();
 
-  on(method: u8, handler: Handler): Methods {
+  /** `signature`: `"name(arg: type, …) -> type"`; read at build time, not at run time. */
+  on(method: u8, handler: Handler, signature: string = ""): Methods {
     this.handlers.set(method, handler);
+    return this;
+  }
+
+  /** Declares a struct or enum the signatures use: `"struct P { x: u32 }"`, `"enum E { A, B(u64) }"`. */
+  type(declaration: string): Methods {
     return this;
   }
 

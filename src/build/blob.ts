@@ -11,16 +11,20 @@ import {
 import { BuildError } from "./errors.ts";
 
 /**
- * Wraps Wasm code in a program blob with its header and metadata.
+ * Wraps Wasm code in a program blob with its header and metadata (no `interface`: an empty one, and
+ * the program is called with hex).
  *
  * @example const blob = wrapProgram(wasm, { name: "counter", preemptible: false, build: "asc 0.28.20" });
  */
-export function wrapProgram(code: Uint8Array, metadata: ProgramMetadata): Uint8Array {
+export function wrapProgram(
+  code: Uint8Array,
+  metadata: Omit<ProgramMetadata, "interface"> & { interface?: string },
+): Uint8Array {
   return ProgramBlob.enc({
     magic: PROGRAM_MAGIC,
     abiVersion: ABI_VERSION,
     format: { tag: "Wasm", value: undefined },
-    metadata,
+    metadata: { ...metadata, interface: metadata.interface ?? "" },
     code,
   });
 }

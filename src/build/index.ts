@@ -2,12 +2,13 @@
  * `buildProgram`: AssemblyScript actor source → program blob + code hash (what `coreplay build` does).
  * Nothing is instrumented here: that happens at upload (DESIGN §6).
  */
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import asc from "assemblyscript/asc";
 import type { CodeHash } from "../codec/ids.ts";
 import type { ProgramMetadata } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
+import { type ActorInterface, InterfaceError, interfaceFromSource } from "../iface/index.ts";
 import { wrapProgram } from "./blob.ts";
 import { checkAbi } from "./check.ts";
 import { type CompileOptions, compileActor, DEFAULT_RUNTIME } from "./compile.ts";
@@ -35,6 +36,8 @@ export interface BuiltProgram {
   metadata: ProgramMetadata;
   /** The entry file that was compiled. */
   entry: string;
+  /** The interface the source declares (also in `metadata.interface` as JSON). */
+  interface: ActorInterface | undefined;
   diagnostics: Diagnostic[];
 }
 
@@ -80,11 +83,36 @@ export async function buildProgram(entryOrFolder: string, options: BuildOptions 
   const { entry, name } = await resolveEntry(entryOrFolder);
   const { wasm, diagnostics } = await compileActor(entry, options);
   checkAbi(wasm, entryOrFolder);
+  const iface = await declaredInterface(entry);
   const metadata: ProgramMetadata = {
     name: options.name ?? name,
     preemptible: options.preemptible ?? false,
     build: `assemblyscript ${asc.version} runtime=${options.runtime ?? DEFAULT_RUNTIME}${options.optimize === false ? "" : " -O3"}`,
+    interface: iface === undefined ? "" : JSON.stringify(iface),
   };
   const blob = wrapProgram(wasm, metadata);
-  return { blob, codeHash: blake2b256(blob) as unknown as CodeHash, wasm, metadata, entry, diagnostics };
+  return {
+    blob,
+    codeHash: blake2b256(blob) as unknown as CodeHash,
+    wasm,
+    metadata,
+    entry,
+    diagnostics,
+    interface: iface,
+  };
+}
+
+/** The interface the entry file declares (`Methods.on(…, "sig")`, `.type("…")`), if any. */
+async function declaredInterface(entry: string): Promise<ActorInterface | undefined> {
+  try {
+    return interfaceFromSource(await readFile(entry, "utf8"));
+  } catch (e) {
+    if (!(e instanceof InterfaceError)) throw e;
+    throw new BuildError(`Bad interface declaration in ${entry}`, {
+      code: "BUILD_BAD_INTERFACE",
+      details: `${e.shortMessage}: ${e.details ?? ""}`,
+      hint: e.hint,
+      cause: e,
+    });
+  }
 }

@@ -1,32 +1,27 @@
 /**
- * `coreplay new`: the files of a fresh actor project (source, a test through the harness, README,
- * package.json). Kept apart from the CLI so it can be tested without a shell.
+ * `coreplay new`: the files of a fresh actor project (source with its interface, a node:test test
+ * through the harness, README, package.json). Kept apart from the CLI so it can be tested without a shell.
  */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { BuildError } from "./errors.ts";
-
-/** This repository (the SDK and the harness come from here, by path). */
-export const REPO_DIR = fileURLToPath(new URL("../../", import.meta.url));
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
-function files(name: string, repo: string): Record<string, string> {
-  const rel = (p: string) => path.join(repo, p);
+/** The scaffold's files. Nothing in them names where Coreplay is installed: `coreplay/…` resolves. */
+function files(name: string, version: string): Record<string, string> {
   return {
-    "assembly/index.ts": `// ${name}: a Coreplay actor. Protocol: see README.md.
+    "assembly/index.ts": `// ${name}: a Coreplay actor. Its interface is declared below, once, in \`Methods.on\`.
 import { CallContext, Methods, Reader, input, log, yield_ } from "coreplay-sdk";
 
 let total: u64 = 0;
 let ticks: u32 = 0;
 
-/** 0x00 get() -> (total u64, ticks u32) */
 function get(ctx: CallContext): void {
   ctx.out.u64(total).u32(ticks);
 }
 
-/** 0x01 add(n u64) -> u64: adds n and replies the new total. */
+/** Adds n and replies the new total; n = 0 fails (and a failed call changes nothing). */
 function add(ctx: CallContext): void {
   const n = ctx.args.u64();
   if (n == 0) return ctx.fail("n must be positive");
@@ -34,7 +29,10 @@ function add(ctx: CallContext): void {
   ctx.out.u64(total);
 }
 
-const methods = new Methods().on(0x00, get).on(0x01, add);
+const methods = new Methods()
+  .type("struct Totals { total: u64, ticks: u32 }")
+  .on(0x00, get, "get() -> Totals")
+  .on(0x01, add, "add(n: u64) -> u64");
 
 /** args: Option<u64> starting total. Then one tick per Service, forever. */
 export function main(): void {
@@ -54,46 +52,55 @@ export function call(origin: i64): i32 {
   return methods.dispatch(origin);
 }
 `,
-    [`${name}.test.ts`]: `import { beforeAll, expect, it } from "vitest";
-import { buildProgram } from "coreplay/src/build/index.ts";
-import { createHarness } from "coreplay/src/harness/index.ts";
+    [`${name}.test.ts`]: `// Run with \`npm test\` (= \`coreplay test\`: node:test with TypeScript). Vitest works the same way.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { buildProgram } from "coreplay/build";
+import { createHarness, deployActor } from "coreplay/harness";
 
 let blob: Uint8Array;
-beforeAll(async () => {
+before(async () => {
   blob = (await buildProgram(new URL(".", import.meta.url).pathname)).blob;
-}, 120_000); // compiling takes a few seconds
+});
 
-const u64 = (b: Uint8Array) => Buffer.from(b).readBigUInt64LE(0);
-
-it("adds, ticks once per Service, and survives snapshot + restore", () => {
+test("adds by name, ticks once per Service, and survives snapshot + restore", () => {
   const h = createHarness();
-  const id = h.deploy(blob);
-  h.service(id, 2);
-  const out = h.call(id, Uint8Array.of(0x01, 5, 0, 0, 0, 0, 0, 0, 0));
-  expect(out.success && u64(out.value)).toBe(5n);
-  h.snapshotRestore(id);
-  const got = h.call(id, Uint8Array.of(0x00));
-  expect(got.success && Buffer.from(got.value).readUInt32LE(8)).toBe(2);
-  expect(h.logs).toEqual(["${name}: tick 1", "${name}: tick 2"]);
-}, 60_000);
+  const actor = deployActor(h, blob);
+  h.service(actor.id, 2);
+  assert.equal(actor.value("add", 5n), 5n);
+  h.snapshotRestore(actor.id);
+  assert.deepEqual(actor.value("get"), { total: 5n, ticks: 2 });
+  assert.deepEqual(h.logs, ["${name}: tick 1", "${name}: tick 2"]);
+});
+
+test("a failed call says why and changes nothing", () => {
+  const h = createHarness();
+  const actor = deployActor(h, blob);
+  const r = actor.call("add", 0n);
+  assert.equal(r.ok, false);
+  assert.equal(!r.ok && r.message, "n must be positive");
+  assert.deepEqual(actor.value("get"), { total: 0n, ticks: 0 });
+});
 `,
     "README.md": `# ${name}
 
-A [Coreplay](${repo}) actor written in AssemblyScript with the Coreplay SDK.
+A [Coreplay](https://www.npmjs.com/package/coreplay) actor written in AssemblyScript with the Coreplay SDK.
 
-    npm install                                     # links coreplay and coreplay-sdk from ${repo}
     npx coreplay build . -o ${name}.cpl             # compile + wrap; prints the code hash
-    npx coreplay play . --service 1 --call 0x00     # run it off-chain
-    npm test                                        # the harness test in ${name}.test.ts
+    npx coreplay play . --service 1 --call add 5    # run it off-chain
+    npm test                                        # the harness tests in ${name}.test.ts
+    npx coreplay dev                                # (another terminal) a dev network
+    npx coreplay deploy ${name}.cpl && npx coreplay call ${name} add 5 --wait
 
-## Protocol
+## Interface
 
-\`call\` input is one method byte followed by SCALE-encoded arguments; replies are SCALE.
+Declared in \`assembly/index.ts\` (\`Methods.on(byte, handler, "signature")\`); \`coreplay build\` puts it in
+the program's metadata, so \`coreplay call\`, \`play\`, the harness and \`coreplay client\` use names and types.
 
-| byte | method | args | reply |
-|---|---|---|---|
-| 0x00 | get | – | (total u64, ticks u32) |
-| 0x01 | add | n u64 (> 0) | u64 new total |
+| byte | method | reply |
+|---|---|---|
+| 0x00 | \`get()\` | \`Totals { total: u64, ticks: u32 }\` |
+| 0x01 | \`add(n: u64)\` (n > 0) | \`u64\` new total |
 
 \`main(args)\`: args are an optional u64 starting total (\`0x00\` or \`0x01\` + u64); it then logs one tick
 per Service.
@@ -104,12 +111,26 @@ per Service.
         version: "0.1.0",
         private: true,
         type: "module",
-        scripts: { build: `coreplay build . -o ${name}.cpl`, test: "vitest run" },
-        devDependencies: {
-          coreplay: `file:${rel("")}`.replace(/\/$/, ""),
-          "coreplay-sdk": `file:${rel("sdk")}`,
-          vitest: "4.1.12",
+        scripts: { build: `coreplay build . -o ${name}.cpl`, test: "coreplay test" },
+        // Made with this version; \`coreplay\` itself comes from where it is installed (this folder's
+        // parents, or globally), so the project never points at a path.
+        coreplay: { version },
+      },
+      null,
+      2,
+    )}\n`,
+    "tsconfig.json": `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          allowImportingTsExtensions: true,
+          skipLibCheck: true,
         },
+        include: ["*.ts"],
       },
       null,
       2,
@@ -124,7 +145,7 @@ per Service.
  *
  * @example await scaffoldActor("my-actor", "./my-actor")
  */
-export async function scaffoldActor(name: string, dir: string = name, repo = REPO_DIR): Promise<string[]> {
+export async function scaffoldActor(name: string, dir: string = name, version = "0.1.0"): Promise<string[]> {
   if (!NAME.test(name)) {
     throw new BuildError(`Invalid project name: ${JSON.stringify(name)}`, {
       code: "NEW_INVALID_NAME",
@@ -139,7 +160,7 @@ export async function scaffoldActor(name: string, dir: string = name, repo = REP
       hint: "pick another name, or remove the folder",
     });
   }
-  const all = files(name, repo);
+  const all = files(name, version);
   for (const [rel, text] of Object.entries(all)) {
     const file = path.join(target, rel);
     await mkdir(path.dirname(file), { recursive: true });

@@ -57,7 +57,7 @@ export function reportError(e: unknown, json: boolean): void {
   const message = ce?.shortMessage ?? (e instanceof Error ? e.message : String(e));
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ error: { code: ce?.code ?? "ERROR", message, details: ce?.details, hint: ce?.hint } })}\n`,
+      `${JSON.stringify({ ok: false, error: { code: ce?.code ?? "ERROR", message, details: ce?.details, hint: ce?.hint } })}\n`,
     );
   }
   const lines = [`error: ${message}`];

@@ -1,5 +1,5 @@
 /**
- * SCALE codecs for the protocol types of the spec (coreplay-rfc.md, "Agenda") and DESIGN §2, §4, §5.
+ * SCALE codecs for the protocol types of the spec (docs/spec/coreplay-rfc.md, "Agenda") and DESIGN §2, §4, §5.
  * Every decode is strict: it must consume all bytes and the input must be the canonical encoding, so two
  * validators can never disagree on what a PoV says.
  */
@@ -94,6 +94,8 @@ export const ProgramMetadata = Struct({
   preemptible: bool,
   /** Free-form build information (toolchain, SDK version). */
   build: str,
+  /** The actor's interface as JSON (src/iface/types.ts `ActorInterface`), "" when it declares none. */
+  interface: str,
 });
 export type ProgramMetadata = ReturnType<typeof ProgramMetadata.dec>;
 

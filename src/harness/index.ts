@@ -19,6 +19,7 @@ import { createWasmEngine } from "../vm/wasm-engine.ts";
 import { HarnessError } from "./errors.ts";
 import { applyPlay, createTheatre, type HarnessActor, type HarnessUpgrade, type Theatre } from "./theatre.ts";
 
+export { ActorCallError, deployActor, type HarnessActor } from "./actor.ts";
 export { HarnessError } from "./errors.ts";
 export type { HarnessUpgrade } from "./theatre.ts";
 

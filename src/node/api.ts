@@ -21,6 +21,7 @@ import type {
   UpgradeJson,
 } from "../rpc/types.ts";
 import { accountJson, devAccounts } from "./accounts.ts";
+import { actorInterface, signedCallActor, withCallReceipt } from "./interface.ts";
 import { type CoreplayNode, DEFAULT_ENDOWMENT } from "./node.ts";
 
 const VERSION = "0.1.0";
@@ -201,6 +202,7 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
       return { callId: toHex(r.callId), block: chain.head().number };
     },
     submitTx(bytes) {
+      const callActor = signedCallActor(bytes);
       return new Promise((ok, fail) => {
         let hash: Hex | undefined;
         node
@@ -210,7 +212,14 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
             ok({ hash });
           })
           .then(
-            (r) => track({ hash: toHex(r.hash), status: "included", block: r.block }),
+            (r) => {
+              const h = hash ?? toHex(r.hash);
+              const queued =
+                callActor === undefined
+                  ? undefined
+                  : { callId: h, actor: callActor, status: "queued" as const };
+              track({ hash: h, status: "included", block: r.block, ...(queued ? { receipt: queued } : {}) });
+            },
             (e: TxError) => {
               if (hash === undefined) {
                 fail(e.name === "TxError" ? txRejected(e) : e);
@@ -230,7 +239,7 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
           );
       });
     },
-    txStatus: (hash) => statuses.get(hash),
+    txStatus: (hash) => withCallReceipt(statuses.get(hash), receiptJson),
     txPrepare: (account) => ({
       nonce: node.nextNonce(hash32(fromHex(account)) as unknown as AccountId).toString(),
       baseFee: chain.config.baseFee.toString(),
@@ -279,6 +288,7 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
       }
     },
     logs: (actor, o) => node.db.logs(actor, o.fromBlock ?? 0, o.limit ?? 1000),
+    actorInterface: (actor) => actorInterface(node, actor as ActorId),
 
     async diskStore(data) {
       await submit(node.submit({ tag: "Store", value: { data } }));

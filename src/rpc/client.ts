@@ -91,6 +91,21 @@ export interface Client {
 }
 
 /**
+ * The HTTP address of a node given as `http(s)://…`, `ws(s)://…` (what `coreplay dev` prints: both are
+ * served on one port) or a bare `host:port`.
+ *
+ * @example normalizeUrl("ws://127.0.0.1:9944") // "http://127.0.0.1:9944"
+ */
+export function normalizeUrl(url: string): string {
+  const u = url.trim().replace(/\/+$/, "");
+  if (/^wss:\/\//i.test(u)) return `https://${u.slice(6)}`;
+  if (/^ws:\/\//i.test(u)) return `http://${u.slice(5)}`;
+  if (/^https?:\/\//i.test(u)) return u;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(u)) return u; // another scheme: fetch reports it
+  return `http://${u}`;
+}
+
+/**
  * Connects to a node. Nothing is sent until the first call.
  *
  * @example
@@ -100,7 +115,7 @@ export interface Client {
  * const receipt = await client.actor.callAndWait(actor, "0x01");
  */
 export function createClient(url: string): Client {
-  const base = url.replace(/\/+$/, "");
+  const base = normalizeUrl(url);
   let nextId = 1;
   let ws: WebSocket | undefined;
   let wsReady: Promise<WebSocket> | undefined;

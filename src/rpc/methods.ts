@@ -187,6 +187,11 @@ export function createMethods(api: NodeApi, extra: MethodTable = {}): MethodTabl
       );
     },
     actor_v1_unfollow: unsubscribe,
+    actor_v1_interface: (p) => {
+      p.atMost(1);
+      const a = actorOr404(p);
+      return api.actorInterface?.(a.id) ?? null;
+    },
 
     tx_v1_submit: async (p) => {
       p.atMost(1);

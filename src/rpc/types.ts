@@ -1,3 +1,5 @@
+import type { ActorInterface } from "../iface/types.ts";
+
 /**
  * The JSON shapes of the RPC API (docs/rpc.md) and the {@link NodeApi} the server serves them from.
  * Bytes are 0x hex, amounts and sequences decimal strings (u128/u64 do not fit a JSON number).
@@ -113,6 +115,8 @@ export interface TxStatusJson {
   block?: number;
   /** Why it was refused: the chain's code (e.g. `TX_INSUFFICIENT_FUNDS`). */
   error?: { code: string; message: string; details?: string };
+  /** An included `Call`: its receipt (call id = this hash), `queued` until a play ran it. */
+  receipt?: ReceiptJson;
 }
 
 export interface NodeInfoJson {
@@ -185,6 +189,8 @@ export interface NodeApi {
   /** Runs `call` on a throw-away copy of the actor's current image. */
   query(actor: number, data: Uint8Array): Promise<{ ok: boolean; output: Hex; error?: string }>;
   logs(actor: number, opts: { fromBlock?: number; limit?: number }): LogJson[];
+  /** The interface the actor's program declares (null: none); undefined for an unknown actor. */
+  actorInterface?(actor: number): ActorInterface | null | undefined;
 
   diskStore(data: Uint8Array): Promise<{ hash: Hex }>;
   diskGet(hash: Hex): Uint8Array | undefined;

@@ -63,6 +63,7 @@ export function programFromWasm(code: Uint8Array, meta: Partial<ProgramMetadata>
       name: meta.name ?? "test",
       preemptible: meta.preemptible ?? false,
       build: meta.build ?? "wat",
+      interface: meta.interface ?? "",
     },
     code,
   });

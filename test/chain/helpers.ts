@@ -47,7 +47,7 @@ export function fakeEngine(): Engine & { loads: number } {
       const codeHash = blake2b256(blob) as unknown as CodeHash;
       return {
         codeHash,
-        metadata: { name: "fake", preemptible: false, build: "" },
+        metadata: { name: "fake", preemptible: false, build: "", interface: "" },
         createImage: (args) => image(concatBytes(bytes("init|"), codeHash, args)),
         decodeImage: (b) => {
           if (b[0] === 0xff) throw new Error("corrupt image");

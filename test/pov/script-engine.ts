@@ -117,7 +117,7 @@ const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 function scriptProgram(name: string, def: ScriptActor): Program {
   const program: Program = {
     codeHash: blake2b256(scriptBlob(name)) as Uint8Array as Program["codeHash"],
-    metadata: { name, preemptible: false, build: "script" },
+    metadata: { name, preemptible: false, build: "script", interface: "" },
     createImage(args) {
       return imageOf(name, { status: "pending", pc: 0, mem: new Map([["args", args]]) });
     },

@@ -112,7 +112,7 @@ describe("buildProgram", () => {
     const wasm = wasmFromWat(
       `(module (memory (export "memory") 1) (func (export "main")) (func (export "call") (param i64) (result i32) (i32.const 0)))`,
     );
-    const blob = wrapProgram(wasm, { name: "w", preemptible: false, build: "wat" });
+    const blob = wrapProgram(wasm, { name: "w", preemptible: false, build: "wat", interface: "" });
     expect(unwrapProgram(blob).code).toEqual(wasm);
     const code = (f: () => unknown) => {
       try {

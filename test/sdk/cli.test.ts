@@ -62,7 +62,7 @@ describe("coreplay build / play (the real CLI)", () => {
     );
     expect(played.code).toBe(0);
     const p = json(played.stdout);
-    expect(Object.keys(p).sort()).toEqual(["gasUsed", "imageHash", "logs", "outputs"]);
+    expect(Object.keys(p).sort()).toEqual(["gasUsed", "imageHash", "logs", "outputs", "results"]);
     expect(p.outputs).toEqual(["0x00200100000000000000", "0x00200200000000000000", "0x00200200000000000000"]);
     expect(p.logs).toEqual(["count = 1", "count = 2"]);
     expect(p.gasUsed).toBeGreaterThan(0);

@@ -56,7 +56,7 @@ describe("load: bad programs get typed errors", () => {
   it("not a program blob, wrong ABI version, wrong format, malformed blob", () => {
     expect(loadError(wasmFromWat(MIN(ENTRIES))).code).toBe("BAD_MAGIC");
     const code = wasmFromWat(MIN(ENTRIES));
-    const meta = { name: "x", preemptible: false, build: "" };
+    const meta = { name: "x", preemptible: false, build: "", interface: "" };
     const v2 = ProgramBlob.enc({
       magic: PROGRAM_MAGIC,
       abiVersion: ABI_VERSION + 1,

@@ -15,7 +15,9 @@ function increment(ctx: CallContext): void {
   ctx.out.u64(count);
 }
 
-const methods = new Methods().on(0x00, get).on(0x01, increment);
+const methods = new Methods()
+  .on(0x00, get, "get() -> u64")
+  .on(0x01, increment, "increment() -> u64");
 
 /** Nothing to do in the background. */
 export function main(): void {}

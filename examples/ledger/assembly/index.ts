@@ -155,11 +155,14 @@ function setPeer(ctx: CallContext): void {
 }
 
 const methods = new Methods()
-  .on(0x00, balanceOf)
-  .on(0x01, mint)
-  .on(0x02, transfer)
-  .on(0x03, info)
-  .on(0x04, setPeer);
+  .type(
+    "struct Info { branch: u32, accounts: u32, capacity: u32, ed: u128, held: u128, minted: u128, sentOut: u128, receivedIn: u128 }",
+  )
+  .on(0x00, balanceOf, "balanceOf(key: [u8; 32]) -> u128")
+  .on(0x01, mint, "mint(key: [u8; 32], amount: u128) -> u128")
+  .on(0x02, transfer, "transfer(from: [u8; 32], toBranch: u32, to: [u8; 32], amount: u128) -> u8")
+  .on(0x03, info, "info() -> Info")
+  .on(0x04, setPeer, "setPeer(branch: u32, actor: u32)");
 
 /** Credits even below the deposit (refunds and failed bounces: funds must never vanish). */
 function forceCredit(k: string, amount: U128): void {

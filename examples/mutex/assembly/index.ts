@@ -119,12 +119,13 @@ function revoke(ctx: CallContext): void {
 }
 
 const methods = new Methods()
-  .on(0x00, lock)
-  .on(0x01, tryLock)
-  .on(0x02, unlock)
-  .on(0x03, holder)
-  .on(0x04, grant)
-  .on(0x05, revoke);
+  .type("struct Holder { owner: u32, since: u32, waiters: u32 }")
+  .on(0x00, lock, "lock(name: string) -> u8")
+  .on(0x01, tryLock, "tryLock(name: string) -> bool")
+  .on(0x02, unlock, "unlock(name: string) -> Option<u32>")
+  .on(0x03, holder, "holder(name: string) -> Option<Holder>")
+  .on(0x04, grant, "grant(actor: u32)")
+  .on(0x05, revoke, "revoke(actor: u32)");
 
 /** args: Option<u32> admin actor (absent: agenda Calls administer). */
 export function main(): void {

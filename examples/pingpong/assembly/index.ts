@@ -69,7 +69,12 @@ function stats(ctx: CallContext): void {
   ctx.out.u32(pings).u32(served).u32(reentries).u32(missed).u64(<u64>peer);
 }
 
-const methods = new Methods().on(0x00, ping).on(0x01, serve).on(0x02, bounce).on(0x03, stats);
+const methods = new Methods()
+  .type("struct Stats { pings: u32, served: u32, reentries: u32, missed: u32, peer: i64 }")
+  .on(0x00, ping, "ping(n: u32) -> u32")
+  .on(0x01, serve, "serve(target: u32, n: u32) -> (u8, u32)")
+  .on(0x02, bounce, "bounce(target: u32) -> (u8, u32)")
+  .on(0x03, stats, "stats() -> Stats");
 
 /** args: peer u32. Each Service: ping the peer if it is co-scheduled, then yield. */
 export function main(): void {

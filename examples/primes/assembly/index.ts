@@ -55,7 +55,9 @@ function progress(ctx: CallContext): void {
   ctx.out.u32(next).u32(bound).u32(count).u32(largest).u64(sum).bool(done);
 }
 
-const methods = new Methods().on(0x00, progress);
+const methods = new Methods()
+  .type("struct Progress { checked: u32, bound: u32, count: u32, largest: u32, sum: u64, done: bool }")
+  .on(0x00, progress, "progress() -> Progress");
 
 export function call(origin: i64): i32 {
   return methods.dispatch(origin);

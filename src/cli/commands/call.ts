@@ -1,28 +1,47 @@
-/** `coreplay call <actor> <data>`: queue a user call (an agenda `Call`), optionally wait for its result. */
+/**
+ * `coreplay call <actor> <method> [args…]`: queue a user call (an agenda `Call`), by method name through
+ * the actor's interface or as 0x hex, and with `--wait` print its canonical result, decoded; a failed
+ * call (actor error, trap, out of gas, dropped) exits 1 with its reason.
+ */
 import type { Command } from "commander";
-import { clientFor, examples, output, parseActor, parseHexArg, progress, run, withCommon } from "../util.ts";
+import { callInput, printResult, receiptResult, resolveActor } from "../actor-call.ts";
+import { clientFor, examples, output, progress, run, withCommon } from "../util.ts";
+
+interface Options {
+  url: string;
+  json?: boolean;
+  wait?: boolean;
+  timeout: string;
+  data?: string;
+}
 
 export function register(program: Command): void {
   const cmd = program
     .command("call")
     .description("call an actor: queued as a transaction, run by a collator, result once canonicalised")
-    .argument("<actor>", "actor id")
-    .argument("<data>", "call input, 0x hex")
+    .argument("<actor>", "actor id, or the name of its program")
+    .argument("[method]", "method name (by the actor's interface), or the whole input as 0x hex")
+    .argument(
+      "[args...]",
+      "arguments: integers, true/false, 0x bytes, strings, JSON for vectors/structs/enums",
+    )
+    .option("--data <input>", "the call input from a file (@file, 0x hex or raw bytes), stdin (-) or 0x hex")
     .option("--wait", "wait until the call is canonicalised and print its result")
     .option("--timeout <ms>", "how long --wait waits", "60000");
   withCommon(cmd);
   examples(cmd, [
+    "coreplay call counter increment --wait",
+    "coreplay call 3 add 5 --wait --json",
     "coreplay call 0 0x00 --wait",
-    "coreplay call 3 0x0105000000 --wait --json",
-    "coreplay call 0 0x00",
+    "coreplay call 2 --data @input.hex --wait",
   ]);
   cmd.action(
-    run(async (a: string, d: string, o: { url: string; json?: boolean; wait?: boolean; timeout: string }) => {
-      const actor = parseActor(a);
-      const data = parseHexArg(d, "call data");
+    run(async (a: string, method: string | undefined, args: string[], o: Options) => {
       const client = clientFor(o);
+      const actor = await resolveActor(client, a);
+      const c = await callInput(client, actor, method, args, o.data);
       if (!o.wait) {
-        const { callId } = await client.actor.call(actor, data);
+        const { callId } = await client.actor.call(actor, c.input);
         output(
           o,
           { callId },
@@ -31,18 +50,8 @@ export function register(program: Command): void {
         return;
       }
       if (!o.json) progress(`calling actor ${actor} and waiting for canonicalisation ...`);
-      const r = await client.actor.callAndWait(actor, data, Number(o.timeout) || 60_000);
-      output(
-        o,
-        {
-          ok: r.ok,
-          output: r.output,
-          ...(r.error ? { error: r.error } : {}),
-          callId: r.callId,
-          block: r.block,
-        },
-        () => `${r.ok ? "ok" : `failed (${r.error})`} ${r.output} (block ${r.block})`,
-      );
+      const r = await client.actor.callAndWait(actor, c.input, Number(o.timeout) || 60_000);
+      printResult(o, receiptResult(c, r), { callId: r.callId, block: r.block, pov: r.pov });
     }),
   );
 }

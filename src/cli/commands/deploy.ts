@@ -1,26 +1,7 @@
 /** `coreplay deploy <program>`: upload a program and create an actor running it. */
-import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
-import { CliError, clientFor, examples, output, parseHexArg, progress, run, withCommon } from "../util.ts";
-
-async function loadProgram(path: string, json: boolean): Promise<Uint8Array> {
-  let s: Awaited<ReturnType<typeof stat>>;
-  try {
-    s = await stat(path);
-  } catch {
-    throw new CliError("Program not found", {
-      code: "CLI_NO_PROGRAM",
-      details: path,
-      hint: "build one with `coreplay build <folder>` (it writes a .cpl file), or pass an example folder",
-    });
-  }
-  if (s.isFile() && path.endsWith(".cpl")) return new Uint8Array(await readFile(path));
-  // A source folder or entry file: build it first.
-  if (!json) progress(`building ${path} ...`);
-  const { buildProgram } = await import("../../build/index.ts");
-  const built = await buildProgram(path);
-  return built.blob;
-}
+import { loadProgramFile } from "../program-file.ts";
+import { CliError, clientFor, examples, output, parseHexArg, run, withCommon } from "../util.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -45,7 +26,7 @@ export function register(program: Command): void {
           hint: "a decimal integer",
         });
       }
-      const blob = await loadProgram(path, !!o.json);
+      const { blob } = await loadProgramFile(path, !!o.json);
       const client = clientFor(o);
       const { codeHash, name } = await client.code.upload(blob);
       const { actor } = await client.actor.create(
@@ -55,7 +36,7 @@ export function register(program: Command): void {
       );
       output(
         o,
-        { actor, codeHash },
+        { actor, codeHash, name },
         () => `deployed ${name || "program"} as actor ${actor} (code ${codeHash})`,
       );
     }),

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { formatAccounts } from "../../node/accounts.ts";
 import { createNodeApi } from "../../node/api.ts";
@@ -11,6 +12,7 @@ import { deployExamples } from "../../node/examples.ts";
 import { installInstrumentCache } from "../../node/instrument-cache.ts";
 import { type BlockTime, createNode, DEFAULT_PRUNING } from "../../node/node.ts";
 import { createDashboardMethods } from "../../rpc/dashboard-methods.ts";
+import { createInterfaceMethods } from "../../rpc/interface-methods.ts";
 import { createMethods } from "../../rpc/methods.ts";
 import { createRpcServer } from "../../rpc/server.ts";
 import { CliError, examples, progress, run } from "../util.ts";
@@ -112,7 +114,7 @@ export function register(program: Command): void {
         server = await createRpcServer({
           port,
           host: o.host,
-          methods: createMethods(api, createDashboardMethods(node)),
+          methods: createMethods(api, { ...createDashboardMethods(node), ...createInterfaceMethods(api) }),
         });
       } catch (cause) {
         await node.stop();
@@ -123,7 +125,10 @@ export function register(program: Command): void {
           cause,
         });
       }
-      const dash = o.dashboard ? resolve(o.dashboard) : findDashboard(process.cwd());
+      const dash = o.dashboard
+        ? resolve(o.dashboard)
+        : (findDashboard(process.cwd()) ??
+          findDashboard(fileURLToPath(new URL("../../../", import.meta.url))));
       server.serveStatic(dash);
 
       let stopping = false;

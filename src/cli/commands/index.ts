@@ -17,4 +17,13 @@ export const commandModules: Array<() => Promise<{ register(program: Command): v
   () => import("./blocks.ts"),
   () => import("./logs.ts"),
   () => import("./validate.ts"),
+  () => import("./test.ts"),
+  () => import("./interface.ts"),
+  () => import("./client.ts"),
+  () => import("./keys.ts"),
+  () => import("./mine.ts"),
+  () => import("./snapshot.ts"),
+  () => import("./revert.ts"),
+  () => import("./set-balance.ts"),
+  () => import("./disk.ts"),
 ];

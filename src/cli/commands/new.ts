@@ -19,7 +19,9 @@ export function register(program: Command): void {
           return;
         }
         process.stdout.write(`created ${dir}\n${files.map((f) => `  ${f}`).join("\n")}\n`);
-        process.stdout.write(`next: cd ${name} && npm install && npx coreplay build . && npm test\n`);
+        process.stdout.write(
+          `next: cd ${name} && npm test   (then: npx coreplay build . && npx coreplay play . --call get)\n`,
+        );
       } catch (e) {
         reportError(e, opts.json);
       }

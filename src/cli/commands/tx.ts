@@ -1,25 +1,17 @@
 /**
- * `coreplay tx <actor> <data> --seed <key>`: sign a user call with your own key and submit it
- * (`tx_v1_submit`); `--raw <hex>` submits a transaction signed elsewhere (`signTx` bytes).
+ * `coreplay tx <actor> <method> [args…] --seed <key>`: sign a user call with your own key and submit it
+ * (`tx_v1_submit`); `--raw <hex>` submits a transaction signed elsewhere (`signTx` bytes). `--wait`
+ * reports a call's canonical result exactly as `coreplay call --wait` does (its receipt).
  */
-import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { signTx } from "../../chain/tx.ts";
-import { fromHex, toHex } from "../../codec/bytes.ts";
+import { toHex } from "../../codec/bytes.ts";
 import type { ActorId } from "../../codec/ids.ts";
 import { keypairFromSeed } from "../../crypto/ed25519.ts";
 import type { TxStatusJson } from "../../rpc/types.ts";
-import {
-  CliError,
-  clientFor,
-  examples,
-  output,
-  parseActor,
-  parseHexArg,
-  progress,
-  run,
-  withCommon,
-} from "../util.ts";
+import { type CallInput, callInput, printResult, receiptResult, resolveActor } from "../actor-call.ts";
+import { readSeed } from "../keys.ts";
+import { CliError, clientFor, examples, output, parseHexArg, progress, run, withCommon } from "../util.ts";
 
 interface Options {
   url: string;
@@ -29,52 +21,48 @@ interface Options {
   nonce?: string;
   wait?: boolean;
   timeout: string;
-}
-
-/** A 32-byte ed25519 seed: 0x hex, or a file holding it. */
-function readSeed(s: string): Uint8Array {
-  const text = !s.startsWith("0x") && existsSync(s) ? readFileSync(s, "utf8").trim() : s;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(text)) {
-    throw new CliError("Invalid seed", {
-      code: "CLI_BAD_SEED",
-      details: s.startsWith("0x") ? "not 32 bytes of 0x hex" : `${s}: not a file holding 32 bytes of 0x hex`,
-      hint: "pass the 32-byte ed25519 seed (e.g. a dev account's `secret` from `coreplay dev`) or a file holding it",
-    });
-  }
-  return fromHex(text);
+  data?: string;
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command("tx")
     .description("sign a call to an actor with your own key and submit it (or submit a signed transaction)")
-    .argument("[actor]", "actor id")
-    .argument("[data]", "call input, 0x hex")
-    .option("--seed <seed>", "your ed25519 seed: 0x + 64 hex digits, or a file holding it")
+    .argument("[actor]", "actor id, or the name of its program")
+    .argument("[method]", "method name (by the actor's interface), or the whole input as 0x hex")
+    .argument("[args...]", "the method's arguments (as for `coreplay call`)")
+    .option("--data <input>", "the call input from a file (@file), stdin (-) or 0x hex")
+    .option(
+      "--seed <seed>",
+      "your ed25519 seed: 0x + 64 hex digits, or a file holding it (`coreplay keys new`)",
+    )
     .option("--nonce <n>", "the transaction's nonce (default: the account's next, from the node)")
     .option("--raw <tx>", "submit these signed transaction bytes (0x hex) as they are")
     .option("--wait", "wait until a block includes or refuses the transaction")
     .option("--timeout <ms>", "how long --wait waits", "60000");
   withCommon(cmd);
   examples(cmd, [
+    "coreplay tx counter increment --seed ./alice.key --wait",
     "coreplay tx 2 0x01 --seed 0x9d61…7f60 --wait",
     "coreplay tx 2 0x01 --seed ./alice.seed --json",
     "coreplay tx --raw 0x0a3c…",
   ]);
   cmd.action(
-    run(async (a: string | undefined, d: string | undefined, o: Options) => {
+    run(async (a: string | undefined, d: string | undefined, rest: string[], o: Options) => {
       const client = clientFor(o);
       let bytes: `0x${string}`;
+      let call: CallInput | undefined;
       if (o.raw !== undefined) bytes = parseHexArg(o.raw, "signed transaction");
       else {
-        if (a === undefined || d === undefined || o.seed === undefined) {
+        if (a === undefined || (d === undefined && o.data === undefined) || o.seed === undefined) {
           throw new CliError("What to sign?", {
             code: "CLI_MISSING_ARGS",
-            hint: "pass <actor> <data> --seed <seed>, or --raw <signed transaction>",
+            hint: "pass <actor> <method> [args…] --seed <seed>, or --raw <signed transaction>",
           });
         }
-        const actor = parseActor(a) as ActorId;
-        const input = fromHex(parseHexArg(d, "call data"));
+        const actor = (await resolveActor(client, a)) as ActorId;
+        call = await callInput(client, actor, d, rest, o.data);
+        const input = call.input;
         const key = keypairFromSeed(readSeed(o.seed));
         const p = await client.tx.prepare(toHex(key.publicKey));
         if (o.nonce !== undefined && !/^\d+$/.test(o.nonce)) {
@@ -103,12 +91,34 @@ export function register(program: Command): void {
         await new Promise((ok) => setTimeout(ok, 100));
         s = await client.tx.status(hash);
       }
-      output(o, s, () =>
-        s.status === "included"
-          ? `included ${hash} in block ${s.block}`
-          : `refused ${hash} in block ${s.block}: ${s.error?.code} ${s.error?.message}`,
+      if (s.status === "refused") {
+        output(
+          o,
+          { ok: false, ...s },
+          () => `refused ${hash} in block ${s.block}: ${s.error?.code} ${s.error?.message}`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+      if (!s.receipt) {
+        output(o, { ok: true, ...s }, () => `included ${hash} in block ${s.block}`);
+        return;
+      }
+      // A call: its canonical result, as `coreplay call --wait` prints it.
+      if (!o.json) progress(`included in block ${s.block}; waiting for the call's result ...`);
+      const r = await client.actor.receipt(hash, { timeoutMs: Math.max(1, until - Date.now()) });
+      printResult(
+        o,
+        receiptResult(call ?? { input: new Uint8Array(), iface: undefined, method: undefined }, r),
+        {
+          hash,
+          status: s.status,
+          callId: r.callId,
+          block: r.block,
+          pov: r.pov,
+          included: s.block,
+        },
       );
-      if (s.status === "refused") process.exitCode = 1;
     }),
   );
 }

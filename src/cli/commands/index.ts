@@ -17,4 +17,5 @@ export const commandModules: Array<() => Promise<{ register(program: Command): v
   () => import("./blocks.ts"),
   () => import("./logs.ts"),
   () => import("./validate.ts"),
+  () => import("./pvm.ts"),
 ];

@@ -7,7 +7,7 @@ import { toHex } from "../codec/bytes.ts";
 import { type ActorId, actorId, type StateHash } from "../codec/ids.ts";
 import { CallOutput, type Message } from "../codec/types.ts";
 import type { ActorInstance, Engine, Program, ServiceOutcome } from "../vm/engine.ts";
-import { createWasmEngine } from "../vm/wasm-engine.ts";
+import { createEngine } from "../vm/engines.ts";
 import { HarnessError } from "./errors.ts";
 import {
   coscheduledIds,
@@ -26,7 +26,7 @@ export type { LogEntry } from "./host.ts";
 export const HARNESS_DEFAULTS = { serviceGas: 2_000_000_000n, callGas: 200_000_000n, now: 1 } as const;
 
 export interface HarnessOptions {
-  /** The engine to run programs with (default: a fresh `createWasmEngine()`). */
+  /** The engine to run programs with (default: a fresh `createEngine()`, Wasm and PVM). */
   engine?: Engine;
   /** Gas for each Service step (default 2·10⁹). */
   serviceGas?: bigint;
@@ -97,7 +97,7 @@ export interface Harness {
  * h.call(counter, new Uint8Array([1])); // { success: true, value: 1n as u64 LE }
  */
 export function createHarness(options: HarnessOptions = {}): Harness {
-  const engine = options.engine ?? createWasmEngine();
+  const engine = options.engine ?? createEngine();
   const serviceGas = options.serviceGas ?? HARNESS_DEFAULTS.serviceGas;
   const callGas = options.callGas ?? HARNESS_DEFAULTS.callGas;
   const world = createWorld(options.now ?? HARNESS_DEFAULTS.now);

@@ -111,7 +111,8 @@ export interface EngineLimits {
 }
 
 export interface Engine {
-  readonly format: "wasm" | "riscv";
+  /** `wasm+riscv`: both engines, chosen per blob by its header (src/vm/engines.ts). */
+  readonly format: "wasm" | "riscv" | "wasm+riscv";
   /** Validate and instrument a program blob (docs/abi.md). Throws ProgramError. Cached by code hash. */
   load(blob: Uint8Array): Program;
 }

@@ -20,7 +20,7 @@ export class PvmMemory {
   readonly access = new Map<number, Access>();
   /** Page number → bytes, for accessible pages that were ever written or initialised. */
   readonly pages = new Map<number, Uint8Array>();
-  /** Pages written since {@link clearDirty} (an image re-hashes only these). */
+  /** Pages written since {@link clearDirty}: this memory's own copies (the others are shared). */
   readonly dirty = new Set<number>();
 
   /** Gives `[address, address + length)` the access `a` (whole pages). */
@@ -35,14 +35,18 @@ export class PvmMemory {
     }
   }
 
-  /** The page's bytes, allocated when missing (call only for accessible pages). */
+  /**
+   * The page's bytes for writing: pages are shared with the image they came from, so the first write
+   * since {@link clearDirty} copies the page (or allocates it) and marks it dirty.
+   */
   page(p: number): Uint8Array {
     let bytes = this.pages.get(p);
-    if (bytes === undefined) {
-      bytes = new Uint8Array(PVM_PAGE);
+    if (!this.dirty.has(p)) {
+      bytes = bytes === undefined ? new Uint8Array(PVM_PAGE) : bytes.slice();
       this.pages.set(p, bytes);
+      this.dirty.add(p);
     }
-    return bytes;
+    return bytes!;
   }
 
   /**
@@ -87,7 +91,6 @@ export class PvmMemory {
     if (off + n <= PVM_PAGE) {
       const p = address >>> PAGE_SHIFT;
       const pg = this.page(p);
-      this.dirty.add(p);
       let lo = Number(v & 0xffffffffn);
       const k = Math.min(n, 4);
       for (let i = 0; i < k; i++) {
@@ -113,7 +116,6 @@ export class PvmMemory {
   setByte(address: number, b: number): void {
     const p = address >>> PAGE_SHIFT;
     this.page(p)[address & (PVM_PAGE - 1)] = b;
-    this.dirty.add(p);
   }
 
   /** Copies `bytes` in at `address` regardless of access (initialisation, host results after a check). */
@@ -125,6 +127,23 @@ export class PvmMemory {
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) out[i] = this.byte((address + i) >>> 0);
     return out;
+  }
+
+  /** Replaces every page (rollback to an image's pages, shared until written). */
+  reset(pages: ReadonlyMap<number, Uint8Array>): void {
+    this.pages.clear();
+    for (const [k, v] of pages) this.pages.set(k, v);
+    this.dirty.clear();
+  }
+
+  /** True when `[address, address + length)` is mapped, and writable when `write`. */
+  accessible(address: number, length: number, write: boolean): boolean {
+    if (length === 0) return true;
+    if (address + length > 2 ** 32) return false;
+    const need = write ? Access.Write : Access.Read;
+    for (let p = Math.floor(address / PVM_PAGE); p <= Math.floor((address + length - 1) / PVM_PAGE); p++)
+      if ((this.access.get(p) ?? Access.None) < need) return false;
+    return true;
   }
 
   clearDirty(): void {

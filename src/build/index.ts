@@ -65,7 +65,9 @@ export async function resolveEntry(entryOrFolder: string): Promise<{ entry: stri
     const dir = path.dirname(abs);
     // <project>/assembly/index.ts is named after <project>; any other file after itself.
     const name =
-      path.basename(dir) === "assembly" ? path.basename(path.dirname(dir)) : path.basename(abs).replace(/\.(ts|pvmasm)$/, "");
+      path.basename(dir) === "assembly"
+        ? path.basename(path.dirname(dir))
+        : path.basename(abs).replace(/\.(ts|pvmasm)$/, "");
     return { entry: abs, name };
   }
   throw new BuildError(`No such file or folder: ${entryOrFolder}`, {
@@ -87,7 +89,14 @@ export async function buildProgram(entryOrFolder: string, options: BuildOptions 
     const code = assemblePvm(await readPvmAsm(entry), entry);
     const metadata: ProgramMetadata = { name: options.name ?? name, preemptible: true, build: PVMASM_BUILD };
     const blob = wrapPvmProgram(code, metadata);
-    return { blob, codeHash: blake2b256(blob) as unknown as CodeHash, wasm: code, metadata, entry, diagnostics: [] };
+    return {
+      blob,
+      codeHash: blake2b256(blob) as unknown as CodeHash,
+      wasm: code,
+      metadata,
+      entry,
+      diagnostics: [],
+    };
   }
   const { wasm, diagnostics } = await compileActor(entry, options);
   checkAbi(wasm, entryOrFolder);

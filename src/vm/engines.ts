@@ -22,7 +22,11 @@ export function createEngine(options: Partial<WasmEngineOptions> = {}): Engines 
   const wasm = createWasmEngine(options);
   const pvm = createPvmEngine(options);
   const formatOf = (blob: Uint8Array): "wasm" | "riscv" =>
-    blob[0] === 0 && blob[1] === 0x63 && blob[2] === 0x70 && blob[3] === 0x6c && blob[FORMAT_AT] === FORMAT_RISCV
+    blob[0] === 0 &&
+    blob[1] === 0x63 &&
+    blob[2] === 0x70 &&
+    blob[3] === 0x6c &&
+    blob[FORMAT_AT] === FORMAT_RISCV
       ? "riscv"
       : "wasm";
   return {

@@ -9,7 +9,7 @@ import { HOST_FUNCTIONS } from "../abi.ts";
 import { encodeBlob } from "./blob.ts";
 import { PvmError } from "./errors.ts";
 import { RO_START, rwStart, type StandardProgram } from "./layout.ts";
-import { Args, ARGS, OPCODES, TERMINATORS } from "./opcodes.ts";
+import { ARGS, Args, OPCODES, TERMINATORS } from "./opcodes.ts";
 
 /** Host functions by `ecalli` number: their order in src/vm/abi.ts. */
 export const HOST_CALLS = Object.keys(HOST_FUNCTIONS) as (keyof typeof HOST_FUNCTIONS)[];
@@ -45,7 +45,8 @@ function fail(line: number, details: string): PvmError {
 
 /** Minimal little-endian bytes whose sign extension to 64 bits is `v` (taken mod 2^32 as signed). */
 function immBytes(v: number, line: number): number[] {
-  if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 32) throw fail(line, `immediate ${v} does not fit 32 bits`);
+  if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 32)
+    throw fail(line, `immediate ${v} does not fit 32 bits`);
   const s = v | 0;
   let l = 0;
   while (s !== 0 && !(s >= -(2 ** (8 * l - 1)) && s < 2 ** (8 * l - 1))) l++;
@@ -92,8 +93,7 @@ export function assemble(source: string): StandardProgram {
         const last = insts[insts.length - 1];
         if (last !== undefined && !TERMINATORS.has(last.op)) insts.push({ op: 1, operands: [], line });
         codeLabels.set(name, insts.length);
-      }
-      else dataLabels.set(name, { section, offset: (section === "ro" ? ro : rw).length });
+      } else dataLabels.set(name, { section, offset: (section === "ro" ? ro : rw).length });
       text = text.slice(label[0].length).trim();
     }
     if (text === "") continue;
@@ -125,8 +125,10 @@ export function assemble(source: string): StandardProgram {
     if (op === undefined) throw fail(line, `unknown instruction ${head}`);
     insts.push({ op, operands: splitOperands(args), line });
   }
-  if (!Number.isInteger(heapPages) || heapPages < 0 || heapPages > 0xffff) throw fail(0, ".heap must be 0..65535 pages");
-  if (!Number.isInteger(stackSize) || stackSize < 0 || stackSize >= 2 ** 24) throw fail(0, ".stack must be below 16 MiB");
+  if (!Number.isInteger(heapPages) || heapPages < 0 || heapPages > 0xffff)
+    throw fail(0, ".heap must be 0..65535 pages");
+  if (!Number.isInteger(stackSize) || stackSize < 0 || stackSize >= 2 ** 24)
+    throw fail(0, ".stack must be below 16 MiB");
 
   const roStart = RO_START;
   const rwBase = rwStart({ roData: new Uint8Array(ro.length) });
@@ -141,7 +143,11 @@ export function assemble(source: string): StandardProgram {
   for (let pass = 0; pass < 64; pass++) {
     const labelPc = (name: string): number | undefined => {
       const i = codeLabels.get(name);
-      return i === undefined ? undefined : i < insts.length ? pcs[i] : (pcs[insts.length - 1] ?? 0) + (encoded[insts.length - 1]?.length ?? 16);
+      return i === undefined
+        ? undefined
+        : i < insts.length
+          ? pcs[i]
+          : (pcs[insts.length - 1] ?? 0) + (encoded[insts.length - 1]?.length ?? 16);
     };
     encoded = insts.map((inst, i) => encodeInst(inst, pcs[i]!, { labelPc, dataAddress, entries }));
     const next: number[] = [];
@@ -163,7 +169,11 @@ export function assemble(source: string): StandardProgram {
     return pc;
   });
   for (const f of dataFixups) {
-    const v = evalExpr(f.expr, f.line, { labelPc: (l) => (codeLabels.has(l) ? pcs[codeLabels.get(l)!] : undefined), dataAddress, entries });
+    const v = evalExpr(f.expr, f.line, {
+      labelPc: (l) => (codeLabels.has(l) ? pcs[codeLabels.get(l)!] : undefined),
+      dataAddress,
+      entries,
+    });
     const out = f.section === "ro" ? ro : rw;
     let x = BigInt.asUintN(64, v);
     for (let i = 0; i < f.size; i++) {
@@ -213,7 +223,8 @@ function reg(text: string | undefined, line: number): number {
   const t = (text ?? "").toLowerCase();
   if (t in REG_ALIASES) return REG_ALIASES[t]!;
   const m = /^r(\d+)$/.exec(t);
-  if (!m || Number(m[1]) > 12) throw fail(line, `expected a register r0–r12 (or ra, sp, t0–t2, s0–s1, a0–a5), got "${text ?? ""}"`);
+  if (!m || Number(m[1]) > 12)
+    throw fail(line, `expected a register r0–r12 (or ra, sp, t0–t2, s0–s1, a0–a5), got "${text ?? ""}"`);
   return Number(m[1]);
 }
 

@@ -4,7 +4,13 @@
  * and caches it by code hash. Behind the same {@link Engine} interface as the Wasm engine.
  */
 import { type ActorId, type CodeHash, hashHex } from "../../codec/ids.ts";
-import { ABI_VERSION, CodecError, decodeExact, ProgramBlob, type ProgramMetadata } from "../../codec/types.ts";
+import {
+  ABI_VERSION,
+  CodecError,
+  decodeExact,
+  ProgramBlob,
+  type ProgramMetadata,
+} from "../../codec/types.ts";
 import { blake2b256 } from "../../crypto/blake2b.ts";
 import { DEFAULT_MAX_PAGES, PAGE_SIZE } from "../abi.ts";
 import type { ActorImage, Engine, EngineLimits, HostEnv, Program } from "../engine.ts";
@@ -16,7 +22,17 @@ import { PvmError } from "./errors.ts";
 import { decodePvmImage, decodePvmImageAgainst, PvmImage } from "./image.ts";
 import { ENTRY, PvmActorInstance, type PvmCode } from "./instance.ts";
 import { run } from "./interpreter.ts";
-import { ARGS_START, decodeStandard, MAX_INPUT, mappedBytes, memoryRuns, RO_START, rwStart, STACK_TOP, type StandardProgram } from "./layout.ts";
+import {
+  ARGS_START,
+  decodeStandard,
+  MAX_INPUT,
+  mappedBytes,
+  memoryRuns,
+  RO_START,
+  rwStart,
+  STACK_TOP,
+  type StandardProgram,
+} from "./layout.ts";
 import { HALT_ADDRESS, type PvmMachine, REGISTERS } from "./machine.ts";
 import { PVM_PAGE } from "./memory.ts";
 
@@ -40,7 +56,10 @@ export class PvmProgram implements Program {
   /** A new actor: data sections and args in memory, main pending at jump-table entry 0 (Graypaper A.7). */
   createImage(args: Uint8Array): PvmImage {
     if (args.byteLength > MAX_INPUT)
-      throw new ProgramError("Arguments too large", { code: "INIT_FAILED", details: `${args.byteLength} bytes` });
+      throw new ProgramError("Arguments too large", {
+        code: "INIT_FAILED",
+        details: `${args.byteLength} bytes`,
+      });
     const pages = new Map<number, Uint8Array>();
     const put = (start: number, bytes: Uint8Array): void => {
       for (let off = 0; off < bytes.length; off += PVM_PAGE) {
@@ -82,7 +101,10 @@ export class PvmProgram implements Program {
 
   private own(image: ActorImage): PvmImage {
     if (!(image instanceof PvmImage))
-      throw new ImageError("Not a PVM image", { code: "WRONG_PROGRAM", details: "image from another engine" });
+      throw new ImageError("Not a PVM image", {
+        code: "WRONG_PROGRAM",
+        details: "image from another engine",
+      });
     if (!Buffer.from(image.codeHash).equals(Buffer.from(this.codeHash)))
       throw new ImageError("Image of another program", {
         code: "WRONG_PROGRAM",
@@ -104,20 +126,34 @@ function refuse(
   cause?: unknown,
 ): ProgramError {
   const hint =
-    code === "BAD_BLOB" ? "build PVM actors with `coreplay build foo.pvmasm` (docs/abi.md, 'PVM actors')" : undefined;
+    code === "BAD_BLOB"
+      ? "build PVM actors with `coreplay build foo.pvmasm` (docs/abi.md, 'PVM actors')"
+      : undefined;
   return new ProgramError(shortMessage, { code, details, cause, ...(hint ? { hint } : {}) });
 }
 
 /** Checks a PVM program against the actor ABI: entries main and call, known host calls, the memory cap. */
 function check(code: DecodedCode, standard: StandardProgram, maxPages: number): void {
   if (code.jumpTable.length < 2)
-    throw refuse("MISSING_EXPORT", "PVM program lacks entry points", `jump table has ${code.jumpTable.length} entries; main (0) and call (1) are required`);
+    throw refuse(
+      "MISSING_EXPORT",
+      "PVM program lacks entry points",
+      `jump table has ${code.jumpTable.length} entries; main (0) and call (1) are required`,
+    );
   for (let pc = 0; pc < code.length; pc++)
     if (code.op[pc] === 10 && Number(code.immX[pc]! & 0xffffffffn) >= HOST_CALLS.length)
-      throw refuse("UNKNOWN_IMPORT", "Unknown host call", `ecalli ${code.immX[pc]} at pc ${pc}; host calls are 0..${HOST_CALLS.length - 1}`);
+      throw refuse(
+        "UNKNOWN_IMPORT",
+        "Unknown host call",
+        `ecalli ${code.immX[pc]} at pc ${pc}; host calls are 0..${HOST_CALLS.length - 1}`,
+      );
   const cap = maxPages * PAGE_SIZE;
   if (mappedBytes(standard) > cap)
-    throw refuse("MEMORY_TOO_LARGE", "PVM program maps too much memory", `${mappedBytes(standard)} bytes, cap ${cap}`);
+    throw refuse(
+      "MEMORY_TOO_LARGE",
+      "PVM program maps too much memory",
+      `${mappedBytes(standard)} bytes, cap ${cap}`,
+    );
 }
 
 /** Creates the PVM engine; `runner` swaps the interpreter for the fast path (same results). */
@@ -142,9 +178,16 @@ export function createPvmEngine(
         throw refuse("BAD_BLOB", "Malformed program blob", e.details ?? e.message, e);
       }
       if (decoded.abiVersion !== ABI_VERSION)
-        throw new ProgramError("Unsupported ABI version", { code: "BAD_ABI_VERSION", details: `blob says ${decoded.abiVersion}` });
+        throw new ProgramError("Unsupported ABI version", {
+          code: "BAD_ABI_VERSION",
+          details: `blob says ${decoded.abiVersion}`,
+        });
       if (decoded.format.tag !== "Riscv")
-        throw new ProgramError("Not a PVM program", { code: "WRONG_FORMAT", details: `format ${decoded.format.tag}`, hint: "this engine runs RISC-V (PVM) programs only" });
+        throw new ProgramError("Not a PVM program", {
+          code: "WRONG_FORMAT",
+          details: `format ${decoded.format.tag}`,
+          hint: "this engine runs RISC-V (PVM) programs only",
+        });
       let standard: StandardProgram;
       let code: DecodedCode;
       try {

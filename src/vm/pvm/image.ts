@@ -78,7 +78,8 @@ export class PvmImage implements ActorImage, PvmImageFields {
   get hash(): StateHash {
     if (this.cachedHash === undefined) {
       let level: Hash[] = [];
-      for (const r of this.runs) for (let p = r.first; p < r.first + r.count; p++) level.push(leaf(this.pages.get(p)));
+      for (const r of this.runs)
+        for (let p = r.first; p < r.first + r.count; p++) level.push(leaf(this.pages.get(p)));
       while (level.length > 1) {
         const up: Hash[] = [];
         for (let i = 0; i + 1 < level.length; i += 2) up.push(blake2b256(D_NODE, level[i]!, level[i + 1]!));
@@ -169,7 +170,12 @@ function readRest(r: Reader, codeHash: CodeHash): Omit<PvmImageFields, "pages"> 
     const first = r.u32();
     const count = r.u32();
     const access = r.u8();
-    if (first < end || count === 0 || first + count > 2 ** 20 || (access !== Access.Read && access !== Access.Write))
+    if (
+      first < end ||
+      count === 0 ||
+      first + count > 2 ** 20 ||
+      (access !== Access.Read && access !== Access.Write)
+    )
       throw r.corrupt("page runs out of order, empty or with a bad access");
     end = first + count;
     runs.push({ first, count, access: access as Access });
@@ -177,7 +183,8 @@ function readRest(r: Reader, codeHash: CodeHash): Omit<PvmImageFields, "pages"> 
   return { codeHash, regs, pc, status, args, runs };
 }
 
-const mapped = (runs: readonly PageRun[], p: number): boolean => runs.some((r) => p >= r.first && p < r.first + r.count);
+const mapped = (runs: readonly PageRun[], p: number): boolean =>
+  runs.some((r) => p >= r.first && p < r.first + r.count);
 
 export function decodePvmImage(bytes: Uint8Array, codeHash: CodeHash): PvmImage {
   const r = new Reader(bytes);

@@ -13,10 +13,9 @@ import { callerDepth } from "../nesting.ts";
 import { HOST_CALLS } from "./asm.ts";
 import type { DecodedCode } from "./decode.ts";
 import { PvmImage } from "./image.ts";
-import { run } from "./interpreter.ts";
 import { STACK_TOP } from "./layout.ts";
 import { HALT_ADDRESS, PvmMachine, REGISTERS } from "./machine.ts";
-import { PVM_PAGE, PvmMemory } from "./memory.ts";
+import { PVM_PAGE } from "./memory.ts";
 
 const EMPTY = new Uint8Array(0);
 /** Per 4 KiB page changed by an entry: the Wasm engine's 4096 per 64 KiB page, pro rata. */
@@ -56,7 +55,10 @@ export class PvmActorInstance implements ActorInstance, HostRuntime {
     this.committed = image;
     for (const r of image.runs) this.m.memory.setAccess(r.first * PVM_PAGE, r.count * PVM_PAGE, r.access);
     this.m.memory.reset(image.pages);
-    this.bindings = createHostImports(this).coreplay as unknown as Record<string, (...args: number[]) => unknown>;
+    this.bindings = createHostImports(this).coreplay as unknown as Record<
+      string,
+      (...args: number[]) => unknown
+    >;
   }
 
   get pages(): number {
@@ -92,7 +94,8 @@ export class PvmActorInstance implements ActorInstance, HostRuntime {
   read(ptr: number, len: number): Uint8Array {
     const p = ptr >>> 0;
     const n = len >>> 0;
-    if (!this.m.memory.accessible(p, n, false)) throw new HostAbort("Trap", `host read of ${n} bytes at ${p}: not mapped`);
+    if (!this.m.memory.accessible(p, n, false))
+      throw new HostAbort("Trap", `host read of ${n} bytes at ${p}: not mapped`);
     return this.m.memory.read(p, n);
   }
 
@@ -130,10 +133,15 @@ export class PvmActorInstance implements ActorInstance, HostRuntime {
           case "panic":
             return { kind: "fail", failure: "Trap", reason: `panic at pc ${m.pc}` };
           case "fault":
-            return { kind: "fail", failure: "Trap", reason: `page fault at 0x${m.faultAddress.toString(16)} (pc ${m.pc})` };
+            return {
+              kind: "fail",
+              failure: "Trap",
+              reason: `page fault at 0x${m.faultAddress.toString(16)} (pc ${m.pc})`,
+            };
         }
         const name = HOST_CALLS[m.hostCall];
-        if (name === undefined) return { kind: "fail", failure: "Trap", reason: `unknown ecalli ${m.hostCall}` };
+        if (name === undefined)
+          return { kind: "fail", failure: "Trap", reason: `unknown ecalli ${m.hostCall}` };
         if (name === "yield") {
           this.charge(hostCost("yield"));
           if (kind === "main") return { kind: "yield" };
@@ -177,7 +185,12 @@ export class PvmActorInstance implements ActorInstance, HostRuntime {
     return out;
   }
 
-  private commit(fields: { regs: ArrayLike<bigint>; pc: number; status: MainStatus; args: Uint8Array }): void {
+  private commit(fields: {
+    regs: ArrayLike<bigint>;
+    pc: number;
+    status: MainStatus;
+    args: Uint8Array;
+  }): void {
     const mem = this.m.memory;
     for (const p of mem.dirty) {
       const page = mem.pages.get(p);
@@ -218,8 +231,16 @@ export class PvmActorInstance implements ActorInstance, HostRuntime {
     // (which would only repeat it, and fail it again, on every later Service).
     if (left < 0n) left = 0n;
     const ended = stop.kind === "halt";
-    this.commit({ regs: this.m.regs, pc: this.m.pc, status: ended ? "ended" : "suspended", args: ended ? EMPTY : img.args });
-    return { status: ended ? "returned" : stop.kind === "yield" ? "yielded" : "preempted", gasUsed: gas - left };
+    this.commit({
+      regs: this.m.regs,
+      pc: this.m.pc,
+      status: ended ? "ended" : "suspended",
+      args: ended ? EMPTY : img.args,
+    });
+    return {
+      status: ended ? "returned" : stop.kind === "yield" ? "yielded" : "preempted",
+      gasUsed: gas - left,
+    };
   }
 
   /** Registers of a `call` or inspector entry: the halt address, a stack below main's, one argument. */
@@ -233,7 +254,10 @@ export class PvmActorInstance implements ActorInstance, HostRuntime {
   }
 
   call(origin: ActorId | null, input: Uint8Array, gas: bigint): CallOutcome {
-    const fail = (error: CallError, gasUsed: bigint): CallOutcome => ({ output: { success: false, value: error }, gasUsed });
+    const fail = (error: CallError, gasUsed: bigint): CallOutcome => ({
+      output: { success: false, value: error },
+      gasUsed,
+    });
     if (this.busy) return fail({ tag: "Reentry", value: undefined }, 0n);
     const jt = this.program.code.jumpTable;
     const regs = this.entryRegs(origin === null ? -1n : BigInt(origin));

@@ -63,7 +63,8 @@ function putLe(out: number[], v: number, n: number): void {
 }
 
 export function decodeStandard(bytes: Uint8Array): StandardProgram {
-  const bad = (details: string) => new PvmError("Malformed PVM standard program", { code: "PVM_BAD_BLOB", details });
+  const bad = (details: string) =>
+    new PvmError("Malformed PVM standard program", { code: "PVM_BAD_BLOB", details });
   if (bytes.length < 15) throw bad(`${bytes.length} bytes, shorter than the 15-byte header`);
   const o = le(bytes, 0, 3);
   const w = le(bytes, 3, 3);
@@ -79,7 +80,8 @@ export function decodeStandard(bytes: Uint8Array): StandardProgram {
   at += 4;
   if (at + c !== bytes.length) throw bad(`code length ${c}, but ${bytes.length - at} bytes follow`);
   const p = { roData, rwData, heapPages: z, stackSize: s, code: bytes.slice(at) };
-  if (rwStart(p) + pageUp(w) + z * PVM_PAGE > STACK_TOP - pageUp(s)) throw bad("data, heap and stack overlap");
+  if (rwStart(p) + pageUp(w) + z * PVM_PAGE > STACK_TOP - pageUp(s))
+    throw bad("data, heap and stack overlap");
   return p;
 }
 

@@ -93,6 +93,8 @@ export interface ActorImage {
 /** A validated, instrumented program, cached by code hash. */
 export interface Program {
   readonly codeHash: CodeHash;
+  /** Which engine runs it (absent: Wasm, the first engine). */
+  readonly format?: "wasm" | "riscv";
   readonly metadata: ProgramMetadata;
   /** The image of a new actor: start section / `_initialize` run, `main(args)` pending. */
   createImage(args: Uint8Array): ActorImage;

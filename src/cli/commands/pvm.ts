@@ -6,6 +6,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { runFast } from "../../vm/pvm/fastpath.ts";
+import { run as interpret } from "../../vm/pvm/interpreter.ts";
 import { parseVector, runVector } from "../../vm/pvm/vectors.ts";
 import { CliError, examples, run } from "../util.ts";
 
@@ -33,13 +35,14 @@ export function register(program: Command): void {
     .command("run")
     .description("run JAM PVM test vectors and compare with their expectations")
     .argument("<vector...>", "vector .json files (or directories of them)")
-    .option("--json", "one JSON line per vector, then a summary line");
+    .option("--json", "one JSON line per vector, then a summary line")
+    .option("--fast", "run the fast path (compiled basic blocks) instead of the interpreter");
   examples(cmd, [
     "coreplay pvm run test/vm/pvm/vectors/programs",
     "coreplay pvm run test/vm/pvm/vectors/programs/inst_add_32.json --json",
   ]);
   cmd.action(
-    run(async (paths: string[], o: { json?: boolean }) => {
+    run(async (paths: string[], o: { json?: boolean; fast?: boolean }) => {
       const files = await expand(paths);
       let passed = 0;
       const skipped: string[] = [];
@@ -47,7 +50,7 @@ export function register(program: Command): void {
       for (const f of files) {
         let r: ReturnType<typeof runVector>;
         try {
-          r = runVector(parseVector(await readFile(f, "utf8")));
+          r = runVector(parseVector(await readFile(f, "utf8")), o.fast ? runFast : interpret);
         } catch (e) {
           throw new CliError("Not a PVM test vector", {
             code: "CLI_BAD_VECTOR",

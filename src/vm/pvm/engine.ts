@@ -19,6 +19,7 @@ import { HOST_CALLS } from "./asm.ts";
 import { decodeBlob } from "./blob.ts";
 import { type DecodedCode, decodeCode } from "./decode.ts";
 import { PvmError } from "./errors.ts";
+import { runFast } from "./fastpath.ts";
 import { decodePvmImage, decodePvmImageAgainst, PvmImage } from "./image.ts";
 import { ENTRY, PvmActorInstance, type PvmCode } from "./instance.ts";
 import { run } from "./interpreter.ts";
@@ -156,12 +157,15 @@ function check(code: DecodedCode, standard: StandardProgram, maxPages: number): 
     );
 }
 
-/** Creates the PVM engine; `runner` swaps the interpreter for the fast path (same results). */
+/**
+ * Creates the PVM engine. It runs the fast path (fastpath.ts), held equal to the interpreter by
+ * test/vm/pvm/fastpath.test.ts; `runner: "interp"` runs the interpreter itself (same results, slower).
+ */
 export function createPvmEngine(
-  options: Partial<EngineLimits> = {},
-  runner: (code: DecodedCode, m: PvmMachine) => void = run,
-  runnerName = "interp",
+  options: Partial<EngineLimits> & { runner?: "fast" | "interp" } = {},
 ): PvmEngine {
+  const runnerName = options.runner ?? "fast";
+  const runner = runnerName === "fast" ? runFast : run;
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
   return {
     format: "riscv",

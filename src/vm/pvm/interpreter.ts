@@ -15,7 +15,7 @@ const x4 = (v: bigint): bigint => BigInt.asUintN(64, BigInt.asIntN(32, v));
 const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
-function popcount(v: bigint): bigint {
+export function popcount(v: bigint): bigint {
   let n = 0;
   let lo = Number(v & M32);
   let hi = Number(v >> 32n);
@@ -30,16 +30,16 @@ function popcount(v: bigint): bigint {
   return BigInt(n);
 }
 
-function clz64(v: bigint): bigint {
+export function clz64(v: bigint): bigint {
   const hi = Number(v >> 32n);
   return BigInt(hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(Number(v & M32)));
 }
 
-function ctz32(x: number): number {
+export function ctz32(x: number): number {
   return x === 0 ? 32 : 31 - Math.clz32(x & -x);
 }
 
-function ctz64(v: bigint): bigint {
+export function ctz64(v: bigint): bigint {
   const lo = Number(v & M32);
   return BigInt(lo !== 0 ? ctz32(lo) : 32 + ctz32(Number(v >> 32n)));
 }
@@ -333,7 +333,7 @@ export function run(code: DecodedCode, m: PvmMachine): void {
 type PvmStatus = PvmMachine["status"];
 
 /** Two registers and an immediate: `ω_A' = f(ω_B, ν_X)` (opcodes 131–161). */
-function regImm(o: number, x: bigint, y: bigint, old: bigint): bigint {
+export function regImm(o: number, x: bigint, y: bigint, old: bigint): bigint {
   switch (o) {
     case 131:
       return x4(x + y);
@@ -401,7 +401,7 @@ function regImm(o: number, x: bigint, y: bigint, old: bigint): bigint {
 }
 
 /** Three registers: `ω_D' = f(ω_A, ω_B)` (opcodes 190–230). */
-function regReg(o: number, x: bigint, y: bigint, old: bigint): bigint {
+export function regReg(o: number, x: bigint, y: bigint, old: bigint): bigint {
   switch (o) {
     case 190:
       return x4(x + y);

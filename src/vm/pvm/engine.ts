@@ -29,13 +29,14 @@ import {
   MAX_INPUT,
   mappedBytes,
   memoryRuns,
+  type PageRun,
   RO_START,
   rwStart,
   STACK_TOP,
   type StandardProgram,
 } from "./layout.ts";
 import { HALT_ADDRESS, type PvmMachine, REGISTERS } from "./machine.ts";
-import { PVM_PAGE } from "./memory.ts";
+import { Access, PVM_PAGE } from "./memory.ts";
 
 const CACHE = new Map<string, PvmProgram>();
 const CACHE_LIMIT = 256;
@@ -89,11 +90,33 @@ export class PvmProgram implements Program {
   }
 
   decodeImage(bytes: Uint8Array): PvmImage {
-    return decodePvmImage(bytes, this.codeHash);
+    return this.checked(decodePvmImage(bytes, this.codeHash));
   }
 
   decodeImageAgainst(base: ActorImage, bytes: Uint8Array): PvmImage {
-    return decodePvmImageAgainst(this.own(base), bytes, this.codeHash);
+    return this.checked(decodePvmImageAgainst(this.own(base), bytes, this.codeHash));
+  }
+
+  /** An image's memory map is the program's layout for its args, and its status agrees with its args. */
+  private checked(img: PvmImage): PvmImage {
+    const same = (a: readonly PageRun[], b: readonly PageRun[]): boolean =>
+      a.length === b.length &&
+      a.every((r, i) => r.first === b[i]!.first && r.count === b[i]!.count && r.access === b[i]!.access);
+    const done = img.status === "ended" || img.status === "failed";
+    // An ended or failed main drops its args but keeps their pages mapped: any args length then.
+    const last = img.runs[img.runs.length - 1];
+    const argsRun = last !== undefined && last.first === ARGS_START / PVM_PAGE ? last : undefined;
+    const ok = done
+      ? img.args.byteLength === 0 &&
+        same(argsRun ? img.runs.slice(0, -1) : img.runs, memoryRuns(this.standard, 0)) &&
+        (argsRun === undefined || (argsRun.access === Access.Read && argsRun.count * PVM_PAGE <= MAX_INPUT))
+      : same(img.runs, memoryRuns(this.standard, img.args.byteLength));
+    if (!ok)
+      throw new ImageError("Corrupt actor image", {
+        code: "CORRUPT",
+        details: "memory map or args inconsistent with the program's layout and main's status",
+      });
+    return img;
   }
 
   instantiate(actor: ActorId, image: ActorImage, host: HostEnv): PvmActorInstance {

@@ -151,7 +151,7 @@ describe("PVM images and programs", () => {
     });
     const inst = program.instantiate(1 as ActorId, a, noHost);
     inst.service(5_000n);
-    const b = inst.snapshot();
+    const b = inst.snapshot() as PvmImage;
     expect(b).toBeInstanceOf(PvmImage);
     expect(program.decodeImage(b.encode()).hash).toEqual(b.hash);
     expect(program.decodeImageAgainst(a, b.encodeDelta(a)).hash).toEqual(b.hash);
@@ -159,6 +159,17 @@ describe("PVM images and programs", () => {
     const corrupt = b.encode().slice(0, -1);
     expect(() => program.decodeImage(corrupt)).toThrow(ImageError);
     expect(() => engine.load(counter).decodeImage(b.encode())).toThrow(/another program/);
+    // A memory map the program's layout does not give is refused (it would grant pages).
+    const granted = new PvmImage({
+      ...b,
+      runs: [...b.runs, { first: 0x100, count: 1, access: 2 }].sort((x, y) => x.first - y.first),
+    });
+    expect(() => program.decodeImage(granted.encode())).toThrow(/inconsistent with the program's layout/);
+    // An ended main's image (args dropped, their pages still mapped) decodes.
+    inst.service(10n ** 9n);
+    const ended = inst.snapshot();
+    expect(ended.status).toBe("ended");
+    expect(program.decodeImage(ended.encode()).hash).toEqual(ended.hash);
   });
 
   it("a trapping main is failed with its memory as before the step", () => {

@@ -112,7 +112,7 @@ const bench: Bench = () => {
   const n = a.instructions;
   const vsPeer = sideBySide(fast, peer, 7);
   const vsInterp = sideBySide(interp, peer, 5);
-  const vsWasm = sideBySide(fast, () => wasm(BigInt(BOUND)), 7);
+  const vsWasm = sideBySide(fast, () => wasm(BigInt(BOUND)), 15);
   const mips = (ms: number) => round(n / ms / 1000);
   const note = `primes below ${BOUND}: ${n} PVM instructions; medians side by side on a shared machine (noisy)`;
   return [

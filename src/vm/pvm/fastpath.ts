@@ -48,8 +48,8 @@ const MAX_GAS_STEPS = 2 ** 53;
 
 const big = (v: bigint): string => `${v}n`;
 
-/** JS for one instruction at `pc`, the `k`-th (0-based) of a block of `n`. */
-function emit(code: DecodedCode, pc: number, k: number, n: number): string {
+/** JS for one instruction at `pc`, the `k`-th (0-based) of a block of `n`; `following`: the next case. */
+function emit(code: DecodedCode, pc: number, k: number, n: number, following: number): string {
   const o = code.op[pc]!;
   const a = code.ra[pc]!;
   const b = code.rb[pc]!;
@@ -60,6 +60,8 @@ function emit(code: DecodedCode, pc: number, k: number, n: number): string {
   const ny = code.numY[pc]!;
   const next = code.next[pc]!;
   const refund = n - k - 1;
+  // Into the next block: fall into its `case` when it is the one emitted next (no switch dispatch).
+  const fall = next === following ? `pc=${next};` : `{pc=${next};continue;}`;
   const stop = (status: string, extra = "") =>
     `{f.pc=${pc};f.left=g+${refund};f.status="${status}";${extra}return;}`;
   const to = (target: number) =>
@@ -85,7 +87,7 @@ function emit(code: DecodedCode, pc: number, k: number, n: number): string {
     case OP_INVALID:
       return stop("panic");
     case 1:
-      return `{pc=${next};continue;}`;
+      return `${fall}`;
     case 10:
       return `{f.pc=${next};f.left=g+${refund};f.status="host";f.host=${Number(x & 0xffffffffn)};return;}`;
     case 20:
@@ -113,25 +115,25 @@ function emit(code: DecodedCode, pc: number, k: number, n: number): string {
     case 80:
       return `r[${a}]=${big(x)};${to(target)}`;
     case 81:
-      return `${cond(`r[${a}]===${big(x)}`, target)}{pc=${next};continue;}`;
+      return `${cond(`r[${a}]===${big(x)}`, target)}${fall}`;
     case 82:
-      return `${cond(`r[${a}]!==${big(x)}`, target)}{pc=${next};continue;}`;
+      return `${cond(`r[${a}]!==${big(x)}`, target)}${fall}`;
     case 83:
-      return `${cond(`r[${a}]<${big(x)}`, target)}{pc=${next};continue;}`;
+      return `${cond(`r[${a}]<${big(x)}`, target)}${fall}`;
     case 84:
-      return `${cond(`r[${a}]<=${big(x)}`, target)}{pc=${next};continue;}`;
+      return `${cond(`r[${a}]<=${big(x)}`, target)}${fall}`;
     case 85:
-      return `${cond(`r[${a}]>=${big(x)}`, target)}{pc=${next};continue;}`;
+      return `${cond(`r[${a}]>=${big(x)}`, target)}${fall}`;
     case 86:
-      return `${cond(`r[${a}]>${big(x)}`, target)}{pc=${next};continue;}`;
+      return `${cond(`r[${a}]>${big(x)}`, target)}${fall}`;
     case 87:
-      return `${cond(`${s(a)}<${BigInt.asIntN(64, x)}n`, target)}{pc=${next};continue;}`;
+      return `${cond(`${s(a)}<${BigInt.asIntN(64, x)}n`, target)}${fall}`;
     case 88:
-      return `${cond(`${s(a)}<=${BigInt.asIntN(64, x)}n`, target)}{pc=${next};continue;}`;
+      return `${cond(`${s(a)}<=${BigInt.asIntN(64, x)}n`, target)}${fall}`;
     case 89:
-      return `${cond(`${s(a)}>=${BigInt.asIntN(64, x)}n`, target)}{pc=${next};continue;}`;
+      return `${cond(`${s(a)}>=${BigInt.asIntN(64, x)}n`, target)}${fall}`;
     case 90:
-      return `${cond(`${s(a)}>${BigInt.asIntN(64, x)}n`, target)}{pc=${next};continue;}`;
+      return `${cond(`${s(a)}>${BigInt.asIntN(64, x)}n`, target)}${fall}`;
     case 100:
       return `r[${d}]=r[${a}];`;
     case 101:
@@ -171,7 +173,7 @@ function emit(code: DecodedCode, pc: number, k: number, n: number): string {
     const signed = o === 173 || o === 175;
     const l = signed ? s(a) : `r[${a}]`;
     const rr = signed ? s(b) : `r[${b}]`;
-    return `${cond(`${l}${ops[o - 170]}${rr}`, target)}{pc=${next};continue;}`;
+    return `${cond(`${l}${ops[o - 170]}${rr}`, target)}${fall}`;
   }
   if (o >= 131 && o <= 161) {
     // The common ones inline (BigUint64Array stores wrap mod 2^64); the rest through the interpreter's.
@@ -214,8 +216,9 @@ function compile(code: DecodedCode): Program {
   const n = code.length;
   const rest = new Uint32Array(n + 1);
   const cases: string[] = [];
-  for (let pc = 0; pc < n; pc++) {
-    if (!code.blockStart[pc]) continue;
+  const starts: number[] = [];
+  for (let pc = 0; pc < n; pc++) if (code.blockStart[pc]) starts.push(pc);
+  starts.forEach((pc, i) => {
     const block: number[] = [];
     let at = pc;
     for (;;) {
@@ -224,9 +227,10 @@ function compile(code: DecodedCode): Program {
       if (at >= n || o === OP_INVALID || TERMINATORS.has(o)) break;
       at = code.next[at]!;
     }
-    const body = block.map((p, k) => emit(code, p, k, block.length)).join("");
+    const following = starts[i + 1] ?? -1;
+    const body = block.map((p, k) => emit(code, p, k, block.length, following)).join("");
     cases.push(`case ${pc}:if(g<${block.length})break;g-=${block.length};${body}`);
-  }
+  });
   // Instructions left in the block from every instruction start (for the interpreter hand-over).
   for (let pc = n - 1; pc >= 0; pc--) {
     const o = code.op[pc]!;

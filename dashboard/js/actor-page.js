@@ -66,6 +66,7 @@ export function createActorPage(rpc, { onCall }) {
       "dl",
       { class: "facts" },
       row("main", h("span", { class: `badge s-${a.status}` }, a.status)),
+      row("engine", a.engine === "riscv" ? "PVM (RISC-V)" : a.engine === "wasm" ? "Wasm" : "–"),
       row("code hash", h("code", {}, shortHash(a.codeHash)), a.codeHash),
       row("state hash", h("code", { class: "state-hash" }, shortHash(a.stateHash)), a.stateHash),
       row("sequence", h("span", { class: "sequence" }, a.sequence)),

@@ -20,15 +20,16 @@ function chipFor(a, onOpen) {
     chips.set(a.id, el);
   }
   const label = a.name || "actor";
-  if (el.dataset.sig !== `${label}|${a.status}|${a.codeHash}`) {
-    el.dataset.sig = `${label}|${a.status}|${a.codeHash}`;
+  if (el.dataset.sig !== `${label}|${a.status}|${a.codeHash}|${a.engine}`) {
+    el.dataset.sig = `${label}|${a.status}|${a.codeHash}|${a.engine}`;
     el.style.setProperty("--hue", String(hueOf(a.codeHash)));
-    el.title = `${label} #${a.id} · main ${a.status} · open its page`;
+    el.title = `${label} #${a.id} · ${a.engine === "riscv" ? "PVM" : "Wasm"} · main ${a.status} · open its page`;
     fill(
       el,
       h("i", { class: `chip-dot s-${a.status}` }),
       h("span", { class: "chip-name" }, label),
       h("span", { class: "chip-id" }, `#${a.id}`),
+      a.engine === "riscv" ? h("span", { class: "chip-engine", title: "runs on the PVM" }, "pvm") : false,
     );
   }
   return el;

@@ -2,7 +2,7 @@
  * `buildProgram`: AssemblyScript actor source → program blob + code hash (what `coreplay build` does).
  * Nothing is instrumented here: that happens at upload (DESIGN §6).
  */
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import asc from "assemblyscript/asc";
 import type { CodeHash } from "../codec/ids.ts";
@@ -13,6 +13,7 @@ import { wrapProgram } from "./blob.ts";
 import { checkAbi } from "./check.ts";
 import { type CompileOptions, compileActor, DEFAULT_RUNTIME } from "./compile.ts";
 import { BuildError, type Diagnostic } from "./errors.ts";
+import { assemblePvm, PVMASM_BUILD, readPvmAsm, wrapPvmProgram } from "./pvm.ts";
 
 export { unwrapProgram, wrapProgram } from "./blob.ts";
 export { checkAbi } from "./check.ts";
@@ -31,7 +32,7 @@ export interface BuiltProgram {
   blob: Uint8Array;
   /** blake2b-256 of the blob. */
   codeHash: CodeHash;
-  /** The raw Wasm inside the blob. */
+  /** The code inside the blob: Wasm, or a PVM standard program for `.pvmasm`. */
   wasm: Uint8Array;
   metadata: ProgramMetadata;
   /** The entry file that was compiled. */
@@ -50,6 +51,10 @@ export async function resolveEntry(entryOrFolder: string): Promise<{ entry: stri
   const info = await stat(abs).catch(() => undefined);
   if (info?.isDirectory()) {
     const entry = path.join(abs, "assembly", "index.ts");
+    // A PVM actor's folder holds one .pvmasm file instead (src/build/pvm.ts).
+    const asm = (await readdir(abs)).filter((f) => f.endsWith(".pvmasm"));
+    if (asm.length === 1 && !(await stat(entry).catch(() => undefined))?.isFile())
+      return { entry: path.join(abs, asm[0]!), name: path.basename(abs) };
     if (!(await stat(entry).catch(() => undefined))?.isFile()) {
       throw new BuildError(`No actor entry in ${entryOrFolder}`, {
         code: "BUILD_NO_ENTRY",
@@ -63,7 +68,9 @@ export async function resolveEntry(entryOrFolder: string): Promise<{ entry: stri
     const dir = path.dirname(abs);
     // <project>/assembly/index.ts is named after <project>; any other file after itself.
     const name =
-      path.basename(dir) === "assembly" ? path.basename(path.dirname(dir)) : path.basename(abs, ".ts");
+      path.basename(dir) === "assembly"
+        ? path.basename(path.dirname(dir))
+        : path.basename(abs).replace(/\.(ts|pvmasm)$/, "");
     return { entry: abs, name };
   }
   throw new BuildError(`No such file or folder: ${entryOrFolder}`, {
@@ -81,6 +88,26 @@ export async function resolveEntry(entryOrFolder: string): Promise<{ entry: stri
  */
 export async function buildProgram(entryOrFolder: string, options: BuildOptions = {}): Promise<BuiltProgram> {
   const { entry, name } = await resolveEntry(entryOrFolder);
+  if (entry.endsWith(".pvmasm")) {
+    const code = assemblePvm(await readPvmAsm(entry), entry);
+    // PVM assembly declares no interface yet: such actors are called with hex.
+    const metadata: ProgramMetadata = {
+      name: options.name ?? name,
+      preemptible: true,
+      build: PVMASM_BUILD,
+      interface: "",
+    };
+    const blob = wrapPvmProgram(code, metadata);
+    return {
+      blob,
+      codeHash: blake2b256(blob) as unknown as CodeHash,
+      wasm: code,
+      metadata,
+      entry,
+      interface: undefined,
+      diagnostics: [],
+    };
+  }
   const { wasm, diagnostics } = await compileActor(entry, options);
   checkAbi(wasm, entryOrFolder);
   const iface = await declaredInterface(entry);

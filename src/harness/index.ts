@@ -15,7 +15,7 @@ import { type ActorId, actorId, type CodeHash, type Hash, type StateHash } from 
 import { CallOutput, type Message } from "../codec/types.ts";
 import { executePlay, type PlayItem, type PlayOutcome } from "../pov/executor.ts";
 import type { ActorInstance, Engine, HostEnv, Program, ServiceOutcome } from "../vm/engine.ts";
-import { createWasmEngine } from "../vm/wasm-engine.ts";
+import { createEngine } from "../vm/engines.ts";
 import { HarnessError } from "./errors.ts";
 import { applyPlay, createTheatre, type HarnessActor, type HarnessUpgrade, type Theatre } from "./theatre.ts";
 
@@ -32,7 +32,7 @@ export const HARNESS_DEFAULTS = {
 } as const;
 
 export interface HarnessOptions {
-  /** The engine to run programs with (default: a fresh `createWasmEngine()`). */
+  /** The engine to run programs with (default: a fresh `createEngine()`, Wasm and PVM). */
   engine?: Engine;
   /** Gas for each Service step (default 2·10⁹). */
   serviceGas?: bigint;
@@ -156,7 +156,7 @@ const ZERO32 = new Uint8Array(32) as Hash;
 const U64_MAX = (1n << 64n) - 1n;
 
 export function createHarness(options: HarnessOptions = {}): Harness {
-  const engine = options.engine ?? createWasmEngine();
+  const engine = options.engine ?? createEngine();
   const serviceGas = options.serviceGas ?? HARNESS_DEFAULTS.serviceGas;
   const callGas = options.callGas ?? HARNESS_DEFAULTS.callGas;
   const theatre: Theatre = createTheatre(options.pigeonholeCapacity ?? HARNESS_DEFAULTS.pigeonholeCapacity);

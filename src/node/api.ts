@@ -51,10 +51,12 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
     const a = chain.actor(id as ActorId);
     if (!a) return undefined;
     let name = "";
+    let engine: ActorJson["engine"] = "";
     let status: ActorJson["status"] = "pending";
     try {
       const p = node.collators.program(a.codeHash);
       name = p?.metadata.name ?? "";
+      if (p !== undefined) engine = p.format ?? "wasm";
       status = node.collators.status(id as ActorId) ?? "pending";
     } catch {
       // an image that does not decode is reported with what is known
@@ -62,6 +64,7 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
     return {
       id,
       name,
+      engine,
       codeHash: toHex(a.codeHash),
       stateHash: toHex(a.stateHash),
       sequence: a.sequence.toString(),

@@ -53,6 +53,8 @@ export interface ActorJson {
   id: number;
   /** Program name from its metadata, "" if unknown. */
   name: string;
+  /** The engine that runs its program: `wasm` or `riscv` (the PVM, DESIGN §12); "" if unknown. */
+  engine: "wasm" | "riscv" | "";
   codeHash: Hex;
   stateHash: Hex;
   sequence: string;

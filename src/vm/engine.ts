@@ -94,6 +94,8 @@ export interface ActorImage {
 /** A validated, instrumented program, cached by code hash. */
 export interface Program {
   readonly codeHash: CodeHash;
+  /** Which engine runs it (absent: Wasm, the first engine). */
+  readonly format?: "wasm" | "riscv";
   readonly metadata: ProgramMetadata;
   /** The image of a new actor: start section / `_initialize` run, `main(args)` pending. */
   createImage(args: Uint8Array): ActorImage;
@@ -124,7 +126,8 @@ export interface EngineLimits {
 }
 
 export interface Engine {
-  readonly format: "wasm" | "riscv";
+  /** `wasm+riscv`: both engines, chosen per blob by its header (src/vm/engines.ts). */
+  readonly format: "wasm" | "riscv" | "wasm+riscv";
   /** Validate and instrument a program blob (docs/abi.md). Throws ProgramError. Cached by code hash. */
   load(blob: Uint8Array): Program;
 }

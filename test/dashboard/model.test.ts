@@ -57,6 +57,7 @@ function block(
 const actorJ = (id: number): ActorJson => ({
   id,
   name: "a",
+  engine: "wasm",
   codeHash: hash(1),
   stateHash: hash(2),
   sequence: "0",

@@ -41,6 +41,7 @@ export function createFakeApi(): NodeApi & { emit(e: NodeEvent): void } {
       actors.set(id, {
         id,
         name: "fake",
+        engine: "wasm",
         codeHash: req.codeHash,
         stateHash: h32(1),
         sequence: "0",

@@ -6,7 +6,7 @@ import { CliError, clientFor, examples, output, parseActor, run, withCommon } fr
 const human = (a: ActorJson) =>
   [
     `actor ${a.id}${a.name ? ` (${a.name})` : ""}`,
-    `  code      ${a.codeHash}`,
+    `  code      ${a.codeHash}${a.engine ? ` (${a.engine === "riscv" ? "PVM" : "Wasm"})` : ""}`,
     `  state     ${a.stateHash}`,
     `  sequence  ${a.sequence}`,
     `  balance   ${a.balance}`,

@@ -26,4 +26,5 @@ export const commandModules: Array<() => Promise<{ register(program: Command): v
   () => import("./revert.ts"),
   () => import("./set-balance.ts"),
   () => import("./disk.ts"),
+  () => import("./pvm.ts"),
 ];

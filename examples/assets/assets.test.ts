@@ -93,7 +93,13 @@ function audit(l: Ledger) {
   return { total, adminOf };
 }
 
-const t = (fromBatch: number, fromIndex: number, toBatch: number, toIndex: number, amount: bigint): Transfer => ({
+const t = (
+  fromBatch: number,
+  fromIndex: number,
+  toBatch: number,
+  toIndex: number,
+  amount: bigint,
+): Transfer => ({
   fromBatch,
   fromIndex,
   toBatch,
@@ -157,7 +163,11 @@ describe("asset ledger over long-term storage", () => {
     okBytes(l.h.call(a, asset.mint(0, 1, 10n)));
     const fail = (input: Uint8Array) => {
       const out = l.h.call(a, input);
-      return out.success ? "ok" : out.value.tag === "Actor" ? new TextDecoder().decode(out.value.value) : out.value.tag;
+      return out.success
+        ? "ok"
+        : out.value.tag === "Actor"
+          ? new TextDecoder().decode(out.value.value)
+          : out.value.tag;
     };
     expect(fail(asset.transfer(t(0, 1, 0, 2, 11n)))).toBe("insufficient balance");
     expect(fail(asset.transfer(t(1, 0, 0, 2, 1n)))).toBe("batch 1 is not administered here");
@@ -189,7 +199,12 @@ describe("asset ledger over long-term storage", () => {
         toIndex: fc.nat(size - 1),
         amount: fc.bigInt(1n, 40n),
       }),
-      fc.record({ kind: fc.constant("mint" as const), actor: fc.nat(3), batch: fc.nat(B - 1), amount: fc.bigInt(1n, 100n) }),
+      fc.record({
+        kind: fc.constant("mint" as const),
+        actor: fc.nat(3),
+        batch: fc.nat(B - 1),
+        amount: fc.bigInt(1n, 100n),
+      }),
       fc.record({ kind: fc.constant("take" as const), actor: fc.nat(3), batch: fc.nat(B - 1) }),
       fc.record({ kind: fc.constant("giveBack" as const), actor: fc.nat(3), batch: fc.nat(B - 1) }),
       fc.record({ kind: fc.constant("service" as const), actor: fc.nat(4) }),
@@ -208,8 +223,12 @@ describe("asset ledger over long-term storage", () => {
         for (const o of ops) {
           if (o.kind === "transfer") {
             // Mostly from the batch's administrator (the call that can succeed), sometimes from anyone.
-            const by = o.actor === 3 ? pick(o.amount === 1n ? 0 : 1) : (adminOf.get(o.fromBatch) ?? pick(o.actor));
-            const out = l.h.call(by, asset.transfer(t(o.fromBatch, o.fromIndex, o.toBatch, o.toIndex, o.amount)));
+            const by =
+              o.actor === 3 ? pick(o.amount === 1n ? 0 : 1) : (adminOf.get(o.fromBatch) ?? pick(o.actor));
+            const out = l.h.call(
+              by,
+              asset.transfer(t(o.fromBatch, o.fromIndex, o.toBatch, o.toIndex, o.amount)),
+            );
             if (out.success) seen[out.value[0] === 0 ? "settled" : "sent"]++;
           } else if (o.kind === "mint") {
             l.h.call(pick(o.actor), asset.mint(o.batch, 0, o.amount));

@@ -47,7 +47,8 @@ export const asset = {
   mint: (batch: number, index: number, amount: bigint) =>
     Uint8Array.from([0x01, ...le(4, batch), ...le(2, index), ...le(8, amount)]),
   transfer: (t: Transfer) => Uint8Array.from([0x02, ...transferBytes(t)]),
-  transferMany: (ts: Transfer[]) => Uint8Array.from([0x03, ...compact(ts.length), ...ts.flatMap(transferBytes)]),
+  transferMany: (ts: Transfer[]) =>
+    Uint8Array.from([0x03, ...compact(ts.length), ...ts.flatMap(transferBytes)]),
   take: (batch: number) => Uint8Array.from([0x04, ...le(4, batch)]),
   giveBack: (batch: number) => Uint8Array.from([0x05, ...le(4, batch)]),
   info: () => Uint8Array.of(0x06),
@@ -119,6 +120,8 @@ export interface AssetInfo {
   minted: bigint;
   sentOut: bigint;
   receivedIn: bigint;
+  /** Transfers that succeeded so far (settled or sent). */
+  transfers: bigint;
 }
 
 export function decodeAssetInfo(bytes: Uint8Array): AssetInfo {
@@ -134,6 +137,7 @@ export function decodeAssetInfo(bytes: Uint8Array): AssetInfo {
     minted: c.u64(),
     sentOut: c.u64(),
     receivedIn: c.u64(),
+    transfers: c.u64(),
   };
 }
 

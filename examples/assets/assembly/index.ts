@@ -62,6 +62,8 @@ const stored = new Map<string, i32>();
 let minted: u64 = 0;
 let sentOut: u64 = 0;
 let receivedIn: u64 = 0;
+/** Transfers that succeeded (settled here or sent), for the bench and the dashboard. */
+let transfers: u64 = 0;
 
 function hex(bytes: Uint8Array): string {
   let s = "";
@@ -143,6 +145,7 @@ function transferOne(ctx: CallContext, r: Reader): i32 {
     }
     from[fromIndex] -= amount;
     to[toIndex] += amount;
+    transfers++;
     return 0;
   }
   from[fromIndex] -= amount;
@@ -152,6 +155,7 @@ function transferOne(ctx: CallContext, r: Reader): i32 {
     return -1;
   }
   sentOut += amount;
+  transfers++;
   return 1;
 }
 
@@ -206,7 +210,7 @@ function writeIds(w: Writer, ids: u32[]): void {
 
 /**
  * 0x06 info() -> (held Vec<u32>, loading Vec<u32>, heldSum u64, loadingSum u64, orphanSum u64,
- * minted u64, sentOut u64, receivedIn u64)
+ * minted u64, sentOut u64, receivedIn u64, transfers u64)
  */
 function info(ctx: CallContext): void {
   const heldIds = sortedKeys(held);
@@ -225,7 +229,7 @@ function info(ctx: CallContext): void {
   for (let i = 0; i < orphans.length; i++) orphanSum += readCredit(new Reader(orphans[i])).amount;
   writeIds(ctx.out, heldIds);
   writeIds(ctx.out, loadingIds);
-  ctx.out.u64(heldSum).u64(loadingSum).u64(orphanSum).u64(minted).u64(sentOut).u64(receivedIn);
+  ctx.out.u64(heldSum).u64(loadingSum).u64(orphanSum).u64(minted).u64(sentOut).u64(receivedIn).u64(transfers);
 }
 
 const methods = new Methods()

@@ -8,10 +8,9 @@
  * this machine's CPUs, which play (collators) and re-play (validators) every core.
  */
 
-import { asset, decodeAssetInfo, registry, type Transfer } from "../examples/assets/protocol.ts";
-import { buildExample } from "../examples/build-example.ts";
+import { assetBlobs, createActor, onNode } from "../examples/assets/on-node.ts";
+import { asset, registry, type Transfer } from "../examples/assets/protocol.ts";
 import type { ActorId } from "../src/codec/ids.ts";
-import { createNodeApi } from "../src/node/api.ts";
 import { type CoreplayNode, createNode } from "../src/node/node.ts";
 import { createWasmEngine } from "../src/vm/wasm-engine.ts";
 import { type Bench, type Figure, median, round } from "./lib.ts";
@@ -39,15 +38,6 @@ function transfers(first: number, round: number): Transfer[] {
   });
 }
 
-async function create(node: CoreplayNode, blob: Uint8Array, args: Uint8Array): Promise<ActorId> {
-  const up = node.submit({ tag: "Upload", value: { blob } });
-  await node.produceBlock();
-  const { codeHash } = await up;
-  const c = node.submit({ tag: "Create", value: { codeHash: codeHash!, args, endowment: 10n ** 20n } });
-  await node.produceBlock();
-  return (await c).actor as ActorId;
-}
-
 interface Run {
   perBlock: number;
   perSecond: number;
@@ -61,24 +51,12 @@ async function measure(actors: number, blobs: { asset: Uint8Array; registry: Uin
     coreGas: CORE_GAS,
     engine: createWasmEngine(),
   });
-  const api = createNodeApi(node);
-  const call = (actor: ActorId, input: Uint8Array) => node.submit({ tag: "Call", value: { actor, input } });
-  const until = async (done: () => Promise<boolean>, what: string) => {
-    for (let i = 0; i < 40; i++) {
-      if (await done()) return;
-      await node.produceBlock();
-    }
-    throw new Error(`assets bench: ${what} did not happen within 40 blocks`);
-  };
-  const info = async (a: ActorId) => {
-    const r = await api.query(a, asset.info());
-    if (!r.ok) throw new Error(`assets bench: info of actor ${a} failed: ${r.error}`);
-    return decodeAssetInfo(Buffer.from(r.output.slice(2), "hex"));
-  };
+  const { call, until, info } = onNode(node);
   try {
-    const reg = await create(node, blobs.registry, new Uint8Array());
+    const reg = await createActor(node, blobs.registry, new Uint8Array());
     const ids: ActorId[] = [];
-    for (let i = 0; i < actors; i++) ids.push(await create(node, blobs.asset, asset.args(reg, BATCH_SIZE)));
+    for (let i = 0; i < actors; i++)
+      ids.push(await createActor(node, blobs.asset, asset.args(reg, BATCH_SIZE)));
     // Each actor takes its own batches (never stored: they start empty) and funds every account.
     const setup: Array<Promise<unknown>> = [];
     ids.forEach((a, i) => {
@@ -146,11 +124,7 @@ async function measure(actors: number, blobs: { asset: Uint8Array; registry: Uin
 }
 
 const bench: Bench = async () => {
-  const [a, r] = await Promise.all([
-    buildExample("assets/assembly/index.ts"),
-    buildExample("assets/assembly/registry.ts"),
-  ]);
-  const blobs = { asset: a.blob, registry: r.blob };
+  const blobs = await assetBlobs();
   const one = await measure(1, blobs);
   const four = await measure(4, blobs);
   const figures: Figure[] = [

@@ -8,7 +8,7 @@
  * most one page. Its addresses over the loop are then monotonic with steps of at most a page, so the
  * pages it writes lie between the address at loop entry and the address of its last store. Instead of
  * a mark per store, the instrumented loop records that last address in a global (one global.set), and
- * `__cp_flush` marks the whole range later (index.ts, layout.ts "Hoisted stores").
+ * `__cp_flush` marks the whole range later (runtime.ts, layout.ts "Hoisted stores").
  */
 import binaryen from "binaryen";
 import { childSlots, type ExpressionRef, X } from "./walk.ts";

@@ -57,3 +57,10 @@ export function expressionWeight(e: ExpressionRef): number {
       return WEIGHTS.simple;
   }
 }
+
+/** Gas per page of a hoisted store's range beyond its first (hoist.ts, runtime.ts `__cp_flush`). */
+export const HOIST_PAGE_GAS = 1024;
+/** Gas per byte touched by memory.fill/copy/init, as a right shift (1 gas per 16 bytes). */
+export const BULK_GAS_SHIFT = 4;
+/** Gas per page added by memory.grow. */
+export const GROW_GAS_PER_PAGE = 2048;

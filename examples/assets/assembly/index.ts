@@ -233,13 +233,17 @@ function info(ctx: CallContext): void {
 }
 
 const methods = new Methods()
-  .on(0x00, balanceOf)
-  .on(0x01, mint)
-  .on(0x02, transfer)
-  .on(0x03, transferMany)
-  .on(0x04, take)
-  .on(0x05, giveBack)
-  .on(0x06, info);
+  .type("struct Transfer { fromBatch: u32, fromIndex: u16, toBatch: u32, toIndex: u16, amount: u64 }")
+  .type(
+    "struct Info { held: Vec<u32>, loading: Vec<u32>, heldSum: u64, loadingSum: u64, orphanSum: u64, minted: u64, sentOut: u64, receivedIn: u64, transfers: u64 }",
+  )
+  .on(0x00, balanceOf, "balanceOf(batch: u32, index: u16) -> u64")
+  .on(0x01, mint, "mint(batch: u32, index: u16, amount: u64) -> u64")
+  .on(0x02, transfer, "transfer(fromBatch: u32, fromIndex: u16, toBatch: u32, toIndex: u16, amount: u64) -> u8")
+  .on(0x03, transferMany, "transferMany(transfers: Vec<Transfer>) -> u32")
+  .on(0x04, take, "take(batch: u32)")
+  .on(0x05, giveBack, "giveBack(batch: u32)")
+  .on(0x06, info, "info() -> Info");
 
 /** Applies a credit to a held batch (saturating is not an option: an overflow keeps it an orphan). */
 function applyCredit(c: Credit): bool {
@@ -320,7 +324,11 @@ function claimAt(batch: u32): bool {
 function finishLoading(batch: u32): void {
   const l = loading.get(batch);
   const bytes = lookup(l.hash);
-  if (bytes === null) return;
+  if (bytes === null) {
+    // A request is served by the witness of the actor's next play only: ask again until one has it.
+    request(l.hash);
+    return;
+  }
   const r = new Reader(bytes);
   const id = r.u32();
   const n = <i32>r.compact();

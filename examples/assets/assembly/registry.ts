@@ -95,11 +95,16 @@ function addAsset(ctx: CallContext): void {
 }
 
 const methods = new Methods()
-  .on(0x00, claim)
-  .on(0x01, putBack)
-  .on(0x02, whereIs)
-  .on(0x03, info)
-  .on(0x04, addAsset);
+  .type("struct Credit { index: u16, amount: u64 }")
+  .type("struct Grant { hash: [u8; 32], storer: u32, pending: Vec<Credit> }")
+  .type("enum Claim { Granted(Grant), AlreadyYours, Busy(u32) }")
+  .type("struct Place { admin: u32, hash: [u8; 32], storer: u32, pending: u64 }")
+  .type("struct RegistryInfo { batches: u32, administered: u32, pendingSum: u64, forwarded: u64 }")
+  .on(0x00, claim, "claim(batch: u32) -> Claim")
+  .on(0x01, putBack, "putBack(batch: u32, hash: [u8; 32])")
+  .on(0x02, whereIs, "whereIs(batch: u32) -> Place")
+  .on(0x03, info, "info() -> RegistryInfo")
+  .on(0x04, addAsset, "addAsset(actor: u32)");
 
 /** A credit for `batch`: to its administrator, or kept for the next claim while it rests. */
 function route(data: Uint8Array): void {

@@ -15,13 +15,13 @@ import { blake2b256 } from "../../crypto/blake2b.ts";
 import { DEFAULT_MAX_PAGES, PAGE_SIZE } from "../abi.ts";
 import type { ActorImage, Engine, EngineLimits, HostEnv, Program } from "../engine.ts";
 import { ImageError, ProgramError } from "../errors.ts";
-import { HOST_CALLS } from "./asm.ts";
+import { ENTRY, HOST_CALLS } from "./abi.ts";
 import { decodeBlob } from "./blob.ts";
 import { type DecodedCode, decodeCode } from "./decode.ts";
 import { PvmError } from "./errors.ts";
 import { runFast } from "./fastpath.ts";
 import { decodePvmImage, decodePvmImageAgainst, PvmImage } from "./image.ts";
-import { ENTRY, PvmActorInstance, type PvmCode } from "./instance.ts";
+import { PvmActorInstance, type PvmCode } from "./instance.ts";
 import { run } from "./interpreter.ts";
 import {
   ARGS_START,

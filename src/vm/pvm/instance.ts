@@ -10,7 +10,7 @@ import type { ActorInstance, CallOutcome, HostEnv, MainStatus, ServiceOutcome } 
 import { hostCost } from "../gas.ts";
 import { createHostImports, type EntryKind, HostAbort, type HostRuntime } from "../host.ts";
 import { callerDepth } from "../nesting.ts";
-import { HOST_CALLS } from "./asm.ts";
+import { ENTRY, HOST_CALLS } from "./abi.ts";
 import type { DecodedCode } from "./decode.ts";
 import { PvmImage } from "./image.ts";
 import { STACK_TOP } from "./layout.ts";
@@ -21,9 +21,6 @@ const EMPTY = new Uint8Array(0);
 /** Per 4 KiB page changed by an entry: the Wasm engine's 4096 per 64 KiB page, pro rata. */
 export const PVM_PAGE_DIRTY_GAS = 256n;
 const ZERO = new Uint8Array(PVM_PAGE);
-
-/** Jump-table indices of the entry points (DESIGN §12). */
-export const ENTRY = { main: 0, call: 1, payout: 2, dependencies: 3 } as const;
 
 type Failure = "OutOfGas" | "Trap" | "YieldInCall";
 /** How an entry ended: the machine stopped (halt, yield, out of gas) or it failed. */

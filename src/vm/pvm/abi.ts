@@ -8,4 +8,4 @@ import { HOST_FUNCTIONS } from "../abi.ts";
 export const HOST_CALLS = Object.keys(HOST_FUNCTIONS) as (keyof typeof HOST_FUNCTIONS)[];
 
 /** Jump-table indices of the entry points (DESIGN §12). */
-export const ENTRY = { main: 0, call: 1, payout: 2, dependencies: 3 } as const;
+export const ENTRY = { main: 0, call: 1, payout: 2, dependencies: 3, upgrade: 4 } as const;

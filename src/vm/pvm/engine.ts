@@ -119,6 +119,25 @@ export class PvmProgram implements Program {
     return img;
   }
 
+  /**
+   * The image of an actor that `set_code` moves to this program (DESIGN §10; the contract of the
+   * `setcode` branch's `Program.upgradeImage`): a fresh image with `main` pending, then the `upgrade`
+   * entry (jump-table index 4) if present, with input `prev ++ carry` and at most `gas`.
+   */
+  upgradeImage(
+    actor: ActorId,
+    prev: CodeHash,
+    carry: Uint8Array,
+    gas: bigint,
+  ): { ok: true; image: ActorImage; gasUsed: bigint } | { ok: false; reason: string; gasUsed: bigint } {
+    const inst = new PvmActorInstance(this.pvm, actor, this.createImage(new Uint8Array()), undefined);
+    const input = new Uint8Array(prev.byteLength + carry.byteLength);
+    input.set(prev);
+    input.set(carry, prev.byteLength);
+    const r = inst.upgrade(input, gas);
+    return r.ok ? { ok: true, image: inst.snapshot(), gasUsed: r.gasUsed } : r;
+  }
+
   instantiate(actor: ActorId, image: ActorImage, host: HostEnv): PvmActorInstance {
     return new PvmActorInstance(this.pvm, actor, this.own(image), host);
   }

@@ -298,6 +298,30 @@ export class PvmActorInstance implements ActorInstance, HostRuntime {
     return out;
   }
 
+  /**
+   * Runs `upgrade` (jump-table entry 4) on a fresh image with `input` (DESIGN §10): pure host calls
+   * only; on success its memory is kept and `main` stays pending. Throws nothing: failure is a value.
+   */
+  upgrade(
+    input: Uint8Array,
+    gas: bigint,
+  ): { ok: true; gasUsed: bigint } | { ok: false; reason: string; gasUsed: bigint } {
+    const jt = this.program.code.jumpTable;
+    if (jt.length <= ENTRY.upgrade) return { ok: true, gasUsed: 0n };
+    const stop = this.exec("inspect", input, jt[ENTRY.upgrade]!, this.entryRegs(0n), gas);
+    const used = gas - this.gasLeft();
+    if (stop.kind !== "halt") {
+      this.rollback();
+      const reason =
+        stop.kind === "fail" ? stop.reason : stop.kind === "oog" ? "out of gas" : "yield in upgrade";
+      return { ok: false, reason: `upgrade failed: ${reason}`, gasUsed: stop.kind === "oog" ? gas : used };
+    }
+    const img = this.committed;
+    this.changedPages();
+    this.commit({ regs: img.regs, pc: img.pc, status: img.status, args: img.args });
+    return { ok: true, gasUsed: used };
+  }
+
   payout(now: number, gas: bigint): bigint {
     return this.inspect(ENTRY.payout, now, gas)?.r7 ?? 0n;
   }

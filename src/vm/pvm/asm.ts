@@ -5,14 +5,13 @@
  * @example
  * const program = assemble(".entry main, call\nmain:\n  ecalli yield\n  jump main\ncall:\n  jump_ind ra, 0");
  */
-import { HOST_FUNCTIONS } from "../abi.ts";
+import { HOST_CALLS } from "./abi.ts";
 import { encodeBlob } from "./blob.ts";
 import { PvmError } from "./errors.ts";
 import { RO_START, rwStart, type StandardProgram } from "./layout.ts";
 import { ARGS, Args, OPCODES, TERMINATORS } from "./opcodes.ts";
 
-/** Host functions by `ecalli` number: their order in src/vm/abi.ts. */
-export const HOST_CALLS = Object.keys(HOST_FUNCTIONS) as (keyof typeof HOST_FUNCTIONS)[];
+export { HOST_CALLS } from "./abi.ts";
 
 /** polkavm's register names (RISC-V roles) beside r0–r12. */
 const REG_ALIASES: Record<string, number> = {

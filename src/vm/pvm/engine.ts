@@ -15,13 +15,13 @@ import { blake2b256 } from "../../crypto/blake2b.ts";
 import { DEFAULT_MAX_PAGES, PAGE_SIZE } from "../abi.ts";
 import type { ActorImage, Engine, EngineLimits, HostEnv, Program, UpgradeOutcome } from "../engine.ts";
 import { ImageError, ProgramError } from "../errors.ts";
-import { HOST_CALLS } from "./asm.ts";
+import { ENTRY, HOST_CALLS } from "./abi.ts";
 import { decodeBlob } from "./blob.ts";
 import { type DecodedCode, decodeCode } from "./decode.ts";
 import { PvmError } from "./errors.ts";
 import { runFast } from "./fastpath.ts";
 import { decodePvmImage, decodePvmImageAgainst, PvmImage } from "./image.ts";
-import { ENTRY, PvmActorInstance, type PvmCode } from "./instance.ts";
+import { PvmActorInstance, type PvmCode } from "./instance.ts";
 import { run } from "./interpreter.ts";
 import {
   ARGS_START,
@@ -133,6 +133,25 @@ export class PvmProgram implements Program {
         details: "memory map or args inconsistent with the program's layout and main's status",
       });
     return img;
+  }
+
+  /**
+   * The image of an actor that `set_code` moves to this program (DESIGN §10; the contract of the
+   * `setcode` branch's `Program.upgradeImage`): a fresh image with `main` pending, then the `upgrade`
+   * entry (jump-table index 4) if present, with input `prev ++ carry` and at most `gas`.
+   */
+  upgradeImage(
+    actor: ActorId,
+    prev: CodeHash,
+    carry: Uint8Array,
+    gas: bigint,
+  ): { ok: true; image: ActorImage; gasUsed: bigint } | { ok: false; reason: string; gasUsed: bigint } {
+    const inst = new PvmActorInstance(this.pvm, actor, this.createImage(new Uint8Array()), undefined);
+    const input = new Uint8Array(prev.byteLength + carry.byteLength);
+    input.set(prev);
+    input.set(carry, prev.byteLength);
+    const r = inst.upgrade(input, gas);
+    return r.ok ? { ok: true, image: inst.snapshot(), gasUsed: r.gasUsed } : r;
   }
 
   instantiate(actor: ActorId, image: ActorImage, host: HostEnv): PvmActorInstance {

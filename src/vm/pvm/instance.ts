@@ -10,7 +10,7 @@ import type { ActorInstance, CallOutcome, HostEnv, MainStatus, ServiceOutcome } 
 import { hostCost } from "../gas.ts";
 import { createHostImports, type EntryKind, HostAbort, type HostRuntime } from "../host.ts";
 import { callerDepth } from "../nesting.ts";
-import { HOST_CALLS } from "./asm.ts";
+import { ENTRY, HOST_CALLS } from "./abi.ts";
 import type { DecodedCode } from "./decode.ts";
 import { PvmImage } from "./image.ts";
 import { STACK_TOP } from "./layout.ts";
@@ -21,9 +21,6 @@ const EMPTY = new Uint8Array(0);
 /** Per 4 KiB page changed by an entry: the Wasm engine's 4096 per 64 KiB page, pro rata. */
 export const PVM_PAGE_DIRTY_GAS = 256n;
 const ZERO = new Uint8Array(PVM_PAGE);
-
-/** Jump-table indices of the entry points (DESIGN §12). */
-export const ENTRY = { main: 0, call: 1, payout: 2, dependencies: 3 } as const;
 
 type Failure = "OutOfGas" | "Trap" | "YieldInCall";
 /** How an entry ended: the machine stopped (halt, yield, out of gas) or it failed. */
@@ -299,6 +296,30 @@ export class PvmActorInstance implements ActorInstance, HostRuntime {
     const out = stop.kind === "halt" ? { r7: this.m.regs[7]!, reply: this.reply } : undefined;
     this.rollback();
     return out;
+  }
+
+  /**
+   * Runs `upgrade` (jump-table entry 4) on a fresh image with `input` (DESIGN §10): pure host calls
+   * only; on success its memory is kept and `main` stays pending. Throws nothing: failure is a value.
+   */
+  upgrade(
+    input: Uint8Array,
+    gas: bigint,
+  ): { ok: true; gasUsed: bigint } | { ok: false; reason: string; gasUsed: bigint } {
+    const jt = this.program.code.jumpTable;
+    if (jt.length <= ENTRY.upgrade) return { ok: true, gasUsed: 0n };
+    const stop = this.exec("inspect", input, jt[ENTRY.upgrade]!, this.entryRegs(0n), gas);
+    const used = gas - this.gasLeft();
+    if (stop.kind !== "halt") {
+      this.rollback();
+      const reason =
+        stop.kind === "fail" ? stop.reason : stop.kind === "oog" ? "out of gas" : "yield in upgrade";
+      return { ok: false, reason: `upgrade failed: ${reason}`, gasUsed: stop.kind === "oog" ? gas : used };
+    }
+    const img = this.committed;
+    this.changedPages();
+    this.commit({ regs: img.regs, pc: img.pc, status: img.status, args: img.args });
+    return { ok: true, gasUsed: used };
   }
 
   payout(now: number, gas: bigint): bigint {

@@ -4,13 +4,23 @@
  */
 import { describe, expect, it } from "vitest";
 import { wrapPvmProgram } from "../../../src/build/pvm.ts";
+import { actorId, type CodeHash } from "../../../src/codec/ids.ts";
 import { createHarness } from "../../../src/harness/index.ts";
+import type { HostEnv } from "../../../src/vm/engine.ts";
+import { createEngine } from "../../../src/vm/engines.ts";
 import { assemble } from "../../../src/vm/pvm/asm.ts";
+import { PvmProgram } from "../../../src/vm/pvm/engine.ts";
 import { encodeStandard } from "../../../src/vm/pvm/layout.ts";
 
 const blobOf = (...lines: string[]): Uint8Array =>
   wrapPvmProgram(encodeStandard(assemble(lines.join("\n"))), { name: "t", preemptible: true, build: "test" });
 const RET = ["  load_imm a0, 0", "  jump_ind ra, 0"];
+/** For entries that make only pure host calls: any use of the host fails the test. */
+const noHost = new Proxy({} as HostEnv, {
+  get: (_, k) => {
+    throw new Error(`unexpected host use: ${String(k)}`);
+  },
+});
 
 describe("PVM host calls", () => {
   it("self_id, now and gas_left land in a0; input copies the call data; reply is the output", () => {
@@ -184,5 +194,55 @@ describe("PVM host calls", () => {
     );
     expect(h.payout(impure)).toBe(0n);
     expect(h.logs).toEqual([]);
+  });
+});
+
+describe("PVM upgrade entry (jump-table index 4)", () => {
+  const src = (upgradeBody: string[]) =>
+    blobOf(
+      ".rw",
+      "buf: .zero 40",
+      ".text",
+      ".entry main, call, payout, dependencies, upgrade",
+      "main:",
+      "  jump_ind ra, 0",
+      "call:",
+      "  load_imm a0, buf",
+      "  load_imm a1, 40",
+      "  ecalli reply",
+      ...RET,
+      "payout:",
+      "  jump_ind ra, 0",
+      "dependencies:",
+      "  jump_ind ra, 0",
+      "upgrade:",
+      ...upgradeBody,
+    );
+
+  it("runs on a fresh image with input prev ++ carry; its memory is kept, main pending", () => {
+    const engine = createEngine();
+    const program = engine.load(
+      src(["  load_imm a0, buf", "  load_imm a1, 40", "  ecalli input", "  jump_ind ra, 0"]),
+    );
+    if (!(program instanceof PvmProgram)) throw new Error("not a PVM program");
+    const prev = new Uint8Array(32).fill(0xab) as Uint8Array as CodeHash;
+    const r = program.upgradeImage(actorId(3), prev, Uint8Array.of(1, 2, 3), 1_000_000n);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.image.status).toBe("pending");
+    const inst = program.instantiate(actorId(3), r.image, noHost);
+    const out = inst.call(null, new Uint8Array(), 1_000_000n).output;
+    if (!out.success) throw new Error(JSON.stringify(out.value));
+    expect([...out.value.subarray(30, 36)]).toEqual([0xab, 0xab, 1, 2, 3, 0]);
+  });
+
+  it("a trapping upgrade is a refusal, not an error", () => {
+    const program = createEngine().load(src(["  trap"])) as PvmProgram;
+    const r = program.upgradeImage(
+      actorId(3),
+      new Uint8Array(32) as Uint8Array as CodeHash,
+      new Uint8Array(),
+      1000n,
+    );
+    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^upgrade failed: panic/) });
   });
 });

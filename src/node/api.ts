@@ -90,9 +90,10 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
   };
 
   const blockJson = (n: number): BlockJson | undefined => {
-    if (n < node.db.prunedBelow() && n < chain.head().number) throw prunedError(`block ${n}`, node);
     const s = node.blockSummary(n);
     if (s) return s;
+    // a pruned block's summary is gone (a block after a dev revert below the pruned range has its own)
+    if (n < node.db.prunedBelow() && n < chain.head().number) throw prunedError(`block ${n}`, node);
     const b = chain.block(n);
     if (!b) return undefined;
     return {

@@ -4,8 +4,9 @@
  * commits; a crash in between loses at most that block's summary and logs.
  *
  * lmdb-js commits a `put` asynchronously and a `get` sees it only after the commit, so every record
- * written is also kept in memory until its commit: a block summary is readable from the moment the
- * chain's head moves (`chain_v1_head` once showed `timestamp: 0, povs: []` for the newest block).
+ * written is also kept in memory until its commit (and overlaid on ranges): a block's summary and logs
+ * are readable from the moment the chain's head moves (`chain_v1_head` once showed `timestamp: 0,
+ * povs: []` for the newest block).
  *
  * Pruning (`prune(below)`): PoV bytes and relay views of PoVs built before block `below`, and those
  * blocks' summaries, are deleted; a pruned PoV keeps its summary as a tombstone, so the RPC can say
@@ -113,32 +114,50 @@ function nodeDbOn(kv: Kv): NodeDb {
   return self;
 }
 
+/** Key order as lmdb-js sorts array keys: part by part, numbers before strings, a prefix first. */
+function before(a: (string | number)[], b: (string | number)[]): boolean {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (typeof x === typeof y) return x < y;
+    return typeof x === "number";
+  }
+  return a.length < b.length;
+}
+
 /** LMDB, with writes readable before they commit (see the file's comment). */
 function lmdbKv(path: string): Kv {
   const db: RootDatabase = open({ path });
   const DELETED = Symbol("deleted");
-  const pending = new Map<string, unknown>();
+  const pending = new Map<string, { key: (string | number)[]; value: unknown }>();
   const remember = (key: (string | number)[], value: unknown, write: Promise<unknown>) => {
     const k = JSON.stringify(key);
-    pending.set(k, value);
-    void write.then(
-      () => pending.get(k) === value && pending.delete(k),
-      () => pending.get(k) === value && pending.delete(k),
-    );
+    const entry = { key, value };
+    pending.set(k, entry);
+    const done = () => pending.get(k) === entry && pending.delete(k);
+    void write.then(done, done);
   };
   return {
     get(key) {
       const k = JSON.stringify(key);
-      if (pending.has(k)) {
-        const v = pending.get(k);
-        return v === DELETED ? undefined : v;
-      }
+      const p = pending.get(k);
+      if (p) return p.value === DELETED ? undefined : p.value;
       return db.get(key);
     },
     put: (key, value) => remember(key, value, db.put(key, value)),
     del: (key) => remember(key, DELETED, db.remove(key)),
-    *range(start, end) {
-      for (const { key, value } of db.getRange({ start, end })) yield { key: key as unknown[], value };
+    range(start, end) {
+      const committed = [...db.getRange({ start, end })] as { key: (string | number)[]; value: unknown }[];
+      if (pending.size === 0) return committed;
+      // overlay what is written but not yet committed (one block's records at most)
+      const all = new Map(committed.map((e) => [JSON.stringify(e.key), e]));
+      for (const [k, e] of pending) {
+        if (before(e.key, start) || !before(e.key, end)) continue;
+        if (e.value === DELETED) all.delete(k);
+        else all.set(k, e);
+      }
+      return [...all.values()].sort((a, b) => (before(a.key, b.key) ? -1 : 1));
     },
     close: () => db.close(),
   };
@@ -152,16 +171,6 @@ function memoryKv(): Kv {
   type Entry = { key: (string | number)[]; value: unknown };
   const buckets = new Map<string, Map<string, Entry>>();
   const bucketOf = (key: (string | number)[]) => `${key[0]}/${key[1]}`;
-  const before = (a: (string | number)[], b: (string | number)[]): boolean => {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      const x = a[i]!;
-      const y = b[i]!;
-      if (x === y) continue;
-      if (typeof x === typeof y) return x < y;
-      return typeof x === "number"; // numbers before strings, as lmdb-js orders keys
-    }
-    return a.length < b.length;
-  };
   return {
     get: (key) => buckets.get(bucketOf(key))?.get(JSON.stringify(key))?.value,
     put(key, value) {

@@ -682,13 +682,14 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       if (settled(callId)) return Promise.resolve();
       return new Promise((ok, fail) => {
         const k = `${toHex(callId)}/${Math.random()}`;
+        // Node fires a timer of more than 2^31−1 ms at once: clamp (about 24.8 days)
         const t = setTimeout(
           () => {
             waiters.delete(k);
             fail(new NodeError("Timed out waiting for the call", { code: "TIMEOUT" }));
           },
           Math.min(timeoutMs, 2 ** 31 - 1),
-        ); // above 2^31−1 ms Node fires the timer at once
+        );
         waiters.set(k, {
           id: callId,
           done: () => {

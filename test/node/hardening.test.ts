@@ -15,7 +15,7 @@ import { createMethods } from "../../src/rpc/methods.ts";
 import { createRpcServer } from "../../src/rpc/server.ts";
 import type { BlockJson, NodeApi } from "../../src/rpc/types.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
-import { deployCounters } from "./programs.ts";
+import { deployCounters, tickerProgram } from "./programs.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const engine = createWasmEngine();
@@ -154,6 +154,37 @@ describe("chain_v1_head and the block summary", () => {
       off();
       for (const h of seen) expect(h.timestamp, `block ${h.number}`).toBeGreaterThan(0);
       for (const b of produced) expect(seen.find((h) => h.number === b.number)?.povs).toEqual(b.povs);
+    } finally {
+      await node.stop();
+    }
+  });
+});
+
+describe("logs with the block", () => {
+  it("an actor's logs of a block are readable the moment the block is announced, with LMDB", async () => {
+    const node = await createNode({ dataDir: tempDir(), blockTime: "manual", validators: 1, engine });
+    const api = createNodeApi(node);
+    try {
+      const up = node.submit({ tag: "Upload", value: { blob: tickerProgram() } });
+      await node.produceBlock();
+      const { codeHash } = await up;
+      const made = node.submit({
+        tag: "Create",
+        value: { codeHash: codeHash!, args: new Uint8Array(), endowment: 10n ** 20n },
+      });
+      await node.produceBlock();
+      const actor = (await made).actor!;
+      const missing: string[] = [];
+      let logged = 0;
+      node.subscribe((e) => {
+        if (e.event !== "log") return;
+        logged++;
+        const seen = api.logs(actor, { fromBlock: e.log.block });
+        if (!seen.some((l) => l.block === e.log.block)) missing.push(`block ${e.log.block}`);
+      });
+      for (let i = 0; i < 6; i++) await node.produceBlock(); // main logs "tick" in each of its plays
+      expect(logged).toBeGreaterThan(0);
+      expect(missing).toEqual([]);
     } finally {
       await node.stop();
     }

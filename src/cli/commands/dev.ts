@@ -50,6 +50,15 @@ export function parseBlockTime(v: string): BlockTime {
   return int(v, "--block-time", 1);
 }
 
+export function parsePruning(v: string): number | "archive" {
+  if (v === "archive" || /^[1-9]\d*$/.test(v)) return v === "archive" ? v : Number(v);
+  throw new CliError("Invalid --pruning", {
+    code: "CLI_BAD_OPTION",
+    details: JSON.stringify(v),
+    hint: "use archive (keep every block), or the number of recent blocks to keep (1 or more)",
+  });
+}
+
 /** `dashboard/dist` when built, else `dashboard/` (if it has an index.html). */
 export function findDashboard(root: string): string | undefined {
   for (const d of [join(root, "dashboard", "dist"), join(root, "dashboard")]) {
@@ -106,7 +115,7 @@ export function register(program: Command): void {
         collators: int(o.collators, "--collators", 1),
         validators: int(o.validators, "--validators", 1),
         coreGas: o.coreGas === undefined ? undefined : BigInt(int(o.coreGas, "--core-gas", 1)),
-        pruning: o.pruning === "archive" ? "archive" : int(o.pruning, "--pruning", 1),
+        pruning: parsePruning(o.pruning),
       });
       const api = createNodeApi(node);
       let server: Awaited<ReturnType<typeof createRpcServer>>;

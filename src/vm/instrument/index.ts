@@ -47,11 +47,29 @@ export function instrument(code: Uint8Array, opts: InstrumentOptions): Instrumen
       hint: "build the actor with `coreplay build`, or check your toolchain's output",
     });
   }
-  const mod = binaryen.readBinary(code);
+  const mod = readModule(code);
   try {
     return instrumentModule(mod, opts);
   } finally {
     mod.dispose();
+  }
+}
+
+/**
+ * Binaryen's reader, whose own exceptions (a Binaryen object, not an Error) become a typed refusal: a
+ * module V8 validates but Binaryen cannot read uses a feature actors may not use (the reader knows every
+ * feature we accept).
+ */
+function readModule(code: Uint8Array): binaryen.Module {
+  try {
+    return binaryen.readBinary(code);
+  } catch (cause) {
+    throw new InstrumentError("Program uses WebAssembly the instrumenter cannot read", {
+      code: "UNSUPPORTED_FEATURE",
+      details: String((cause as { message?: unknown })?.message ?? cause),
+      hint: "actors are limited to MVP Wasm + mutable globals, sign-ext, saturating conversions and bulk memory (docs/abi.md)",
+      cause,
+    });
   }
 }
 

@@ -75,7 +75,7 @@ export interface Instrumented {
   wasm: Uint8Array;
   /** The program's mutable globals, exported as `__cp_g<i>`. */
   globals: Array<{ exportName: string; type: WasmValueType }>;
-  /** Scratch pages above the logical memory. */
+  /** Scratch pages below the logical memory (logical address a is physical a + reservedPages × 64 KiB). */
   reservedPages: number;
   /** Where the runtime may put Asyncify data, as an offset into the scratch area. */
   asyncifyDataOffset: number;

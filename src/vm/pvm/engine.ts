@@ -13,7 +13,7 @@ import {
 } from "../../codec/types.ts";
 import { blake2b256 } from "../../crypto/blake2b.ts";
 import { DEFAULT_MAX_PAGES, PAGE_SIZE } from "../abi.ts";
-import type { ActorImage, Engine, EngineLimits, HostEnv, Program, UpgradeOutcome } from "../engine.ts";
+import type { ActorImage, Engine, EngineLimits, HostEnv, Program } from "../engine.ts";
 import { ImageError, ProgramError } from "../errors.ts";
 import { ENTRY, HOST_CALLS } from "./abi.ts";
 import { decodeBlob } from "./blob.ts";
@@ -53,22 +53,6 @@ export class PvmProgram implements Program {
     runner: (code: DecodedCode, m: PvmMachine) => void = run,
   ) {
     this.pvm = { code, run: runner };
-  }
-
-  /**
-   * `set_code` to a PVM program (docs/abi.md §8): the PVM ABI has no `upgrade` entry, so the new program
-   * starts fresh with `prev_code_hash ‖ carry` as `main`'s args; nothing runs until its first Service.
-   */
-  upgradeImage(_actor: ActorId, prev: CodeHash, carry: Uint8Array, _gas: bigint): UpgradeOutcome {
-    const args = new Uint8Array(32 + carry.byteLength);
-    args.set(prev, 0);
-    args.set(carry, 32);
-    try {
-      return { ok: true, image: this.createImage(args), gasUsed: 0n };
-    } catch (e) {
-      if (!(e instanceof ProgramError)) throw e;
-      return { ok: false, reason: `${e.code}: ${e.details ?? e.shortMessage}`, gasUsed: 0n };
-    }
   }
 
   /** A new actor: data sections and args in memory, main pending at jump-table entry 0 (Graypaper A.7). */

@@ -1,0 +1,1 @@
+(module (memory 0) (func (drop (i64.load16_s align=7 (i32.const 0)))))

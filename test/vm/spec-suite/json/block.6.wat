@@ -1,0 +1,1 @@
+(func (i32.const 0) (block (result i32) (param i32)))

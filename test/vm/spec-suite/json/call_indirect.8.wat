@@ -1,0 +1,1 @@
+(table 0 funcref)(func (call_indirect (param $x i32) (i32.const 0) (i32.const 0)))

@@ -1,0 +1,1 @@
+(global f64 (f64.const _1.0e1))

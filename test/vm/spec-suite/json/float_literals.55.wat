@@ -1,0 +1,1 @@
+(global f64 (f64.const 1.0_e1))

@@ -1,0 +1,1 @@
+(global f64 (f64.const 0x_1p1))

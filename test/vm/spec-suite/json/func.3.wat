@@ -1,0 +1,1 @@
+(func $f (result f64) (f64.const 0))(func $g (param i32))(func $h (result f64) (f64.const 1))(type $t (func (param i32)))(func (type 2) (param i32))

@@ -1,0 +1,1 @@
+(func (local i32) (param i32))

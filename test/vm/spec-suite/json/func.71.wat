@@ -1,0 +1,1 @@
+(import "" "" (func $foo))(func $foo)

@@ -1,0 +1,1 @@
+(type $sig (func (param i32) (result i32)))(func (param i32) (result i32) (type $sig) (i32.const 0))

@@ -1,0 +1,1 @@
+(memory 1)(func (param i32) (result i32) (i32.load32_u (local.get 0)))

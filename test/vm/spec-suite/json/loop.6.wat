@@ -1,0 +1,1 @@
+(func (i32.const 0) (loop (result i32) (param i32)))

@@ -1,0 +1,1 @@
+(import "" "" (memory $foo 1))(import "" "" (memory $foo 1))

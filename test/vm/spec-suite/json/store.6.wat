@@ -1,0 +1,1 @@
+(memory 1)(func (param i32) (f64.store32 (local.get 0) (f32.const 0)))

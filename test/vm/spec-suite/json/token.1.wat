@@ -1,0 +1,1 @@
+(func br 0drop)

@@ -1,0 +1,1 @@
+(type (func (result $x i32)))

@@ -1,0 +1,1 @@
+(func (export "\f3\80\fd\80"))

@@ -1,0 +1,1 @@
+(func (export "\f4\80\fd\80"))

@@ -1,0 +1,1 @@
+(func (export "\f4\bf\80\80"))

@@ -1,0 +1,1 @@
+(func (export "\f7\bf\bf\bf"))

@@ -1,0 +1,1 @@
+(func (export "\fc\80\23"))

@@ -1,0 +1,1 @@
+(func (export "\fd\bf\bf\bf\bf\bf"))

@@ -1,0 +1,1 @@
+(func (export "\e0\80\a0"))

@@ -1,0 +1,1 @@
+(func (export "\e0\9f\bf"))

@@ -1,0 +1,1 @@
+(func (export "\e0\a0\7f"))

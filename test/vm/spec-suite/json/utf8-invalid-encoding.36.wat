@@ -1,0 +1,1 @@
+(func (export "\e1\7f\80"))

@@ -1,0 +1,1 @@
+(func (export "\e1\80\2e"))

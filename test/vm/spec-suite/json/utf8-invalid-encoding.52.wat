@@ -1,0 +1,1 @@
+(func (export "\ec\80\fd"))

@@ -1,0 +1,1 @@
+(func (export "\ee\c0\80"))

@@ -1,0 +1,1 @@
+(func (export "\ee\fd\80"))

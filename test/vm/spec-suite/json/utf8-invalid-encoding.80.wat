@@ -1,0 +1,1 @@
+(func (export "\ef\80\fd"))

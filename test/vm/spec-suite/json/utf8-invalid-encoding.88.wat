@@ -1,0 +1,1 @@
+(func (export "\f0\8f\bf\bf"))

@@ -1,0 +1,1 @@
+(func (export "\c1\80"))

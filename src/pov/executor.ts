@@ -391,16 +391,15 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
         // DESIGN §6: a Service resumes main up to `times` times with what is left.
         for (let step = 0; step < item.entry.value.times && left > 0n; step++) {
           const mark = play.journal.mark();
-          let status: ServiceOutcome["status"];
-          let gasUsed: bigint;
+          let outcome: ServiceOutcome;
           try {
-            const o = instance.service(left);
-            ({ status, gasUsed } = o);
-            input.trace?.service?.(item.actor, o);
+            outcome = instance.service(left);
           } catch {
             play.abort ??= { tag: "BadImage", value: `engine failed resuming main of actor ${item.actor}` };
-            ({ status, gasUsed } = { status: "trapped", gasUsed: left });
+            outcome = { status: "trapped", gasUsed: left };
           }
+          const { status, gasUsed } = outcome;
+          input.trace?.service?.(item.actor, outcome);
           if (play.abort) return err(play.abort);
           if (gasUsed > left || gasUsed < 0n) return exceeded();
           if (status === "out-of-gas" || status === "trapped") play.journal.rollback(mark);

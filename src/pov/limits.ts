@@ -15,7 +15,7 @@ export const MAX_PREIMAGE_SIZE = 1024 * 1024;
 export const MAX_STORED_BYTES = 8 * 1024 * 1024;
 /** `request`s one play may make; beyond it `request` returns HOST_ERROR.Full. */
 export const MAX_REQUESTS = 256;
-/** `transfer`s, `release`s and `set_code`s one play may make, each; beyond it they return HOST_ERROR.Full. */
+/** `transfer`s, `release`s and `store`s one play may make, each; beyond it they return HOST_ERROR.Full. */
 export const MAX_EFFECTS = 1024;
 /**
  * Largest `carry` of `set_code`, in bytes (DESIGN §10: the bytes the old code keeps for the new one);

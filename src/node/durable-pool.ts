@@ -27,6 +27,8 @@ export interface PendingIntent {
 }
 
 export interface DurablePool {
+  /** False for the in-memory pool (no data dir): nothing survives the process, so callers may skip copies. */
+  readonly persistent: boolean;
   /** Records an admitted intent and its `queued` record; resolves once both are on disk. */
   admitIntent(p: PendingIntent): Promise<void>;
   /** Records the transactions intents became for the next block; resolves once on disk. */
@@ -88,6 +90,7 @@ export function createDurablePool(path: string | undefined): DurablePool {
       ...(p.attempt ? { attempt: { txHash: bytes(p.attempt.txHash), block: p.attempt.block } } : {}),
     });
   return {
+    persistent: true,
     async admitIntent(p) {
       intents.set(toHex(p.id), p);
       const rec: CallRecord = { state: "queued", kind: p.kind, actor: p.actor, admittedAt: p.admittedAt };
@@ -133,8 +136,8 @@ export function createDurablePool(path: string | undefined): DurablePool {
 function memoryPool(): DurablePool {
   const intents = new Map<string, PendingIntent>();
   const records = new Map<string, CallRecord>();
-  const signed = new Map<string, Uint8Array>();
   return {
+    persistent: false,
     async admitIntent(p) {
       intents.set(toHex(p.id), p);
       records.set(toHex(p.id), { state: "queued", kind: p.kind, actor: p.actor, admittedAt: p.admittedAt });
@@ -149,13 +152,12 @@ function memoryPool(): DurablePool {
       intents.delete(toHex(id));
       records.set(toHex(id), record);
     },
-    async admitSigned(hash, b) {
-      signed.set(toHex(hash), b);
-    },
-    settleSigned: (hash) => void signed.delete(toHex(hash)),
+    // nothing to restore in memory: signed transactions are not kept twice
+    async admitSigned() {},
+    settleSigned() {},
     record: (id) => records.get(toHex(id)),
     pendingIntents: () => [...intents.values()],
-    pendingSigned: () => [...signed.values()],
+    pendingSigned: () => [],
     close: async () => {},
   };
 }

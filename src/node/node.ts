@@ -656,21 +656,26 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     submitSigned(bytes, admitted) {
       if (stopped) return Promise.reject(new NodeError("Node is stopped", { code: "NODE_STOPPED" }));
       return new Promise((ok, fail) => {
+        const copy = durable.persistent ? bytes.slice() : bytes;
+        let hash: Hash | undefined;
         // admitted means durable: the caller hears of it once the bytes are on disk (issue 13 §2)
-        const copy = bytes.slice();
-        const refused = txpool.addSigned(
-          bytes,
-          (r) => {
-            durable.settleSigned(r.ok ? r.value.hash : txHash(copy));
-            return r.ok ? ok(r.value) : fail(r.error);
-          },
-          (h) => {
-            durable.admitSigned(h, copy).then(
-              () => admitted?.(h),
-              () => admitted?.(h),
-            );
-          },
-        );
+        const refused = durable.persistent
+          ? txpool.addSigned(
+              bytes,
+              (r) => {
+                if (r.ok) durable.settleSigned(r.value.hash);
+                else if (hash) durable.settleSigned(hash);
+                return r.ok ? ok(r.value) : fail(r.error);
+              },
+              (h) => {
+                hash = h;
+                durable.admitSigned(h, copy).then(
+                  () => admitted?.(h),
+                  () => admitted?.(h),
+                );
+              },
+            )
+          : txpool.addSigned(bytes, (r) => (r.ok ? ok(r.value) : fail(r.error)), admitted);
         if (refused) fail(refused);
         else poke();
       });

@@ -61,7 +61,7 @@ export interface Client {
     state(id: number): Promise<ActorJson>;
     call(id: number, data: Bytesish): Promise<{ callId: Hex }>;
     callAndWait(id: number, data: Bytesish, timeoutMs?: number): Promise<ReceiptJson>;
-    send(id: number, data: Bytesish): Promise<{ block: number }>;
+    send(id: number, data: Bytesish): Promise<{ callId: Hex; block: number }>;
     receipt(callId: Hex, wait?: { timeoutMs: number }): Promise<ReceiptJson>;
     query(id: number, data: Bytesish): Promise<{ ok: boolean; output: Hex; error?: string }>;
     logs(id: number, opts?: { fromBlock?: number; limit?: number }): Promise<LogJson[]>;

@@ -75,7 +75,9 @@ describe("dashboard_v1_actor", { timeout: 300_000 }, () => {
 describe("dashboard_v1_overview", { timeout: 300_000 }, () => {
   it("shows a postcard from an account waiting in the pigeonhole, and every actor's row", async () => {
     // Echo never calls recv(): the postcard stays in its pigeonhole.
-    await api.send(echo, Buffer.from("hello"));
+    // admitted at once; delivered by the next block
+    const { callId } = await api.send(echo, Buffer.from("hello"));
+    expect((await api.waitReceipt(callId, 60_000)).status).toBe("canonicalised");
     const o = (await call("dashboard_v1_overview", [])) as DashboardOverviewJson;
     expect(o.head).toBe(node.chain.head().number);
     expect(o.postcards).toContainEqual({ from: null, to: echo, size: 5 });

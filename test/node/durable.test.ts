@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chainConfig, signTx, txHash } from "../../src/chain/index.ts";
+import { devKeypair } from "../../src/crypto/ed25519.ts";
 import { createNodeApi } from "../../src/node/api.ts";
 import { type CoreplayNode, createNode } from "../../src/node/node.ts";
 import type { NodeApi } from "../../src/rpc/types.ts";
@@ -158,6 +160,15 @@ describe("admitted means durable (real coreplay dev, SIGKILL)", () => {
       Array.from({ length: 5 }, () => rpc<{ callId: string }>("actor_v1_call", [actor, "0x01"])),
     );
     const post = await rpc<{ callId: string }>("actor_v1_send", [actor, "0x07"]);
+    // and a client-signed transaction, acknowledged with its hash
+    const key = devKeypair(4);
+    const to = devKeypair(6).publicKey;
+    const signed = signTx(
+      key,
+      { nonce: 0n, call: { tag: "Transfer", value: { to, amount: 5n } } },
+      chainConfig({}),
+    );
+    expect(await rpc<string>("tx_v1_submit", [hex(signed)])).toBe(hex(txHash(signed)));
     for (const { callId } of [...calls, post]) {
       expect((await rpc<{ status: string }>("actor_v1_receipt", [callId])).status).toBe("queued");
     }
@@ -177,5 +188,7 @@ describe("admitted means durable (real coreplay dev, SIGKILL)", () => {
     const counts = after.map((r) => Buffer.from(r.output!.slice(2), "hex").readBigUInt64LE(0)).sort();
     expect(counts).toEqual([1n, 2n, 3n, 4n, 5n]);
     expect((await rpc<{ status: string }>("actor_v1_receipt", [post.callId])).status).toBe("canonicalised");
+    // the signed transaction was re-admitted and applied: the signer's next nonce is 1, none pending
+    expect((await rpc<{ nonce: string }>("tx_v1_prepare", [hex(key.publicKey)])).nonce).toBe("1");
   }, 240_000);
 });

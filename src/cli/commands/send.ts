@@ -17,7 +17,7 @@ export function register(program: Command): void {
       const actor = parseActor(a);
       const data = parseHexArg(d, "postcard data");
       const r = await clientFor(o).actor.send(actor, data);
-      output(o, r, () => `postcard queued for actor ${actor} in block ${r.block}`);
+      output(o, r, () => `postcard ${r.callId} queued for actor ${actor} (head was block ${r.block})`);
     }),
   );
 }

@@ -15,6 +15,7 @@ import type { ActorJson, BlockJson, Hex, NodeApi, ReceiptJson, TxStatusJson } fr
 import { accountJson, devAccounts } from "./accounts.ts";
 import { actorInterface, signedCallActor, withCallReceipt } from "./interface.ts";
 import { type CoreplayNode, DEFAULT_ENDOWMENT } from "./node.ts";
+import { traceCall } from "./trace-call.ts";
 
 const VERSION = "0.1.0";
 
@@ -262,6 +263,7 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
     },
     logs: (actor, o) => node.db.logs(actor, o.fromBlock ?? 0, o.limit ?? 1000),
     actorInterface: (actor) => actorInterface(node, actor as ActorId),
+    traceCall: (actor, data) => traceCall(node, actor, data),
 
     async diskStore(data) {
       await submit(node.submit({ tag: "Store", value: { data } }));

@@ -190,6 +190,32 @@ describe("cli: coreplay call / tx by method name, with honest results", () => {
     expect(bad.error!.data.details).toMatch(/Argument n of add/);
   });
 
+  it("call --trace prints the call tree of a dry run, then the real result", async () => {
+    const r = await cli("call", String(typed), "trap", "--trace", "--wait", "--url", server.url);
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ ok: false, error: "Trap" });
+    const [frame] = r.json.trace as Array<{
+      actor: number;
+      result: string;
+      events: Array<{ host: string; args: string }>;
+    }>;
+    expect(frame).toMatchObject({ actor: typed, result: "Trap" });
+    expect(frame!.events).toContainEqual(
+      expect.objectContaining({ host: "log", args: expect.stringMatching(/abort: deliberate trap/) }),
+    );
+    const human = await run(process.execPath, [
+      "bin/coreplay.js",
+      "call",
+      String(typed),
+      "add",
+      "1",
+      "--trace",
+      "--url",
+      server.url,
+    ]);
+    expect(human.stderr).toMatch(new RegExp(`actor ${typed} call add 0x01`));
+  }, 120_000);
+
   it("dev controls: mine, snapshot, revert, and --version", async () => {
     const head = node.chain.head().number;
     const mined = await cli("mine", "3", "--url", server.url);

@@ -31,13 +31,17 @@ export function traceCall(node: CoreplayNode, actor: number, data: Uint8Array): 
     const built = buildPov({
       view,
       slabs: [{ actor: id, pre }],
-      agenda: [{ actor: id, entry: { tag: "Call", value: { input: data } } }],
+      // A play serves every actor in it once (the validity rules), after the call, as actor_v1_query does.
+      agenda: [
+        { actor: id, entry: { tag: "Call", value: { input: data } } },
+        { actor: id, entry: { tag: "Service", value: { times: 1 } } },
+      ],
       engine: tracer.engine(node.engine),
       codes: chain.codeSource,
     });
     return {
       result: decodeCallOutput(built.effects.calls[0]!.output),
-      trace: tracer.roots,
+      trace: tracer.roots.filter((f) => f.entry === "call"),
       interfaces: Object.fromEntries([...tracer.interfaces].map(([k, v]) => [String(k), v])),
     };
   } catch (e) {

@@ -192,6 +192,7 @@ describe("cli: coreplay call / tx by method name, with honest results", () => {
 
   it("call --trace prints the call tree of a dry run, then the real result", async () => {
     const r = await cli("call", String(typed), "trap", "--trace", "--wait", "--url", server.url);
+    expect(r.json, JSON.stringify(r.json)).toMatchObject({ ok: false, error: "Trap" });
     expect(r.code).toBe(1);
     expect(r.json).toMatchObject({ ok: false, error: "Trap" });
     const [frame] = r.json.trace as Array<{

@@ -13,7 +13,7 @@ import { RelayView, Verdict } from "../pov/types.ts";
 import { RPC_ERROR, RpcError, unknownActor } from "../rpc/errors.ts";
 import type { ActorJson, BlockJson, Hex, NodeApi, ReceiptJson, TxStatusJson } from "../rpc/types.ts";
 import { accountJson, devAccounts } from "./accounts.ts";
-import { actorInterface, signedCallActor, withCallReceipt } from "./interface.ts";
+import { actorInterface, receiptPov, signedCallActor, withCallReceipt } from "./interface.ts";
 import { type CoreplayNode, DEFAULT_ENDOWMENT } from "./node.ts";
 import { traceCall } from "./trace-call.ts";
 
@@ -85,7 +85,14 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
   const receiptJson = (callId: Hex): ReceiptJson | undefined => {
     const r = chain.receipt(hash32(fromHex(callId)));
     if (!r) return undefined;
-    return { callId, actor: r.actor, status: "canonicalised", block: r.block, ...decodeCallOutput(r.output) };
+    return {
+      callId,
+      actor: r.actor,
+      status: "canonicalised",
+      block: r.block,
+      ...decodeCallOutput(r.output),
+      ...receiptPov(node, r.actor, r.block),
+    };
   };
 
   // Transactions submitted with tx_v1_submit: the latest TX_STATUSES, oldest forgotten first.

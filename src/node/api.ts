@@ -21,8 +21,9 @@ import type {
   UpgradeJson,
 } from "../rpc/types.ts";
 import { accountJson, devAccounts } from "./accounts.ts";
-import { actorInterface, signedCallActor, withCallReceipt } from "./interface.ts";
+import { actorInterface, receiptPov, signedCallActor, withCallReceipt } from "./interface.ts";
 import { type CoreplayNode, DEFAULT_ENDOWMENT } from "./node.ts";
+import { traceCall } from "./trace-call.ts";
 
 const VERSION = "0.1.0";
 
@@ -115,7 +116,14 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
     if (s.status === "dropped")
       return { callId, actor: s.actor, status: "dropped", block: s.block, reason: s.reason };
     const out = s.receipt ? decodeCallOutput(s.receipt.output) : {};
-    return { callId, actor: s.actor, status: "canonicalised", block: s.block, ...out };
+    return {
+      callId,
+      actor: s.actor,
+      status: "canonicalised",
+      block: s.block,
+      ...out,
+      ...receiptPov(node, s.actor as ActorId, s.block),
+    };
   };
 
   // Transactions submitted with tx_v1_submit: the latest TX_STATUSES, oldest forgotten first.
@@ -293,6 +301,7 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
     },
     logs: (actor, o) => node.db.logs(actor, o.fromBlock ?? 0, o.limit ?? 1000),
     actorInterface: (actor) => actorInterface(node, actor as ActorId),
+    traceCall: (actor, data) => traceCall(node, actor, data),
 
     async diskStore(data) {
       await submit(node.submit({ tag: "Store", value: { data } }));

@@ -40,3 +40,9 @@ export function withCallReceipt(
   const r = receipt(s.hash);
   return r ? { ...s, receipt: r } : s;
 }
+
+/** The PoV that canonicalised a call: the one of its block that played the actor (one per block). */
+export function receiptPov(node: CoreplayNode, actor: number, block: number): { pov?: `0x${string}` } {
+  const pov = node.blockSummary(block)?.povs.find((p) => p.actors.includes(actor))?.hash;
+  return pov === undefined ? {} : { pov };
+}

@@ -52,6 +52,12 @@ export function createInterfaceMethods(api: NodeApi): MethodTable {
         throw e;
       }
     },
+    actor_v1_trace: (p) => {
+      p.atMost(2);
+      const id = p.actor(0);
+      if (!api.traceCall) throw invalidParams("this node does not trace calls");
+      return api.traceCall(id, p.bytes(1, "data"));
+    },
     actor_v1_decodeResult: (p) => {
       p.atMost(3);
       const { iface, m } = method(api, p);

@@ -193,6 +193,8 @@ export interface NodeApi {
   logs(actor: number, opts: { fromBlock?: number; limit?: number }): LogJson[];
   /** The interface the actor's program declares (null: none); undefined for an unknown actor. */
   actorInterface?(actor: number): ActorInterface | null | undefined;
+  /** Runs a call like {@link query}, recording its call tree (src/trace). */
+  traceCall?(actor: number, data: Uint8Array): unknown;
 
   diskStore(data: Uint8Array): Promise<{ hash: Hex }>;
   diskGet(hash: Hex): Uint8Array | undefined;

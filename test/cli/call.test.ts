@@ -75,6 +75,7 @@ describe("cli: coreplay call / tx by method name, with honest results", () => {
     const r = await cli("call", "typed", "add", "5", "--wait", "--url", server.url);
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ ok: true, value: "5", output: "0x0500000000000000" });
+    expect(r.json.pov).toMatch(/^0x[0-9a-f]{64}$/); // the PoV that canonicalised it
     // the same actor by id, over ws:// and a bare host:port
     const ws = await cli("call", String(typed), "add", "1", "--wait", "--url", `ws://${host}`);
     expect(ws.json).toMatchObject({ ok: true, value: "6" });
@@ -155,7 +156,12 @@ describe("cli: coreplay call / tx by method name, with honest results", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tx_v1_status", params: [failed.json.hash] }),
     }).then((r) => r.json() as Promise<{ result: { receipt: Record<string, unknown> } }>);
-    expect(s.result.receipt).toMatchObject({ status: "canonicalised", ok: false, error: "Actor" });
+    expect(s.result.receipt).toMatchObject({
+      status: "canonicalised",
+      ok: false,
+      error: "Actor",
+      pov: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+    });
     expect(toHex(new TextEncoder().encode("n must be positive"))).toBe(s.result.receipt.output);
   }, 180_000);
 
@@ -189,6 +195,33 @@ describe("cli: coreplay call / tx by method name, with honest results", () => {
     const bad = await rpc("actor_v1_encodeCall", [typed, "add", ["x"]]);
     expect(bad.error!.data.details).toMatch(/Argument n of add/);
   });
+
+  it("call --trace prints the call tree of a dry run, then the real result", async () => {
+    const r = await cli("call", String(typed), "trap", "--trace", "--wait", "--url", server.url);
+    expect(r.json, JSON.stringify(r.json)).toMatchObject({ ok: false, error: "Trap" });
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ ok: false, error: "Trap" });
+    const [frame] = r.json.trace as Array<{
+      actor: number;
+      result: string;
+      events: Array<{ host: string; args: string }>;
+    }>;
+    expect(frame).toMatchObject({ actor: typed, result: "Trap" });
+    expect(frame!.events).toContainEqual(
+      expect.objectContaining({ host: "log", args: expect.stringMatching(/abort: deliberate trap/) }),
+    );
+    const human = await run(process.execPath, [
+      "bin/coreplay.js",
+      "call",
+      String(typed),
+      "add",
+      "1",
+      "--trace",
+      "--url",
+      server.url,
+    ]);
+    expect(human.stderr).toMatch(new RegExp(`actor ${typed} call add 0x01`));
+  }, 120_000);
 
   it("dev controls: mine, snapshot, revert, and --version", async () => {
     const head = node.chain.head().number;

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -136,7 +136,14 @@ describe("coreplay new (scaffold)", () => {
     expect(files).toEqual(
       expect.arrayContaining(["assembly/index.ts", "my-actor.test.ts", "README.md", "package.json"]),
     );
+    // Nothing in the project names where Coreplay lives: it resolves `coreplay/…` wherever installed.
+    for (const f of files) {
+      const text = await readFile(path.join(project, f), "utf8");
+      expect(text, f).not.toContain(path.resolve("."));
+      expect(text, f).not.toMatch(/file:|\.\.\//);
+    }
     const built = await buildProgram(project);
+    expect(built.interface?.methods.map((m) => m.name)).toEqual(["get", "add"]);
     const h = createHarness();
     const id = h.deploy(built.blob);
     h.service(id, 2);

@@ -11,7 +11,7 @@ export function reportError(e: unknown, json: boolean): void {
   if (e instanceof CoreplayError) {
     if (json)
       process.stdout.write(
-        `${JSON.stringify({ error: { code: e.code, message: e.shortMessage, details: e.details, hint: e.hint } })}\n`,
+        `${JSON.stringify({ ok: false, error: { code: e.code, message: e.shortMessage, details: e.details, hint: e.hint } })}\n`,
       );
     process.stderr.write(`error: ${e.message}\n`);
   } else {

@@ -19,8 +19,11 @@ import {
   toJsonValue,
 } from "../../iface/index.ts";
 import { installInstrumentCache } from "../../node/instrument-cache.ts";
+import { createTracer, renderTrace } from "../../trace/index.ts";
+import { createWasmEngine } from "../../vm/wasm-engine.ts";
 import { show } from "../actor-call.ts";
 import { loadProgramFile } from "../program-file.ts";
+import { methodName } from "../trace-names.ts";
 import { reportError } from "../util.ts";
 
 const countArg = (v: string): number => {
@@ -99,46 +102,59 @@ export function register(program: Command): void {
       if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a gas amount, got ${v}`);
       return BigInt(v);
     })
-    .option("--json", "print {outputs, results, logs, gasUsed, imageHash} as JSON", false)
+    .option("--trace", "print the call tree: entries, nested call_actors, host calls, gas per frame")
+    .option("--json", "print {outputs, results, logs, gasUsed, imageHash, trace?} as JSON", false)
     .addHelpText(
       "after",
       '\nExamples:\n  $ coreplay play examples/counter --call increment --call get\n  $ coreplay play counter.cpl --service 1 --call "add 5" --json\n  $ coreplay play c.cpl --call 0x01 --json\n',
     )
-    .action(async (target: string, opts: { args?: Uint8Array; gas?: bigint; json: boolean }) => {
-      installInstrumentCache();
-      try {
-        const { blob } = await loadProgramFile(target, false);
-        const iface = interfaceFromJson(decodeExact(ProgramBlob, blob, "program blob").metadata.interface);
-        const methods: Array<MethodDef | undefined> = [];
-        const agenda: AgendaStep[] = (steps.length > 0 ? steps : [{ service: 1 }]).map((s) => {
-          if ("service" in s) return s;
-          const c = callOf(iface, s.call);
-          methods.push(c.method);
-          return { call: c.input };
-        });
-        const report = runAgenda(blob, agenda, { args: opts.args, gas: opts.gas });
-        const results = report.outputs.map((o, i) => decodeOutput(iface, methods[i], o));
-        if (results.some((r) => !r.ok)) process.exitCode = 1;
-        if (opts.json) {
-          const json = results.map((r) =>
-            r.ok ? { ok: true, value: toJsonValue(r.value), output: r.output } : r,
-          );
-          process.stdout.write(`${JSON.stringify({ ...report, results: json })}\n`);
-          return;
+    .action(
+      async (target: string, opts: { args?: Uint8Array; gas?: bigint; json: boolean; trace?: boolean }) => {
+        installInstrumentCache();
+        try {
+          const { blob } = await loadProgramFile(target, false);
+          const iface = interfaceFromJson(decodeExact(ProgramBlob, blob, "program blob").metadata.interface);
+          const methods: Array<MethodDef | undefined> = [];
+          const agenda: AgendaStep[] = (steps.length > 0 ? steps : [{ service: 1 }]).map((s) => {
+            if ("service" in s) return s;
+            const c = callOf(iface, s.call);
+            methods.push(c.method);
+            return { call: c.input };
+          });
+          const tracer = opts.trace ? createTracer() : undefined;
+          const engine = tracer?.engine(createWasmEngine());
+          const report = runAgenda(blob, agenda, {
+            args: opts.args,
+            gas: opts.gas,
+            ...(engine ? { engine } : {}),
+          });
+          const results = report.outputs.map((o, i) => decodeOutput(iface, methods[i], o));
+          if (results.some((r) => !r.ok)) process.exitCode = 1;
+          if (opts.json) {
+            const json = results.map((r) =>
+              r.ok ? { ok: true, value: toJsonValue(r.value), output: r.output } : r,
+            );
+            process.stdout.write(
+              `${JSON.stringify({ ...report, results: json, ...(tracer ? { trace: tracer.roots } : {}) })}\n`,
+            );
+            return;
+          }
+          for (const line of report.logs) process.stdout.write(`log     ${line}\n`);
+          results.forEach((r, i) => {
+            const name = methods[i]?.name ?? "call";
+            process.stdout.write(
+              r.ok
+                ? `output  #${i} ${name} → ${show(r.value)}\n`
+                : `failed  #${i} ${name}: (${r.error}) ${r.message}\n`,
+            );
+          });
+          process.stdout.write(`gas     ${report.gasUsed}\nimage   ${report.imageHash}\n`);
+          if (tracer)
+            process.stdout.write(`trace\n${renderTrace(tracer.roots, methodName(tracer.interfaces))}\n`);
+        } catch (e) {
+          reportError(e, opts.json);
+          process.exitCode = 1;
         }
-        for (const line of report.logs) process.stdout.write(`log     ${line}\n`);
-        results.forEach((r, i) => {
-          const name = methods[i]?.name ?? "call";
-          process.stdout.write(
-            r.ok
-              ? `output  #${i} ${name} → ${show(r.value)}\n`
-              : `failed  #${i} ${name}: (${r.error}) ${r.message}\n`,
-          );
-        });
-        process.stdout.write(`gas     ${report.gasUsed}\nimage   ${report.imageHash}\n`);
-      } catch (e) {
-        reportError(e, opts.json);
-        process.exitCode = 1;
-      }
-    });
+      },
+    );
 }

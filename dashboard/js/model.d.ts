@@ -18,6 +18,8 @@ export interface Stage {
 export interface TimelineBlock {
   number: number;
   extrinsics: number;
+  /** Fees paid to the block's author (decimal). */
+  fees: string;
   cells: { status: string; pov: PovJson | PendingPovJson }[];
 }
 export const TIMELINE_BLOCKS: number;

@@ -112,6 +112,8 @@ export function timeline(m) {
   return m.blocks.map((b) => ({
     number: b.number,
     extrinsics: b.extrinsics,
+    // issue 13 §4: what the block's transactions paid its author
+    fees: b.fees ?? "0",
     cells: [
       ...b.povs.map((p) => ({ status: "canonicalised", pov: p })),
       ...pool.filter((p) => p.admittedAt === b.number).map((p) => ({ status: "pending", pov: p })),

@@ -8,7 +8,11 @@ export function renderTimeline(m, onOpen) {
   const cols = timeline(m).map((b) =>
     h(
       "div",
-      { class: "tl-block", "data-block": b.number, title: `block #${b.number} · ${b.extrinsics} txs` },
+      {
+        class: "tl-block",
+        "data-block": b.number,
+        title: `block #${b.number} · ${b.extrinsics} txs · fees ${b.fees} to the author`,
+      },
       h(
         "div",
         { class: "tl-cells" },
@@ -17,7 +21,7 @@ export function renderTimeline(m, onOpen) {
             class: `sq ${c.status === "canonicalised" || c.status === "pending" ? c.status : "expired"}`,
             title: `${c.status} · core ${c.pov.core} · actors ${c.pov.actors.map((a) => `#${a}`).join(" ")}${
               c.pov.gasUsed ? ` · gas ${formatGas(c.pov.gasUsed)}` : ""
-            }${c.pov.reason ? ` · ${c.pov.reason}` : ""}`,
+            }${c.pov.payout ? ` · payout ${c.pov.payout} to collator ${c.pov.collator}` : ""}${c.pov.reason ? ` · ${c.pov.reason}` : ""}`,
             onclick: () => c.pov.actors.length && onOpen(c.pov.actors[0]),
           }),
         ),

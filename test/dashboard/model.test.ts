@@ -157,6 +157,8 @@ describe("blocks", () => {
       preimages: [],
     };
     expect(timeline(m)[0]!.cells.map((c) => c.status)).toEqual(["canonicalised", "pending", "expired"]);
+    // a block summary without fees (older nodes) shows none
+    expect(timeline(m)[0]!.fees).toBe("0");
   });
 });
 

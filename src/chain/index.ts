@@ -29,6 +29,7 @@ export type {
   QueuedCall,
   Receipt,
 } from "./state.ts";
+export { BlockHeader as BlockHeaderCodec } from "./state.ts";
 export { isStateTable, META_KEY, MetaState, metaStateBytes } from "./state-root.ts";
 export { createOverlay, type KvRead, type KvWrite, type Storage, StorageError } from "./storage.ts";
 export { createLmdbStorage } from "./storage-lmdb.ts";

@@ -27,13 +27,14 @@ import {
 import { toHex } from "../codec/bytes.ts";
 import type { AccountId, ActorId, Hash } from "../codec/ids.ts";
 import { decodeExact } from "../codec/types.ts";
+import { sealHash } from "../consensus/header.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import type { Keypair } from "../crypto/ed25519.ts";
 import { describeReason } from "../pov/errors.ts";
 import { Verdict } from "../pov/types.ts";
 import type { BlockJson, LogJson, NodeEvent, PovJson } from "../rpc/types.ts";
 import type { Engine } from "../vm/engine.ts";
-import { collatorAccount, DEV_BALANCE, devAccounts } from "./accounts.ts";
+import { collatorAccount, DEV_BALANCE, devAccounts, devAuthorKey } from "./accounts.ts";
 import { type Collators, type CoreJob, createCollators } from "./collator.ts";
 import { createCryptoPool } from "./crypto-pool.ts";
 import { loadEngine } from "./engine.ts";
@@ -326,7 +327,14 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     // 4. One atomic block: transactions, PoV admission, canonicalisation cascade (DESIGN §4).
     let r: ReturnType<Chain["applyBlock"]>;
     try {
-      r = chain.applyBlock({ txs, decoded, povs, author: collatorAccount(0) });
+      // Sealed with the dev author's key, as a network node seals with its validator key (DESIGN §11).
+      r = chain.applyBlock({
+        txs,
+        decoded,
+        povs,
+        author: collatorAccount(0),
+        seal: (h) => sealHash(h, devAuthorKey()),
+      });
     } catch (e) {
       return undo(e);
     } finally {

@@ -23,14 +23,17 @@ export function positionKey(depth: number, path: Uint8Array): Uint8Array {
   return out;
 }
 
-const PAD = Array.from({ length: 33 }, (_, n) => "\0".repeat(n));
-
-/** `keyString(positionKey(depth, path))`, built directly (the update's hot path). */
-export function positionString(depth: number, path: Uint8Array): string {
-  const n = (depth + 7) >> 3;
-  let s = "\x12";
-  for (let i = 0; i < n; i++) s += String.fromCharCode(path[i] as number);
-  return s + PAD[32 - n] + String.fromCharCode(depth >> 8, depth & 0xff);
+/**
+ * `keyString(positionKey(depth, path))`, built directly as one flat string (the update's hot path: a
+ * concatenated string would be flattened again by every map lookup).
+ */
+export function positionString(depth: number, p: Uint8Array): string {
+  const b = p as unknown as Record<number, number>;
+  // biome-ignore format: one byte per argument
+  return String.fromCharCode(0x12,
+    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15],
+    b[16], b[17], b[18], b[19], b[20], b[21], b[22], b[23], b[24], b[25], b[26], b[27], b[28], b[29], b[30], b[31],
+    depth >> 8, depth & 0xff);
 }
 
 const ROOT_KEY = new Uint8Array([Prefix.Trie]);

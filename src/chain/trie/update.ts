@@ -109,11 +109,14 @@ function visit(
   const lp = childPath(path, depth, 0);
   const rp = childPath(path, depth, 1);
   const left: Sub =
-    lo < mid ? visit(kv, depth + 1, lp, c, lo, mid) : kept(node.slice(1, 33) as Hash, depth + 1, lp);
+    lo < mid ? visit(kv, depth + 1, lp, c, lo, mid) : kept(node.subarray(1, 33) as Hash, depth + 1, lp);
   const right: Sub =
-    mid < hi ? visit(kv, depth + 1, rp, c, mid, hi) : kept(node.slice(33, 65) as Hash, depth + 1, rp);
+    mid < hi ? visit(kv, depth + 1, rp, c, mid, hi) : kept(node.subarray(33, 65) as Hash, depth + 1, rp);
   return join(kv, at, depth, path, left, right);
 }
+
+// Hashes read from stored nodes are views into them: stored bytes are never written to (a node is
+// replaced by new bytes), so a view stays what it was read as.
 
 /** An unvisited child of a branch (an empty one when the branch names the empty root). */
 const kept = (hash: Hash, depth: number, path: Uint8Array): Sub =>
@@ -149,7 +152,7 @@ function resolveIfAlone(kv: KeyedWrite, s: Sub, sibling: Sub): Sub {
   if (sibling.t !== "empty") return s;
   const node = kv.peek(positionString(s.depth, s.path));
   if (node !== undefined && node[0] === LEAF) {
-    return { t: "leaf", keyHash: node.slice(1, 33), valueHash: node.slice(33, 65) };
+    return { t: "leaf", keyHash: node.subarray(1, 33), valueHash: node.subarray(33, 65) };
   }
   return s;
 }

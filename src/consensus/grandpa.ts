@@ -5,8 +5,8 @@
  * Rounds are fixed by the clock: round r spans [r·roundMs, (r+1)·roundMs), so voters with close clocks
  * are in the same round, and a partition that heals meets again in the next round. In a round, each
  * voter prevotes once (at its start) for the best block containing its lock; once the prevotes have a
- * GHOST (the highest block that the threshold n − ⌊(n−1)/3⌋ prevoted for or past), it precommits for
- * that GHOST; a block is final when the threshold of one round's precommits are for it or its
+ * GHOST (the highest block that the threshold n − ⌊(n−1)/3⌋ prevoted for or past) and either every
+ * prevote is in or half the round has passed, it precommits for that GHOST; a block is final when the threshold of one round's precommits are for it or its
  * descendants. The lock (the last precommitted GHOST, released only by a conflicting prevote GHOST of a
  * later round) keeps a precommitted chain from being abandoned, so two conflicting blocks cannot both
  * be finalised while at most ⌊(n−1)/3⌋ voters are faulty. A voter's first vote per round and phase is
@@ -93,6 +93,7 @@ export function createVoter(opts: VoterOptions): Voter {
   const evidence: Equivocation[] = [];
   const maxEvidence = opts.maxEvidence ?? 1024;
   let current = -1n;
+  let now = Number.NEGATIVE_INFINITY;
   let lock: { block: BlockRef; round: bigint } | undefined;
 
   const state = (r: bigint): RoundState => {
@@ -173,7 +174,11 @@ export function createVoter(opts: VoterOptions): Voter {
   /** Precommits when this round's prevotes have a GHOST; finalises what any kept round's precommits prove. */
   function progress(out: VoterOutput): VoterOutput {
     const s = rounds.get(current);
-    if (s && s.prevoted && !s.precommitted) {
+    // Precommit once every voter's prevote is in, or from half-way through the round: a GHOST taken from
+    // the first threshold of prevotes is often only their common ancestor (safe, but finalises little).
+    const ready =
+      s !== undefined && (s.prevotes.size === n || now >= Number(current) * roundMs + roundMs / 2);
+    if (s && ready && s.prevoted && !s.precommitted) {
       const g = ghost(s.prevotes);
       if (g) {
         if (lock === undefined || relation(g, lock.block) !== "ancestor") lock = { block: g, round: current };
@@ -224,6 +229,7 @@ export function createVoter(opts: VoterOptions): Voter {
     tick(nowMs) {
       const out = empty();
       if (!Number.isFinite(nowMs) || roundMs <= 0) return out;
+      now = Math.max(now, nowMs);
       const r = BigInt(Math.floor(nowMs / roundMs));
       if (r > current) {
         current = r;

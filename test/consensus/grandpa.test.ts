@@ -105,6 +105,36 @@ describe("grandpa voters", () => {
     neverReverts(net);
   });
 
+  it("a voter that precommitted a block keeps to its chain, so a longer fork cannot be finalised past it", () => {
+    // Round 1: everyone sees the prevotes for A, but only voter 0 sees the precommits, so only voter 0
+    // finalises A. Round 2: a longer fork B appears. Voters 1 and 2 precommitted A (their lock), so they
+    // prevote on A's chain: B gets the faulty voter's prevote alone and is never finalised anywhere.
+    const net = createNet(4, [3]);
+    const a = chain(GENESIS, 2, "a");
+    net.addBlocks(a);
+    net.link = (_, to, v) => v.vote.phase === "prevote" || to === 0;
+    net.runRound(1);
+    expect(heads(net).slice(0, 3)).toEqual([2, 0, 0]);
+    const b = chain(GENESIS, 6, "b");
+    net.addBlocks(b);
+    net.link = () => true;
+    const bad = net.keys[3]!;
+    const inject = (["prevote", "precommit"] as const).map((phase) => ({
+      from: 3,
+      vote: signVote({ round: 2n, phase, target: b[5]!, setId: 0n }, 3, bad),
+      to: [0, 1, 2],
+    }));
+    net.runRound(2, inject);
+    net.runRound(3);
+    expect(noConflict(net)).toBe(true);
+    for (const f of net.finalized.slice(0, 3))
+      for (const x of f)
+        expect(
+          net.trees[0]!.isDescendant(x.hash, a[1]!.hash) || net.trees[0]!.isDescendant(a[1]!.hash, x.hash),
+        ).toBe(true);
+    neverReverts(net);
+  });
+
   it("a commit from a finalised event proves finality to a node with only the headers; forged commits are refused", () => {
     const blocks = chain(GENESIS, 4, "a");
     // drive by hand to capture the commit

@@ -46,7 +46,7 @@ export interface Net {
   finalized: BlockRef[][];
   equivocations: number[];
   /** Which messages arrive: from voter i to voter j. */
-  link: (from: number, to: number) => boolean;
+  link: (from: number, to: number, vote: SignedVote) => boolean;
   addBlocks(blocks: (BlockRef & { parent: Hash })[], to?: number[]): void;
   /** One round at `round`: every voter ticks, then messages flow until none is left. */
   runRound(round: number, inject?: { from: number; vote: SignedVote; to: number[] }[]): void;
@@ -88,16 +88,23 @@ export function createNet(n: number, silent: number[] = []): Net {
     runRound(round, inject = []) {
       const queue: { from: number; vote: SignedVote; to?: number[] }[] = [...inject];
       for (const [i, v] of net.voters.entries()) if (v) take(i, v.tick(round * ROUND_MS), queue);
-      while (queue.length > 0) {
-        const m = queue.shift() as { from: number; vote: SignedVote; to?: number[] };
-        for (const [j, v] of net.voters.entries()) {
-          if (!v || j === m.from || !net.link(m.from, j) || (m.to && !m.to.includes(j))) continue;
-          const r = v.onVote(m.vote);
-          if (r.ok) take(j, r.value, queue);
-        }
-      }
+      drain(queue);
+      // half-way through the round: voters that lack some prevotes precommit what they have
+      for (const [i, v] of net.voters.entries())
+        if (v) take(i, v.tick(round * ROUND_MS + ROUND_MS / 2), queue);
+      drain(queue);
     },
   };
+  function drain(queue: { from: number; vote: SignedVote; to?: number[] }[]) {
+    while (queue.length > 0) {
+      const m = queue.shift() as { from: number; vote: SignedVote; to?: number[] };
+      for (const [j, v] of net.voters.entries()) {
+        if (!v || j === m.from || !net.link(m.from, j, m.vote) || (m.to && !m.to.includes(j))) continue;
+        const r = v.onVote(m.vote);
+        if (r.ok) take(j, r.value, queue);
+      }
+    }
+  }
   function take(i: number, out: VoterOutput, queue: { from: number; vote: SignedVote }[]) {
     for (const vote of out.votes) queue.push({ from: i, vote });
     for (const f of out.finalized) (net.finalized[i] as BlockRef[]).push(f.block);

@@ -24,6 +24,13 @@ export function collatorAccount(i: number): AccountId {
   return a;
 }
 
+let devAuthor: Keypair | undefined;
+/** The key `coreplay dev` seals its blocks with: collator 0's (the author it names in every header). */
+export function devAuthorKey(): Keypair {
+  devAuthor ??= devKeypair(COLLATOR_KEY_BASE);
+  return devAuthor;
+}
+
 /**
  * The banner `coreplay dev` prints, anvil style.
  *

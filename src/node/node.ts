@@ -32,13 +32,14 @@ import {
 import { toHex } from "../codec/bytes.ts";
 import type { AccountId, ActorId, Hash } from "../codec/ids.ts";
 import { decodeExact } from "../codec/types.ts";
+import { sealHash } from "../consensus/header.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
 import type { Keypair } from "../crypto/ed25519.ts";
 import { describeReason } from "../pov/errors.ts";
 import { Verdict } from "../pov/types.ts";
 import type { BlockJson, LogJson, NodeEvent, PovJson } from "../rpc/types.ts";
 import type { Engine } from "../vm/engine.ts";
-import { collatorAccount, DEV_BALANCE, devAccounts } from "./accounts.ts";
+import { collatorAccount, DEV_BALANCE, devAccounts, devAuthorKey } from "./accounts.ts";
 import { type CallStatus, statusOf } from "./call-status.ts";
 import { type Collators, type CoreJob, createCollators } from "./collator.ts";
 import { createCryptoPool } from "./crypto-pool.ts";
@@ -450,7 +451,14 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     // 4. One atomic block: transactions, PoV admission, canonicalisation cascade (DESIGN §4).
     let r: ReturnType<Chain["applyBlock"]>;
     try {
-      r = chain.applyBlock({ txs, decoded, povs, author: collatorAccount(0) });
+      // Sealed with the dev author's key, as a network node seals with its validator key (DESIGN §11).
+      r = chain.applyBlock({
+        txs,
+        decoded,
+        povs,
+        author: collatorAccount(0),
+        seal: (h) => sealHash(h, devAuthorKey()),
+      });
     } catch (e) {
       return undo(e);
     } finally {
@@ -510,6 +518,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       number: r.number,
       hash: toHex(r.hash),
       parentHash: toHex(r.header.parent),
+      stateRoot: toHex(r.header.stateRoot),
+      author: toHex(r.header.author),
       timestamp: Date.now(),
       povs: canon,
       dropped,

@@ -17,4 +17,7 @@ export const commandModules: Array<() => Promise<{ register(program: Command): v
   () => import("./blocks.ts"),
   () => import("./logs.ts"),
   () => import("./validate.ts"),
+  () => import("./chain-spec.ts"),
+  () => import("./node.ts"),
+  () => import("./net.ts"),
 ];

@@ -81,6 +81,7 @@ export interface NetStatusJson {
   name: string;
   role: "validator";
   peerId: string;
+  genesis: `0x${string}`;
   validatorIndex: number;
   validators: number;
   threshold: number;
@@ -668,6 +669,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       name: opts.name ?? `validator-${index}`,
       role: "validator",
       peerId: host.peerId,
+      genesis: toHex(genesis),
       validatorIndex: index,
       validators: n,
       threshold: t,

@@ -88,7 +88,7 @@ export interface NetStatusJson {
   slotMs: number;
   slot: string;
   head: { number: number; hash: `0x${string}`; stateRoot: `0x${string}` };
-  finalized: { number: number; hash: `0x${string}` };
+  finalized: { number: number; hash: `0x${string}`; onBestChain: boolean };
   round: string;
   peers: number;
   addresses: string[];
@@ -490,8 +490,9 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
     if (stopped || opts.author === false) return;
     const slot = slotAt(Date.now(), spec.slotMs);
     if (slot <= lastAuthoredSlot || authorOf(slot, n) !== index || head.slot >= slot) return;
-    // only author on a chain that is not far behind the network (a syncing node waits)
-    if (bestPeerHead() > head.number + 2) return;
+    // only author on a chain that is not far behind the network (a syncing node waits, and a node
+    // that has not asked its peers yet waits for their answer)
+    if (!polled || bestPeerHead() > head.number + 2) return;
     lastAuthoredSlot = slot;
     void serial(() => authorBlock(slot)).catch((e) =>
       process.emitWarning(`authoring slot ${slot} failed: ${(e as Error).message}`),
@@ -556,8 +557,11 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   let syncing = false;
   const bestPeerHead = () => Math.max(0, ...[...peerStatus.values()].map((s) => s.head));
 
+  let polled = false;
   async function pollPeers() {
-    for (const p of host.peers()) {
+    const peers = host.peers();
+    if (peers.length === 0 && opts.bootnodes.length === 0) polled = true;
+    for (const p of peers) {
       try {
         const raw = await host.request(p.peerId, STATUS_PROTOCOL, new Uint8Array(0), 256, 2000);
         const s = decodeBounded(Status, raw, 256, "status");
@@ -566,6 +570,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
           continue;
         }
         peerStatus.set(p.peerId, s);
+        polled = true;
         if (s.head > head.number || (s.finalized > finalized.number && !tree.has(s.finalizedHash))) {
           void syncFrom(p.peerId);
         }
@@ -676,7 +681,11 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       slotMs: spec.slotMs,
       slot: String(slotAt(Date.now(), spec.slotMs)),
       head: { number: head.number, hash: toHex(head.hash), stateRoot: json(head).stateRoot },
-      finalized: { number: finalized.number, hash: toHex(finalized.hash) },
+      finalized: {
+        number: finalized.number,
+        hash: toHex(finalized.hash),
+        onBestChain: tree.isAncestor(finalized.hash, head.hash),
+      },
       round: String(voter.round),
       peers: host.peers().length,
       addresses: host.addresses(),

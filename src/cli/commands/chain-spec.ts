@@ -85,7 +85,7 @@ export function register(program: Command): void {
           name: o.name,
         });
         progress(`keys written to ${keysDir}`);
-        process.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
+        process.stdout.write(`${o.json ? JSON.stringify(spec) : JSON.stringify(spec, null, 2)}\n`);
       },
     ),
   );

@@ -1,10 +1,15 @@
 /**
  * STAND-IN for the GRANDPA voter of src/consensus/ (branch state-root): rounds of prevote then precommit
- * (DESIGN §11), threshold t = n − ⌊(n−1)/3⌋. A voter prevotes its best block; once t prevotes are in, it
- * precommits their GHOST (the highest block that t prevotes are at or above); a round completes when t
- * precommits are at or above one block, which is then final. A vote from a later round moves the voter
- * up to it (a restarted node catches up). Two different votes of one voter in one round and stage are
- * evidence, kept and reported. Pure: votes in, votes to cast and finality out; no clock, no I/O.
+ * (DESIGN §11), threshold t = n − ⌊(n−1)/3⌋, after the GRANDPA paper (Stewart & Kokoris-Kogias, 2020):
+ * - a voter prevotes its best block if it contains the previous round's estimate E, else E itself;
+ * - once t prevotes are in, it precommits their GHOST g (the highest block t prevotes are at or above),
+ *   if g contains E;
+ * - a round completes when t precommits are in: their GHOST is final, and the round's estimate is the
+ *   highest block that t precommits could still reach (counting the voters not heard from as for it);
+ * - a voter behind (restarted, partitioned) catches up when it holds t precommits of a later round: it
+ *   completes that round and goes on from there (peers serve their previous and current rounds).
+ * Two different votes of one voter in one round and stage are evidence, kept and reported; the first
+ * one counts. Pure: votes in, votes to cast and finality out; no clock, no I/O.
  */
 import { bytesEqual, toHex } from "../../codec/bytes.ts";
 import type { Hash } from "../../codec/ids.ts";
@@ -41,8 +46,8 @@ export interface Voter {
   /** Records a vote whose signature the caller checked. */
   onVote(v: Vote): VoteOutcome;
   /**
-   * Advances: what to cast now (`stage`, `target`) and a newly final block, if any. `best` is the head
-   * of the voter's best chain; `finalized` its last final block; `mayStartRound` paces rounds.
+   * Advances: what to cast now and a newly final block, if any. `best` is the head of the voter's best
+   * chain, `finalized` its last final block; `mayStartRound` paces rounds (the caller's clock).
    */
   step(
     best: TreeEntry,
@@ -52,7 +57,7 @@ export interface Voter {
     cast: Array<{ round: bigint; stage: number; target: Hash; number: number }>;
     finalised?: Finalised;
   };
-  /** Votes of the current round (to re-broadcast for peers that missed them). */
+  /** Votes of the previous and current rounds (served to peers that missed them). */
   current(): Vote[];
 }
 
@@ -62,7 +67,8 @@ export function createVoter(opts: { n: number; tree: BlockTree; startRound?: big
   let round = opts.startRound ?? 1n;
   let prevoted = false;
   let precommitted = false;
-  // round → stage → voter → vote
+  let estimate: TreeEntry | undefined;
+  // round → [prevotes, precommits] by voter
   const votes = new Map<bigint, [Map<number, Vote>, Map<number, Vote>]>();
   const evidence: Equivocation[] = [];
   const stageOf = (r: bigint, s: number) => {
@@ -73,25 +79,45 @@ export function createVoter(opts: { n: number; tree: BlockTree; startRound?: big
     }
     return v[s]!;
   };
+  const above = (e: TreeEntry, vs: Vote[]) => vs.filter((v) => tree.isAncestor(e.hash, v.target)).length;
 
-  /** The highest known block that ≥ t of `vs` are at or above, on the chain of `from`. */
-  function ghost(vs: Iterable<Vote>, floor: TreeEntry): TreeEntry | undefined {
-    const known = [...vs].filter((v) => tree.has(v.target) && tree.isAncestor(floor.hash, v.target));
-    if (known.length < t) return undefined;
-    // candidates: every block on a voted chain between floor and the target, highest first
+  /** The highest block on a voted chain above `floor` that at least `need(e)` of `vs` are at or above. */
+  function highest(vs: Vote[], floor: TreeEntry, enough: (e: TreeEntry) => boolean): TreeEntry | undefined {
     let best: TreeEntry | undefined;
-    for (const v of known) {
+    for (const v of vs) {
       for (let e = tree.get(v.target); e && e.number >= floor.number; e = tree.get(e.parent)) {
         if (best && e.number <= best.number) break;
-        let n = 0;
-        for (const w of known) if (tree.isAncestor(e.hash, w.target)) n++;
-        if (n >= t) {
+        if (enough(e)) {
           best = e;
           break;
         }
       }
     }
-    return best;
+    return best && tree.isAncestor(floor.hash, best.hash) ? best : undefined;
+  }
+  const known = (vs: Iterable<Vote>) => [...vs].filter((v) => tree.has(v.target));
+  const ghost = (vs: Vote[], floor: TreeEntry) =>
+    vs.length < t ? undefined : highest(vs, floor, (e) => above(e, vs) >= t);
+
+  /** Completes round `r` if t precommits are in: the final block and the next round's estimate. */
+  function complete(
+    r: bigint,
+    finalized: TreeEntry,
+  ): { f: TreeEntry; e: TreeEntry; pcs: Vote[] } | undefined {
+    const pcs = known(stageOf(r, PRECOMMIT).values());
+    const f = ghost(pcs, finalized);
+    if (!f) return undefined;
+    const missing = opts.n - stageOf(r, PRECOMMIT).size;
+    const e = highest(pcs, f, (b) => above(b, pcs) + missing >= t) ?? f;
+    return { f, e, pcs: pcs.filter((v) => tree.isAncestor(f.hash, v.target)) };
+  }
+
+  function nextRound(r: bigint, e: TreeEntry) {
+    round = r + 1n;
+    estimate = e;
+    prevoted = false;
+    precommitted = false;
+    for (const k of [...votes.keys()]) if (k < round - 1n) votes.delete(k);
   }
 
   return {
@@ -120,50 +146,54 @@ export function createVoter(opts: { n: number; tree: BlockTree; startRound?: big
         return "equivocation";
       }
       m.set(v.voter, v);
-      if (v.round > round) {
-        // a later round is under way: join it (our own round cannot complete without those voters)
-        round = v.round;
-        prevoted = false;
-        precommitted = false;
-        for (const r of [...votes.keys()]) if (r < round - 1n) votes.delete(r);
-      }
       return "new";
     },
     step(best, finalized, mayStartRound) {
       const cast: Array<{ round: bigint; stage: number; target: Hash; number: number }> = [];
       let finalised: Finalised | undefined;
+      const note = (r: bigint, c: { f: TreeEntry; pcs: Vote[] }) => {
+        const top = finalised?.number ?? finalized.number;
+        if (c.f.number > top) finalised = { hash: c.f.hash, number: c.f.number, round: r, precommits: c.pcs };
+      };
+      // catch up: the latest later round that completed
+      const later = [...votes.keys()].filter((r) => r > round).sort((a, b) => (a < b ? 1 : -1));
+      for (const r of later) {
+        const c = complete(r, finalized);
+        if (c) {
+          note(r, c);
+          nextRound(r, c.e);
+          break;
+        }
+      }
+      let e = estimate && tree.has(estimate.hash) ? estimate : finalized;
+      if (tree.isAncestor(e.hash, finalized.hash)) e = finalized;
       if (!prevoted && mayStartRound) {
         prevoted = true;
-        cast.push({ round, stage: PREVOTE, target: best.hash, number: best.number });
+        const target = tree.isAncestor(e.hash, best.hash) ? best : e;
+        cast.push({ round, stage: PREVOTE, target: target.hash, number: target.number });
       }
       if (prevoted && !precommitted) {
-        const g = ghost(stageOf(round, PREVOTE).values(), finalized);
-        if (g) {
+        const g = ghost(known(stageOf(round, PREVOTE).values()), finalized);
+        // "precommit g once g ≥ E_{r−1}"
+        if (g && tree.isAncestor(e.hash, g.hash)) {
           precommitted = true;
           cast.push({ round, stage: PRECOMMIT, target: g.hash, number: g.number });
         }
       }
-      const pcs = [...stageOf(round, PRECOMMIT).values()];
-      const f = ghost(pcs, finalized);
-      if (f) {
-        if (f.number > finalized.number) {
-          finalised = {
-            hash: f.hash,
-            number: f.number,
-            round,
-            precommits: pcs.filter((v) => tree.isAncestor(f.hash, v.target)),
-          };
-        }
-        round += 1n;
-        prevoted = false;
-        precommitted = false;
-        for (const r of [...votes.keys()]) if (r < round - 1n) votes.delete(r);
+      const c = complete(round, finalized);
+      if (c) {
+        note(round, c);
+        nextRound(round, c.e);
       }
       return finalised ? { cast, finalised } : { cast };
     },
     current() {
-      const v = votes.get(round);
-      return v ? [...v[0].values(), ...v[1].values()] : [];
+      const out: Vote[] = [];
+      for (const r of [round - 1n, round]) {
+        const v = votes.get(r);
+        if (v) out.push(...v[0].values(), ...v[1].values());
+      }
+      return out;
     },
   };
 }

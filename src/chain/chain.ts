@@ -3,7 +3,7 @@
  * deterministic: no clock, no randomness; the node owns time and I/O.
  */
 
-import { bytesEqual, concatBytes } from "../codec/bytes.ts";
+import { bytesEqual, concatBytes, toHex } from "../codec/bytes.ts";
 import { type AccountId, type ActorId, accountId, type CodeHash, type Hash } from "../codec/ids.ts";
 import type { Witness } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
@@ -17,7 +17,10 @@ import { burn, getAccount, getActor, getMeta, putMeta } from "./ledger.ts";
 import { peek } from "./pigeonhole.ts";
 import { admit, cascade, type PovSlabs } from "./pool.ts";
 import { BlockHeader, T } from "./state.ts";
+import { commitState, stateValue } from "./state-root.ts";
 import { createOverlay, type KvRead, type OverlayControl, overlayOf } from "./storage.ts";
+import { proveKey } from "./trie/proof.ts";
+import { hasTrie } from "./trie/store.ts";
 import type { BlockResult, Chain, ChainOptions, PoolView } from "./types.ts";
 
 const ZERO32 = new Uint8Array(32);
@@ -43,32 +46,54 @@ export function createChain(opts: ChainOptions): Chain {
   }
 
   if (!T.meta.get(storage, null)) {
-    storage.transaction((kv) => {
+    storage.transaction((tx) => {
+      // One buffer, as a block: its writes are the genesis state the first root commits to.
+      const writes = overlayOf(tx) ?? createOverlay(tx);
+      const kv = writes.kv;
       let issuance = 0n;
       for (const { account, balance } of config.genesis.accounts) {
         const a = getAccount(kv, account);
         T.account.put(kv, account, { ...a, free: a.free + balance });
         issuance += balance;
       }
-      const header: BlockHeader = {
-        number: 0,
-        parent: ZERO32 as Hash,
-        author: ZERO32 as AccountId,
-        txsRoot: rootOf([]),
-        povsRoot: rootOf([]),
-      };
-      const hash = blake2b256(BlockHeader.enc(header), genesisSeal(config.genesis.accounts));
-      T.block.put(kv, 0, { header, hash, txs: [], admitted: [], canonicalised: [], expired: [] });
-      T.blockByHash.put(kv, hash, 0);
-      putMeta(kv, {
+      const meta = {
         head: 0,
-        headHash: hash,
-        genesisHash: hash,
+        headHash: ZERO32 as Hash,
+        genesisHash: ZERO32 as Hash,
         nextActor: 0,
         issuance,
         burned: 0n,
         poolSeq: 0n,
+      };
+      putMeta(kv, meta);
+      const header: BlockHeader = {
+        number: 0,
+        parent: ZERO32 as Hash,
+        author: ZERO32 as AccountId,
+        slot: 0n,
+        txsRoot: rootOf([]),
+        povsRoot: rootOf([]),
+        stateRoot: commitState(kv, writes.changes(), meta),
+      };
+      const hash = blake2b256(BlockHeader.enc(header), genesisSeal(config.genesis.accounts));
+      T.block.put(kv, 0, {
+        header,
+        hash,
+        txs: [],
+        admitted: [],
+        canonicalised: [],
+        expired: [],
+        seal: new Uint8Array(),
       });
+      T.blockByHash.put(kv, hash, 0);
+      putMeta(kv, { ...meta, headHash: hash, genesisHash: hash });
+      if (writes !== overlayOf(tx)) writes.commit();
+    });
+  } else if (!hasTrie(storage)) {
+    throw new ChainError("The chain data predates state roots", {
+      code: "CHAIN_OLD_FORMAT",
+      details: "its blocks have no state root and its state no trie",
+      hint: "start from an empty data directory (delete it, or pass another --data-dir)",
     });
   }
   const genesisHash = getMeta(storage).genesisHash;
@@ -170,10 +195,21 @@ export function createChain(opts: ChainOptions): Chain {
           number,
           parent: meta.headHash,
           author: input.author,
+          slot: input.slot ?? BigInt(number),
           txsRoot: rootOf(included),
           povsRoot: rootOf(admitted),
+          // Before the block record and the new head are written: those are history, not state.
+          stateRoot: commitState(kv, writes.changes(), getMeta(kv)),
         };
         const hash = blake2b256(BlockHeader.enc(header));
+        if (input.expect !== undefined && !bytesEqual(input.expect, hash)) {
+          // An imported block that re-executes to another header: nothing of it is kept.
+          throw new ChainError("The block re-executes to another header", {
+            code: "CHAIN_BLOCK_MISMATCH",
+            details: `expected ${toHex(input.expect)}, got ${toHex(hash)} (state root ${toHex(header.stateRoot)})`,
+            hint: "the block's author and this node disagree on the state: refuse the block",
+          });
+        }
         T.block.put(kv, number, {
           header,
           hash,
@@ -181,6 +217,12 @@ export function createChain(opts: ChainOptions): Chain {
           admitted,
           canonicalised: result.canonicalised.map((c) => c.id),
           expired: result.expired.map((x) => x.id),
+          seal:
+            input.seal === undefined
+              ? new Uint8Array()
+              : typeof input.seal === "function"
+                ? input.seal(hash, header)
+                : input.seal,
         });
         T.blockByHash.put(kv, hash, number);
         putMeta(kv, { ...getMeta(kv), head: number, headHash: hash });
@@ -304,6 +346,16 @@ export function createChain(opts: ChainOptions): Chain {
     supply() {
       const m = getMeta(storage);
       return { issuance: m.issuance, burned: m.burned };
+    },
+    stateProof(storageKey) {
+      const head = headOf(storage);
+      return {
+        number: head.number,
+        hash: head.hash,
+        stateRoot: head.header.stateRoot,
+        value: stateValue(storage, storageKey, () => getMeta(storage)),
+        proof: proveKey(storage, storageKey),
+      };
     },
   };
   return chain;

@@ -29,9 +29,22 @@ export type {
   QueuedCall,
   Receipt,
 } from "./state.ts";
+export { isStateTable, META_KEY, MetaState, metaStateBytes } from "./state-root.ts";
 export { createOverlay, type KvRead, type KvWrite, type Storage, StorageError } from "./storage.ts";
 export { createLmdbStorage } from "./storage-lmdb.ts";
 export { createMemoryStorage } from "./storage-memory.ts";
+export {
+  decodeProof,
+  EMPTY_ROOT,
+  encodeProof,
+  type ProofEnd,
+  rootOfLeaves,
+  type StateProof,
+  StateProofCodec,
+  trieChange,
+  updateTrie,
+  verifyProof,
+} from "./trie/index.ts";
 export {
   assembleTx,
   type DecodedTx,
@@ -60,6 +73,7 @@ export type {
   PigeonholeView,
   PoolView,
   PovOutcome,
+  StateProofAt,
   TxApplied,
   TxOutcome,
   ValidatedPov,

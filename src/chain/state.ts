@@ -80,14 +80,23 @@ export const Receipt = Struct({
 });
 export type Receipt = ReturnType<typeof Receipt.dec>;
 
+/**
+ * A block header; the block hash is blake2b-256 of its SCALE encoding (the seal, the author's
+ * signature over that hash, is kept beside it in the {@link BlockRecord}).
+ */
 export const BlockHeader = Struct({
   number: u32,
   parent: HashCodec,
+  /** The author's ed25519 public key (a validator's under Aura, DESIGN §11). */
   author: AccountIdCodec,
+  /** Aura slot, ⌊unix ms / slot ms⌋ (DESIGN §11); `coreplay dev` uses the block number. */
+  slot: u64,
   /** blake2b-256 over the included transactions' hashes. */
   txsRoot: HashCodec,
   /** blake2b-256 over the admitted PoVs' ids. */
   povsRoot: HashCodec,
+  /** The state trie's root after this block (state-root.ts). */
+  stateRoot: HashCodec,
 });
 export type BlockHeader = ReturnType<typeof BlockHeader.dec>;
 
@@ -98,6 +107,8 @@ export const BlockRecord = Struct({
   admitted: Vector(HashCodec),
   canonicalised: Vector(HashCodec),
   expired: Vector(HashCodec),
+  /** The author's signature over `hash` (empty: an unsigned block, as genesis). */
+  seal: VecU8,
 });
 export type BlockRecord = ReturnType<typeof BlockRecord.dec>;
 

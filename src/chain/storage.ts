@@ -66,6 +66,8 @@ export const Prefix = {
   Pool: 0x0f,
   PoolPov: 0x10,
   PoolById: 0x11,
+  /** The state trie's nodes by position (trie/store.ts), and its root under the bare prefix. */
+  Trie: 0x12,
 } as const;
 export type Prefix = (typeof Prefix)[keyof typeof Prefix];
 
@@ -338,6 +340,11 @@ export interface OverlayControl {
   commit(into?: KvWrite): void;
   size(): number;
   /**
+   * Every entry this buffer holds, by key string: its bytes, or null for a deletion (what a commit
+   * would write; the state root's changed keys). Decoded records are encoded once here, not again at commit.
+   */
+  changes(): Array<[string, Uint8Array | null]>;
+  /**
    * Opens a savepoint: {@link OverlayControl.rollback} undoes every write made since, and
    * {@link OverlayControl.release} keeps them. Savepoints nest; each is closed by one of the two.
    */
@@ -450,6 +457,15 @@ class Overlay implements KeyedRead, OverlayControl {
     }
   }
 
+  changes(): Array<[string, Uint8Array | null]> {
+    const out: Array<[string, Uint8Array | null]> = [];
+    for (const t of this.tabs)
+      t?.forEach((e, h) => {
+        out.push([h, entryBytes(e)]);
+      });
+    return out;
+  }
+
   size(): number {
     let n = 0;
     for (const t of this.tabs) if (t) n += t.size;
@@ -533,6 +549,26 @@ class Overlay implements KeyedRead, OverlayControl {
  */
 export function createOverlay(parent: KvRead & Partial<KvWrite>): OverlayControl {
   return new Overlay(parent);
+}
+
+/**
+ * Reads and writes by key string, without converting keys or copying values: the state trie's access
+ * to its nodes (thousands per block). `peek`ed bytes must not be written to; `write` takes ownership of
+ * its bytes (null: a deletion). Over an overlay it goes straight to the overlay's maps.
+ */
+export interface KeyedWrite {
+  peek(h: string): Uint8Array | undefined;
+  write(h: string, v: Uint8Array | null): void;
+}
+
+/** {@link KeyedWrite} over `kv` (direct for an overlay; through `get`/`put`/`del` otherwise). */
+export function keyedOf(kv: KvWrite): KeyedWrite {
+  const o = (kv as Keyed)[KEYED];
+  if (o instanceof Overlay) return o;
+  return {
+    peek: (h) => kv.get(keyBytes(h)),
+    write: (h, v) => (v === null ? kv.del(keyBytes(h)) : kv.put(keyBytes(h), v)),
+  };
 }
 
 /** The overlay whose `kv` this is, if it is one. */

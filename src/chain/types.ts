@@ -17,6 +17,7 @@ import type {
   Receipt,
 } from "./state.ts";
 import type { Storage } from "./storage.ts";
+import type { StateProof } from "./trie/proof.ts";
 import type { DecodedTx } from "./tx.ts";
 
 export interface ChainOptions {
@@ -49,6 +50,18 @@ export interface BlockInput {
   /** Validated PoVs to admit to the pool this block (at most one per core; an actor on one core). */
   povs?: ValidatedPov[];
   author: AccountId;
+  /** The Aura slot the header carries (default: the block number, as `coreplay dev` has no slots). */
+  slot?: bigint;
+  /**
+   * The author's seal over the block hash, kept in the block record: the signature itself (an imported
+   * block's) or a function that makes it from the hash (the authoring node's key).
+   */
+  seal?: Uint8Array | ((hash: Hash, header: BlockHeader) => Uint8Array);
+  /**
+   * An imported block's hash: if the block re-executes to another header, `applyBlock` throws
+   * `ChainError` `CHAIN_BLOCK_MISMATCH` and keeps nothing.
+   */
+  expect?: Hash;
 }
 
 /** What a successful transaction did. */
@@ -160,6 +173,21 @@ export interface Chain {
   witness(actors: readonly ActorId[], opts?: { now?: number }): Witness;
   /** Total issuance (falls by burned fees) and fees burned so far. */
   supply(): { issuance: bigint; burned: bigint };
+  /**
+   * The head's state proof for a storage key (trie/proof.ts): the value the root commits to under it
+   * (undefined: absent, or not a state key) and the proof, for `verifyProof(stateRoot, key, value ?? null, proof)`.
+   * Proofs are served at the head only (the trie is stored by position, the head's alone).
+   */
+  stateProof(storageKey: Uint8Array): StateProofAt;
+}
+
+/** A state proof with the head it is for. */
+export interface StateProofAt {
+  number: number;
+  hash: Hash;
+  stateRoot: Hash;
+  value: Uint8Array | undefined;
+  proof: StateProof;
 }
 
 export type { Engine, Storage };

@@ -2,7 +2,7 @@
  * The node's {@link NodeApi}: what the RPC server serves (docs/rpc.md). Converts between the chain's
  * typed values and the JSON shapes, and turns expected failures into typed RPC errors.
  */
-import type { TxError } from "../chain/index.ts";
+import { encodeProof, type TxError } from "../chain/index.ts";
 import { fromHex, toHex } from "../codec/bytes.ts";
 import { type AccountId, type ActorId, type CodeHash, type Hash, hash32 } from "../codec/ids.ts";
 import { CallOutput, decodeExact, Pov, Witness } from "../codec/types.ts";
@@ -73,6 +73,8 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
       number: b.header.number,
       hash: toHex(b.hash),
       parentHash: toHex(b.header.parent),
+      stateRoot: toHex(b.header.stateRoot),
+      author: toHex(b.header.author),
       timestamp: 0,
       povs: [],
       dropped: [],
@@ -104,6 +106,25 @@ export function createNodeApi(node: CoreplayNode): NodeApi {
   };
 
   return {
+    stateProof(k) {
+      const p = chain.stateProof(k);
+      const end = p.proof.end;
+      return {
+        block: p.number,
+        hash: toHex(p.hash),
+        stateRoot: toHex(p.stateRoot),
+        key: toHex(k),
+        value: p.value === undefined ? null : toHex(p.value),
+        proof: {
+          siblings: p.proof.siblings.map(toHex),
+          end:
+            end.tag === "Empty"
+              ? end
+              : { tag: "Leaf", keyHash: toHex(end.keyHash), valueHash: toHex(end.valueHash) },
+        },
+        encoded: toHex(encodeProof(p.proof)),
+      };
+    },
     info: () => ({
       version: VERSION,
       cores: node.options.cores,

@@ -409,6 +409,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       number: r.number,
       hash: toHex(r.hash),
       parentHash: toHex(r.header.parent),
+      stateRoot: toHex(r.header.stateRoot),
+      author: toHex(r.header.author),
       timestamp: Date.now(),
       povs: canon,
       dropped,

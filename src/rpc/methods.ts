@@ -102,6 +102,23 @@ export function createMethods(api: NodeApi, extra: MethodTable = {}): MethodTabl
       return api.validatePov(p.bytes(0, "pov"));
     },
 
+    state_v1_proof: (p) => {
+      p.atMost(2);
+      const k = p.bytes(0, "storage key");
+      const head = api.head();
+      if (!p.optional(1)) {
+        const ref = blockRef(p, 1);
+        if (ref !== head.number && ref !== head.hash) {
+          throw new RpcError(RPC_ERROR.UnknownBlock, "No state at that block", {
+            code: "UNKNOWN_BLOCK",
+            details: `proofs are served at the head (${head.number}, ${head.hash}) only; asked for ${ref}`,
+            hint: "omit the block, or pass the head's number or hash",
+          });
+        }
+      }
+      return api.stateProof(k);
+    },
+
     code_v1_upload: async (p) => {
       p.atMost(1);
       return api.uploadCode(p.bytes(0, "program"));

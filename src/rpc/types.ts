@@ -31,6 +31,10 @@ export interface BlockJson {
   number: number;
   hash: Hex;
   parentHash: Hex;
+  /** The state trie's root after the block (DESIGN §11); `state_v1_proof` proves values against it. */
+  stateRoot: Hex;
+  /** The author's public key. */
+  author: Hex;
   /** Unix milliseconds when the node produced it (informational; never part of consensus). */
   timestamp: number;
   /** PoVs canonicalised in this block. */
@@ -127,8 +131,23 @@ export type NodeEvent = ChainEvent | ActorEvent;
  * What the RPC server needs from a node. `src/node` implements it; the RPC layer only parses params,
  * calls these and serialises the answers.
  */
+/** `state_v1_proof`'s answer: a value (or its absence) under a block's state root, with the proof. */
+export interface StateProofJson {
+  block: number;
+  hash: Hex;
+  stateRoot: Hex;
+  key: Hex;
+  /** The bytes the root commits to under `key`; null: absent. */
+  value: Hex | null;
+  proof: { siblings: Hex[]; end: { tag: "Empty" } | { tag: "Leaf"; keyHash: Hex; valueHash: Hex } };
+  /** The SCALE `StateProof` (chain/trie/proof.ts), for `decodeProof` then `verifyProof`. */
+  encoded: Hex;
+}
+
 export interface NodeApi {
   info(): NodeInfoJson;
+  /** The head's state proof for a storage key (proofs are served at the head only). */
+  stateProof(key: Uint8Array): StateProofJson;
   head(): BlockJson;
   block(ref: number | Hex): BlockJson | undefined;
   subscribe(listener: (e: NodeEvent) => void): () => void;

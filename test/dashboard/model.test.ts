@@ -47,6 +47,8 @@ function block(
     number: n,
     hash: hash(n, salt),
     parentHash: hash(n - 1, salt),
+    stateRoot: hash(n, 0x5707),
+    author: hash(0, salt),
     timestamp: 0,
     povs: povs.map((p) => pov(p, "canonicalised")),
     dropped: dropped.map((p) => pov(p, p.status ?? "expired")),

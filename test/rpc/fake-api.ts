@@ -8,7 +8,17 @@ const h32 = (n: number): Hex => `0x${n.toString(16).padStart(64, "0")}`;
 export function createFakeApi(): NodeApi & { emit(e: NodeEvent): void } {
   const listeners = new Set<(e: NodeEvent) => void>();
   const blocks: BlockJson[] = [
-    { number: 0, hash: h32(0xb0), parentHash: h32(0), timestamp: 0, povs: [], dropped: [], extrinsics: 0 },
+    {
+      number: 0,
+      hash: h32(0xb0),
+      parentHash: h32(0),
+      stateRoot: h32(0x57),
+      author: h32(0),
+      timestamp: 0,
+      povs: [],
+      dropped: [],
+      extrinsics: 0,
+    },
   ];
   const actors = new Map<number, ActorJson>();
   const receipts = new Map<Hex, ReceiptJson>();
@@ -27,6 +37,9 @@ export function createFakeApi(): NodeApi & { emit(e: NodeEvent): void } {
       dataDir: "",
     }),
     head: () => blocks[blocks.length - 1]!,
+    stateProof: () => {
+      throw new RpcError(RPC_ERROR.Internal, "The fake API keeps no state trie", { code: "NO_TRIE" });
+    },
     block: (ref) => (typeof ref === "number" ? blocks[ref] : blocks.find((b) => b.hash === ref)),
     subscribe(l) {
       listeners.add(l);

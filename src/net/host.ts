@@ -52,6 +52,8 @@ export interface Host {
   ): Promise<Uint8Array>;
   peers(): Array<{ peerId: string; address: string }>;
   addresses(): string[];
+  /** Closes every connection to `peer` (it may be dialled again). */
+  drop(peer: string): void;
   stop(): Promise<void>;
 }
 
@@ -215,6 +217,9 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       return [...out].map(([peerId, address]) => ({ peerId, address }));
     },
     addresses: () => node.getMultiaddrs().map((m) => m.toString()),
+    drop(peer) {
+      void node.hangUp(peerIdFromString(peer)).catch(() => {});
+    },
     async stop() {
       clearInterval(redial);
       await node.stop();

@@ -330,22 +330,22 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       refuse("BELOW_FINALITY");
       return "bad";
     }
-    store.putBlock(hash, b);
     if (bytesEqual(parent.hash, head.hash)) {
-      if (!(await execute(b, hash))) return "bad";
+      if (!(await execute(b, hash, true))) return "bad";
       tree.add(entryOf(b.header, hash));
       head = tree.get(hash)!;
       imported++;
       afterHeadMoved();
       return "imported";
     }
+    store.putBlock(hash, b);
     tree.add(entryOf(b.header, hash));
     await forkChoice();
     return tree.has(hash) ? "stored" : "bad";
   }
 
   /** Re-executes `b` on the head (its parent): PoVs re-validated, then the chain's block compared. */
-  async function execute(b: NetBlock, hash: Hash): Promise<boolean> {
+  async function execute(b: NetBlock, hash: Hash, storeBody = false): Promise<boolean> {
     const povs: ValidatedPov[] = [];
     try {
       for (const p of b.body.povs) {
@@ -382,7 +382,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
     }
     const same =
       bytesEqual(result.hash, b.header.chainHash) &&
-      bytesEqual(storage.writesRoot(), b.header.stateRoot) &&
+      bytesEqual(result.header.stateRoot, b.header.stateRoot) &&
       result.txs.every((x) => x.result.ok) &&
       result.povs.every((x) => x.result.ok);
     if (!same) {
@@ -392,7 +392,8 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       bad.add(toHex(hash));
       return false;
     }
-    store.setCanonical(result.hash, hash);
+    // the body (when not stored yet) and the chain → net mapping in one transaction
+    store.setCanonical(result.hash, hash, storeBody ? b : undefined);
     return true;
   }
 
@@ -424,20 +425,29 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       path.unshift(e);
     const blocks = path.map((e) => store.block(e.hash));
     if (blocks.some((x) => x === undefined)) return false;
+    // the transactions of the blocks given up go back to the pool (those the new branch has are
+    // then refused as stale; the others are included again)
+    const dropped: Uint8Array[] = [];
     while (head.number > a.number) {
+      dropped.push(...(store.block(head.hash)?.body.txs ?? []));
       storage.revertHead();
       head = tree.get(head.parent)!;
     }
     node.chainReverted();
+    const requeue = () => {
+      for (const tx of dropped) node.submitSigned(tx).catch(() => {});
+    };
     for (const [i, e] of path.entries()) {
       if (!(await execute(blocks[i]!, e.hash))) {
         tree.remove(e.hash);
+        requeue();
         afterHeadMoved();
         return false;
       }
       head = e;
       imported++;
     }
+    requeue();
     afterHeadMoved();
     return true;
   }
@@ -472,13 +482,12 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       slot,
       author: index,
       chainHash: result.hash,
-      stateRoot: storage.writesRoot(),
+      stateRoot: result.header.stateRoot,
       bodyHash: bodyHash(body),
     };
     const block: NetBlock = { header, body, seal: sign(sealMessage(genesis, header), keypair.secretKey) };
     const hash = headerHash(header);
-    store.putBlock(hash, block);
-    store.setCanonical(result.hash, hash);
+    store.setCanonical(result.hash, hash, block);
     tree.add(entryOf(header, hash));
     head = tree.get(hash)!;
     authored++;
@@ -502,7 +511,8 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   // ---- finality ----
 
   function voteStep() {
-    if (stopped) return;
+    // a node far behind its peers votes once it caught up (its votes would be for old blocks)
+    if (stopped || (syncing && bestPeerHead() > head.number + 2)) return;
     const mayStart = Date.now() - roundStartedAt >= spec.slotMs;
     const { cast, finalised } = voter.step(head, finalized, mayStart);
     for (const c of cast) {
@@ -554,39 +564,45 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   // ---- sync ----
 
   const peerStatus = new Map<string, Status>();
+  let polled = false;
   let syncing = false;
+  let pendingJustification: Justification | undefined;
   const bestPeerHead = () => Math.max(0, ...[...peerStatus.values()].map((s) => s.head));
 
-  let polled = false;
   async function pollPeers() {
     const peers = host.peers();
     if (peers.length === 0 && opts.bootnodes.length === 0) polled = true;
-    for (const p of peers) {
-      try {
-        const raw = await host.request(p.peerId, STATUS_PROTOCOL, new Uint8Array(0), 256, 2000);
-        const s = decodeBounded(Status, raw, 256, "status");
-        if (!bytesEqual(s.genesis, genesis)) {
-          host.guard.penalise(p.peerId, "another chain", 50);
-          continue;
-        }
-        peerStatus.set(p.peerId, s);
-        polled = true;
-        if (s.head > head.number || (s.finalized > finalized.number && !tree.has(s.finalizedHash))) {
-          void syncFrom(p.peerId);
-        }
-        // votes the peer has for the current round (catch-up after a restart or a partition)
-        const rawVotes = await host.request(p.peerId, VOTES_PROTOCOL, new Uint8Array(0), 16 * 1024, 2000);
-        const votes = decodeBounded(Vector(VoteCodec), rawVotes, 16 * 1024, "votes");
-        for (const v of votes.slice(0, 4 * n)) {
-          try {
-            if (onVote(v) === "reject") host.guard.penalise(p.peerId, "bad vote");
-          } catch {
-            host.guard.penalise(p.peerId, "bad vote");
-          }
-        }
-      } catch {
-        peerStatus.delete(p.peerId);
+    await Promise.all(peers.map((p) => pollPeer(p.peerId)));
+  }
+
+  async function pollPeer(peer: string) {
+    try {
+      const raw = await host.request(peer, STATUS_PROTOCOL, new Uint8Array(0), 256, 2000);
+      const s = decodeBounded(Status, raw, 256, "status");
+      if (!bytesEqual(s.genesis, genesis)) {
+        host.guard.penalise(peer, "another chain", 50);
+        return;
       }
+      peerStatus.set(peer, s);
+      polled = true;
+      if (s.head > head.number || (s.finalized > finalized.number && !tree.has(s.finalizedHash))) {
+        void syncFrom(peer);
+      }
+      // votes the peer has for its previous and current rounds (catch-up after a restart or a partition)
+      const rawVotes = await host.request(peer, VOTES_PROTOCOL, new Uint8Array(0), 16 * 1024, 2000);
+      const votes = decodeBounded(Vector(VoteCodec), rawVotes, 16 * 1024, "votes");
+      for (const v of votes.slice(0, 4 * n)) {
+        try {
+          if (onVote(v) === "reject") host.guard.penalise(peer, "bad vote");
+        } catch {
+          host.guard.penalise(peer, "bad vote");
+        }
+      }
+    } catch {
+      // a peer that does not answer may sit behind a dead connection (a partition): drop it, so the
+      // next dial makes a fresh one
+      peerStatus.delete(peer);
+      host.drop(peer);
     }
   }
 
@@ -614,16 +630,21 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
           }
           progressed = true;
         }
-        if (res.justification && checkJustification(res.justification)) setFinalized(res.justification);
+        // the peer's finality proof, checked once we hold its target
+        if (res.justification) pendingJustification = res.justification;
+        if (pendingJustification && checkJustification(pendingJustification)) {
+          setFinalized(pendingJustification);
+          pendingJustification = undefined;
+        }
         if (orphan) {
           // the peer is on another fork: fetch from our last final block, where the chains meet
           if (from <= finalized.number + 1) return;
           from = finalized.number + 1;
           continue;
         }
-        const last = res.blocks[res.blocks.length - 1]!.header.number;
-        if (!progressed || last >= (peerStatus.get(peer)?.head ?? last)) break;
-        from = last + 1;
+        // until the peer has nothing more (a chain that grows meanwhile is followed to its head)
+        if (!progressed) break;
+        from = res.blocks[res.blocks.length - 1]!.header.number + 1;
       }
     } catch {
       // the peer went away or timed out: the next poll tries again

@@ -14,7 +14,7 @@ const FINALITY_KEY = Uint8Array.of(LocalPrefix.Finality);
 export interface NetStore {
   putBlock(hash: Hash, b: NetBlock): void;
   /** Records that relay-chain block `chainHash` is net block `hash` (after it executed). */
-  setCanonical(chainHash: Hash, hash: Hash): void;
+  setCanonical(chainHash: Hash, hash: Hash, body?: NetBlock): void;
   block(hash: Hash): NetBlock | undefined;
   blockBytes(hash: Hash): Uint8Array | undefined;
   netOf(chainHash: Hash): Hash | undefined;
@@ -27,8 +27,11 @@ export function createNetStore(storage: JournaledStorage): NetStore {
     putBlock(hash, b) {
       storage.local((kv) => kv.put(k(LocalPrefix.Block, hash), encode(NetBlock, b)));
     },
-    setCanonical(chainHash, hash) {
-      storage.local((kv) => kv.put(k(LocalPrefix.NetByChain, chainHash), hash));
+    setCanonical(chainHash, hash, b) {
+      storage.local((kv) => {
+        if (b) kv.put(k(LocalPrefix.Block, hash), encode(NetBlock, b));
+        kv.put(k(LocalPrefix.NetByChain, chainHash), hash);
+      });
     },
     block(hash) {
       const v = storage.get(k(LocalPrefix.Block, hash));

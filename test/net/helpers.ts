@@ -92,15 +92,20 @@ export async function finalizedOf(urls: string[]): Promise<number[]> {
 /** Every node's block at each height 1..upTo: same hash and state root (throws naming the first split). */
 export async function sameChain(urls: string[], from: number, upTo: number): Promise<Map<number, string>> {
   const hashes = new Map<number, string>();
-  for (let n = from; n <= upTo; n++) {
-    const bs = await Promise.all(urls.map((u) => block(u, n)));
-    for (const b of bs) {
-      if (b.hash !== bs[0]!.hash || b.stateRoot !== bs[0]!.stateRoot)
-        throw new Error(
-          `nodes disagree at #${n}: ${bs.map((x) => `${x.hash.slice(0, 10)}/${x.stateRoot.slice(0, 10)}`).join(" ")}`,
-        );
-    }
-    hashes.set(n, bs[0]!.hash);
+  const heights = Array.from({ length: Math.max(0, upTo - from + 1) }, (_, i) => from + i);
+  for (let i = 0; i < heights.length; i += 25) {
+    await Promise.all(
+      heights.slice(i, i + 25).map(async (n) => {
+        const bs = await Promise.all(urls.map((u) => block(u, n)));
+        for (const b of bs) {
+          if (b.hash !== bs[0]!.hash || b.stateRoot !== bs[0]!.stateRoot)
+            throw new Error(
+              `nodes disagree at #${n}: ${bs.map((x) => `${x.hash.slice(0, 10)}/${x.stateRoot.slice(0, 10)}`).join(" ")}`,
+            );
+        }
+        hashes.set(n, bs[0]!.hash);
+      }),
+    );
   }
   return hashes;
 }

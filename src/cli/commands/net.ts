@@ -95,7 +95,10 @@ export function register(program: Command): void {
       progress(started.length > 0 ? `started ${started.join(", ")}` : "every node is running");
       await waitRpc(network.nodes, 90_000);
       output(o, { nodes: network.nodes.map(nodeJson) }, () =>
-        network.nodes.map((r) => `${r.name}  ${rpcUrl(r)}  ${r.peerId}  pid ${r.pid}`).join("\n"),
+        [
+          ...network.nodes.map((r) => `${r.name}  ${rpcUrl(r)}  ${r.peerId}  pid ${r.pid}`),
+          `dashboard  ${rpcUrl(network.nodes[0]!)}/network.html?nodes=${network.nodes.map(rpcUrl).join(",")}`,
+        ].join("\n"),
       );
     }),
   );

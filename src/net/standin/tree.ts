@@ -33,6 +33,17 @@ export interface BlockTree {
 
 export function createBlockTree(genesis: TreeEntry): BlockTree {
   const byHash = new Map<string, TreeEntry>();
+  // each entry's parent key, so a walk down the tree makes no hex strings
+  const parentKey = new Map<string, string>();
+  const keyOf = new WeakMap<TreeEntry, string>();
+  const key = (e: TreeEntry): string => {
+    let k = keyOf.get(e);
+    if (k === undefined) {
+      k = toHex(e.hash);
+      keyOf.set(e, k);
+    }
+    return k;
+  };
   const children = new Map<string, Set<string>>();
   const order = new Map<string, number>();
   let seq = 0;
@@ -41,6 +52,8 @@ export function createBlockTree(genesis: TreeEntry): BlockTree {
       const k = toHex(e.hash);
       if (byHash.has(k)) return;
       byHash.set(k, e);
+      keyOf.set(e, k);
+      parentKey.set(k, toHex(e.parent));
       order.set(k, seq++);
       const p = toHex(e.parent);
       if (!children.has(p)) children.set(p, new Set());
@@ -55,8 +68,12 @@ export function createBlockTree(genesis: TreeEntry): BlockTree {
       return at !== undefined && toHex(at.hash) === toHex(ea.hash);
     },
     ancestorAt(b, number) {
-      let e = tree.get(b);
-      while (e && e.number > number) e = tree.get(e.parent);
+      let k: string | undefined = toHex(b);
+      let e = byHash.get(k);
+      while (e && e.number > number) {
+        k = parentKey.get(key(e));
+        e = k === undefined ? undefined : byHash.get(k);
+      }
       return e && e.number === number ? e : undefined;
     },
     leaves(finalized) {
@@ -79,6 +96,7 @@ export function createBlockTree(genesis: TreeEntry): BlockTree {
         const e = byHash.get(k);
         if (!e) continue;
         byHash.delete(k);
+        parentKey.delete(k);
         children.get(toHex(e.parent))?.delete(k);
         for (const c of children.get(k) ?? []) stack.push(c);
         children.delete(k);
@@ -91,6 +109,7 @@ export function createBlockTree(genesis: TreeEntry): BlockTree {
       for (const [k, e] of [...byHash]) {
         if (e.number < number && !chain.has(k)) {
           byHash.delete(k);
+          parentKey.delete(k);
           children.delete(k);
           children.get(toHex(e.parent))?.delete(k);
         }

@@ -159,6 +159,7 @@ describe.skipIf(skip !== undefined)("the network across network namespaces", () 
     const n = Math.min(...heads1);
     expect((await block(urls[0]!, n)).hash).not.toBe((await block(urls[2]!, n)).hash);
 
+    const t0 = Date.now();
     partition(false);
     const top = Math.max(...stuck);
     await waitFor(
@@ -166,6 +167,7 @@ describe.skipIf(skip !== undefined)("the network across network namespaces", () 
       async () => (await finalizedOf(urls)).every((f) => f >= top + 4),
       60_000,
     );
+    console.log(`finality resumed ${((Date.now() - t0) / 1000).toFixed(1)} s after the partition healed`);
     const after = await sameChain(urls, 1, Math.min(...(await finalizedOf(urls))));
     for (const [k, h] of before) expect(after.get(k), `final #${k} kept`).toBe(h);
   });

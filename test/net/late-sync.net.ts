@@ -36,7 +36,7 @@ describe("a node started after 200 blocks", () => {
       "--validators",
       "4",
       "--slot-ms",
-      "150",
+      "100",
       "--dir",
       dir,
     ]);
@@ -80,6 +80,11 @@ describe("a node started after 200 blocks", () => {
     );
     // same hash and state root at a final height every node has
     const f = Math.min(...(await finalizedOf(three)));
+    await waitFor(
+      "the late node has every final block",
+      async () => (await status(urls[3]!)).head.number >= f,
+      30_000,
+    );
     const late = await block(urls[3]!, f);
     const ref = await block(urls[0]!, f);
     expect(late.hash).toBe(ref.hash);

@@ -44,6 +44,8 @@ describe("a 4-validator network on loopback", () => {
   it("authors round-robin, finalises, survives one and two SIGKILLs, and resyncs the restarted nodes", {
     timeout: 150_000,
   }, async () => {
+    const t0 = Date.now();
+    const lap = (what: string) => console.log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const up = await cli<{ nodes: UpNode[] }>([
       "net",
       "up",
@@ -67,6 +69,7 @@ describe("a 4-validator network on loopback", () => {
       for (const u of urls) console.log(JSON.stringify(await status(u).catch((x) => String(x))));
       throw e;
     });
+    lap("finality ≥ 12");
     // round-robin: every block's author is validators[slot mod 4], and all four authored
     const authors = new Set<number>();
     for (let i = 1; i <= 12; i++) {
@@ -88,6 +91,7 @@ describe("a 4-validator network on loopback", () => {
       20_000,
     );
 
+    lap("finality with 3");
     // two killed: blocks go on, finality stops
     kill9(nodes[2]!.pid);
     const live2 = urls.slice(0, 2);
@@ -99,6 +103,7 @@ describe("a 4-validator network on loopback", () => {
     expect(h1).toBeGreaterThan(h0 + 3);
     expect(Math.max(...(await finalizedOf(live2)))).toBe(stuck);
 
+    lap("stopped with 2");
     // restart both: they sync, finality resumes, nothing final changed
     const again = await cli<{ nodes: UpNode[] }>(["net", "up", "--dir", dir]);
     nodes = again.nodes;
@@ -107,6 +112,7 @@ describe("a 4-validator network on loopback", () => {
       async () => (await finalizedOf(urls)).every((f) => f >= stuck + 5),
       40_000,
     );
+    lap("resumed after restart");
     const upTo2 = Math.min(...(await finalizedOf(urls)));
     const final2 = await sameChain(urls, 1, upTo2);
     for (const [n, h] of final1) expect(final2.get(n), `final #${n}`).toBe(h);
@@ -180,13 +186,19 @@ describe("a node under attack", () => {
     await until("WRONG_AUTHOR", () => a.publish("blocks", forged(slot0 + 1n - 4n * salt++, 0, seed0))); // validator 1's slot
     await until("BAD_SEAL", () => a.publish("blocks", forged(slot0 + 1n - 4n * salt++, 1, seed0))); // validator 1's slot, signed by 0
     await until("FUTURE_SLOT", () => a.publish("blocks", forged(slot0 + 400n + 4n * salt++, 0, seed0))); // 100 s ahead
-    a.publish("votes", new Uint8Array(4096).fill(7)); // oversized vote
-    a.publish("blocks", new Uint8Array([1, 2, 3])); // garbage
-    a.publish("blocks", new Uint8Array([4, 5, 6, 7])); // garbage
+    // then oversized votes and garbage until the node bans the sender (each message differs: gossip
+    // drops repeats)
+    let junk = 0;
     await waitFor(
       "the first attacker banned",
-      async () => (await status(url)).peerScores.some((p) => p.banned),
-      10_000,
+      async () => {
+        junk++;
+        a.publish("votes", new Uint8Array(4096).fill(junk % 256)); // oversized vote
+        a.publish("blocks", Uint8Array.of(1, 2, 3, junk % 256)); // garbage
+        await sleep(200);
+        return (await status(url)).peerScores.some((p) => p.banned);
+      },
+      15_000,
     );
 
     // a flood of votes with bad signatures from a second peer

@@ -327,8 +327,9 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       return "bad";
     }
     if (parent.number < finalized.number || !tree.isAncestor(finalized.hash, parent.hash)) {
+      // a block off our final chain: stale, not invalid (its sender may simply be behind)
       refuse("BELOW_FINALITY");
-      return "bad";
+      return "known";
     }
     if (bytesEqual(parent.hash, head.hash)) {
       if (!(await execute(b, hash, true))) return "bad";

@@ -5,7 +5,7 @@
  * Skipped, with the reason, where namespaces are not permitted.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -138,7 +138,15 @@ describe.skipIf(skip !== undefined)("the network across network namespaces", () 
       pids.push(child.pid!);
     }
     const urls = [0, 1, 2, 3].map((i) => `http://${ip(i)}:9944`);
-    await waitFor("finality on all", async () => (await finalizedOf(urls)).every((f) => f >= 8), 60_000);
+    await waitFor(
+      "finality on all",
+      async () => (await finalizedOf(urls)).every((f) => f >= 8),
+      60_000,
+    ).catch((e) => {
+      for (let k = 0; k < 4; k++)
+        console.log(`n${k}.log:`, readFileSync(join(dir, `n${k}.log`), "utf8").slice(-1500));
+      throw e;
+    });
     const before = await sameChain(urls, 1, Math.min(...(await finalizedOf(urls)))).catch(async (e) => {
       for (const u of urls) console.log(JSON.stringify(await status(u)));
       for (const u of urls)

@@ -174,7 +174,12 @@ describe.skipIf(skip !== undefined)("the network across network namespaces", () 
       "finality resumes on all",
       async () => (await finalizedOf(urls)).every((f) => f >= top + 4),
       60_000,
-    );
+    ).catch(async (e) => {
+      // what each node saw, for the next reader of a failure
+      for (const u of urls)
+        console.log(JSON.stringify(await status(u).catch((x) => String(x))).slice(0, 1200));
+      throw e;
+    });
     console.log(`finality resumed ${((Date.now() - t0) / 1000).toFixed(1)} s after the partition healed`);
     const after = await sameChain(urls, 1, Math.min(...(await finalizedOf(urls))));
     for (const [k, h] of before) expect(after.get(k), `final #${k} kept`).toBe(h);

@@ -9,6 +9,8 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
   assembleTx,
+  type BlockInput,
+  type BlockResult,
   type Chain,
   type ChainConfig,
   createChain,
@@ -82,6 +84,12 @@ export interface NodeOptions {
    * {@link DEFAULT_PRUNING}); `"archive"` keeps everything. State and headers are never pruned.
    */
   pruning?: number | "archive";
+  /** The chain's storage, opened by the caller (a network node's journaled LMDB); default from `dataDir`. */
+  storage?: Storage;
+  /** The account named as the author of the blocks this node produces (default collator 0). */
+  author?: AccountId;
+  /** Called with each produced block's input and result, right after it applied (a network node gossips it). */
+  onApplied?(input: BlockInput, result: BlockResult): void;
 }
 
 /** Blocks whose PoV bytes and bodies a node keeps by default (as Substrate keeps 256 blocks of state). */
@@ -110,6 +118,14 @@ export interface CoreplayNode {
   revert(id: string): Promise<void>;
   /** Produces one block now (whatever the mode), after any block in progress. */
   produceBlock(): Promise<BlockJson>;
+  /**
+   * Applies a block another node produced (a network node's import, after it re-validated the PoVs),
+   * after any block in progress, with the summaries and events of a produced block. Returns the
+   * chain's result: the caller compares it with the block's header.
+   */
+  importBlock(input: BlockInput): Promise<{ result: BlockResult; block: BlockJson }>;
+  /** The chain's storage was changed under the node (a network node reverted blocks): forget cached nonces. */
+  chainReverted(): void;
   /** Signs `call` with a dev account at the next block; resolves once it is included (or refused). */
   submit(call: TxCall, signer?: Keypair): Promise<TxApplied & { hash: Hash; block: number }>;
   /**
@@ -189,7 +205,11 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
   const dirLock = opts.dataDir ? lockDataDir(opts.dataDir) : undefined;
   let storage: Storage;
   try {
-    storage = opts.dataDir ? createLmdbStorage({ path: join(opts.dataDir, "chain") }) : createMemoryStorage();
+    storage = opts.storage
+      ? opts.storage
+      : opts.dataDir
+        ? createLmdbStorage({ path: join(opts.dataDir, "chain") })
+        : createMemoryStorage();
   } catch (cause) {
     dirLock?.release();
     throw new NodeError("Cannot open the data dir", {
@@ -450,20 +470,22 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     }
     // 4. One atomic block: transactions, PoV admission, canonicalisation cascade (DESIGN §4).
     let r: ReturnType<Chain["applyBlock"]>;
+    // Sealed with the dev author's key, as a network node seals with its validator key (DESIGN §11).
+    const input: BlockInput = {
+      txs,
+      decoded,
+      povs,
+      author: opts.author ?? collatorAccount(0),
+      seal: (h) => sealHash(h, devAuthorKey()),
+    };
     try {
-      // Sealed with the dev author's key, as a network node seals with its validator key (DESIGN §11).
-      r = chain.applyBlock({
-        txs,
-        decoded,
-        povs,
-        author: collatorAccount(0),
-        seal: (h) => sealHash(h, devAuthorKey()),
-      });
+      r = chain.applyBlock(input);
     } catch (e) {
       return undo(e);
     } finally {
       txpool.chainMoved();
     }
+    opts.onApplied?.(input, r);
     // A transaction after a refused one of the same signer finds its nonce in the future: a dev intent
     // is signed again at the next block, a client-signed one waits for the missing nonce.
     const again: PoolItem[] = [];
@@ -487,7 +509,16 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         if (s) dropped.push({ ...s, status: "invalid", reason: p.result.error.shortMessage });
       }
     }
-    // 5. Summaries, logs and events.
+    // rule (b) of issue 13 §0: the collator never builds a PoV the chain refused again
+    for (const e of r.expired) {
+      const job = e.reason.kind === "EffectsRejected" ? jobById.get(toHex(e.id)) : undefined;
+      if (job) col.refused(job);
+    }
+    return record(r, built, dropped);
+  }
+
+  /** 5. Summaries, logs and events of an applied block (produced here or imported). */
+  function record(r: BlockResult, built: Map<string, PovJson>, dropped: PovJson[]): BlockJson {
     const canon: PovJson[] = r.canonicalised.map((c) => {
       const k = toHex(c.id);
       const s = built.get(k) ?? db.pov(k)?.summary;
@@ -510,9 +541,6 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       const k = toHex(e.id);
       const s = db.pov(k)?.summary;
       if (s) dropped.push({ ...s, status: "expired", reason: describeExpiry(e.reason) });
-      // rule (b) of issue 13 §0: the collator never builds this PoV again
-      const job = e.reason.kind === "EffectsRejected" ? jobById.get(k) : undefined;
-      if (job) col.refused(job);
     }
     const block: BlockJson = {
       number: r.number,
@@ -559,6 +587,22 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
 
   function produceBlock(): Promise<BlockJson> {
     const run = lock.then(produce, produce);
+    lock = run.catch(() => {});
+    return run;
+  }
+
+  function importBlock(input: BlockInput): Promise<{ result: BlockResult; block: BlockJson }> {
+    const apply = () => {
+      if (stopped) throw new NodeError("Node is stopped", { code: "NODE_STOPPED" });
+      let r: BlockResult;
+      try {
+        r = chain.applyBlock(input);
+      } finally {
+        txpool.chainMoved();
+      }
+      return { result: r, block: record(r, new Map(), []) };
+    };
+    const run = lock.then(apply, apply);
     lock = run.catch(() => {});
     return run;
   }
@@ -656,6 +700,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       return run;
     },
     produceBlock,
+    importBlock,
+    chainReverted: () => txpool.chainMoved(),
     submit(call, signer = dev[0]!) {
       if (stopped) return Promise.reject(new NodeError("Node is stopped", { code: "NODE_STOPPED" }));
       return new Promise((ok, fail) => {

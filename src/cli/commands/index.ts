@@ -27,4 +27,7 @@ export const commandModules: Array<() => Promise<{ register(program: Command): v
   () => import("./set-balance.ts"),
   () => import("./disk.ts"),
   () => import("./pvm.ts"),
+  () => import("./chain-spec.ts"),
+  () => import("./node.ts"),
+  () => import("./net.ts"),
 ];

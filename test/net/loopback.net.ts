@@ -1,0 +1,235 @@
+/**
+ * Four `coreplay node` processes on loopback, started by `coreplay net up` (the contract of issue 14):
+ * round-robin Aura authorship, finality, the same chain on every node; SIGKILL one (finality goes on
+ * with 3), two (blocks go on, finality stops), restart them (they sync, finality resumes, nothing final
+ * changed).
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { afterAll, describe, expect, it } from "vitest";
+import { fromHex } from "../../src/codec/bytes.ts";
+import type { Hash } from "../../src/codec/ids.ts";
+import { encode } from "../../src/codec/types.ts";
+import { sign } from "../../src/crypto/ed25519.ts";
+import { createHost, type Host } from "../../src/net/host.ts";
+import { type NetBlock, NetBlock as NetBlockCodec, sealMessage, Vote } from "../../src/net/wire.ts";
+import {
+  block,
+  cli,
+  finalizedOf,
+  kill9,
+  type NetworkFile,
+  sameChain,
+  sleep,
+  status,
+  type UpNode,
+  waitFor,
+} from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "cpnet-loop-"));
+let nodes: UpNode[] = [];
+
+const attackers: Host[] = [];
+
+afterAll(async () => {
+  for (const a of attackers) await a.stop().catch(() => {});
+  await cli(["net", "down", "--dir", dir]).catch(() => {});
+  for (const n of nodes) kill9(n.pid);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a 4-validator network on loopback", () => {
+  it("authors round-robin, finalises, survives one and two SIGKILLs, and resyncs the restarted nodes", {
+    timeout: 150_000,
+  }, async () => {
+    const t0 = Date.now();
+    const lap = (what: string) => console.log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const up = await cli<{ nodes: UpNode[] }>([
+      "net",
+      "up",
+      "--validators",
+      "4",
+      "--slot-ms",
+      "250",
+      "--dir",
+      dir,
+    ]);
+    nodes = up.nodes;
+    expect(nodes.map((n) => n.role)).toEqual(["validator", "validator", "validator", "validator"]);
+    const urls = nodes.map((n) => n.rpc);
+
+    // finality advances on every node
+    await waitFor(
+      "finality ≥ 12 on all",
+      async () => (await finalizedOf(urls)).every((f) => f >= 12),
+      40_000,
+    ).catch(async (e) => {
+      for (const u of urls) console.log(JSON.stringify(await status(u).catch((x) => String(x))));
+      throw e;
+    });
+    lap("finality ≥ 12");
+    // round-robin: every block's author is validators[slot mod 4], and all four authored
+    const authors = new Set<number>();
+    for (let i = 1; i <= 12; i++) {
+      const b = await block(urls[0]!, i);
+      expect(b.author).toBe(Number(BigInt(b.slot) % 4n));
+      authors.add(b.author);
+    }
+    expect([...authors].sort()).toEqual([0, 1, 2, 3]);
+    const upTo = Math.min(...(await finalizedOf(urls)));
+    const final1 = await sameChain(urls, 1, upTo);
+
+    // one node SIGKILLed: finality continues with 3
+    kill9(nodes[3]!.pid);
+    const live3 = urls.slice(0, 3);
+    const f0 = Math.min(...(await finalizedOf(live3)));
+    await waitFor(
+      "finality with 3",
+      async () => (await finalizedOf(live3)).every((f) => f >= f0 + 5),
+      20_000,
+    );
+
+    lap("finality with 3");
+    // two killed: blocks go on, finality stops
+    kill9(nodes[2]!.pid);
+    const live2 = urls.slice(0, 2);
+    await sleep(1500); // votes in flight settle
+    const stuck = Math.max(...(await finalizedOf(live2)));
+    const h0 = (await status(live2[0]!)).head.number;
+    await sleep(4000);
+    const h1 = (await status(live2[0]!)).head.number;
+    expect(h1).toBeGreaterThan(h0 + 3);
+    expect(Math.max(...(await finalizedOf(live2)))).toBe(stuck);
+
+    lap("stopped with 2");
+    // restart both: they sync, finality resumes, nothing final changed
+    const again = await cli<{ nodes: UpNode[] }>(["net", "up", "--dir", dir]);
+    nodes = again.nodes;
+    await waitFor(
+      "finality resumes on all",
+      async () => (await finalizedOf(urls)).every((f) => f >= stuck + 5),
+      40_000,
+    );
+    lap("resumed after restart");
+    const upTo2 = Math.min(...(await finalizedOf(urls)));
+    const final2 = await sameChain(urls, 1, upTo2);
+    for (const [n, h] of final1) expect(final2.get(n), `final #${n}`).toBe(h);
+    for (const u of urls) expect((await status(u)).equivocations).toEqual([]);
+  });
+});
+
+describe("a node under attack", () => {
+  it("refuses forged and malformed messages and a vote flood, bans the sender, and stays up", {
+    timeout: 60_000,
+  }, async () => {
+    const net = JSON.parse(readFileSync(join(dir, "network.json"), "utf8")) as NetworkFile;
+    const target = net.nodes[0]!;
+    const url = `http://127.0.0.1:${target.rpcPort}`;
+    const st = await status(url);
+    const genesis = fromHex(st.genesis) as Hash;
+    const seed0 = fromHex(JSON.parse(readFileSync(net.nodes[0]!.key, "utf8")).seed as string);
+    const boot = `/ip4/127.0.0.1/tcp/${target.p2pPort}/p2p/${target.peerId}`;
+    const attacker = async () => {
+      const h = await createHost({
+        privateKey: await generateKeyPair("Ed25519"),
+        genesis,
+        listen: ["/ip4/127.0.0.1/tcp/0"],
+        bootnodes: [boot],
+        onGossip: () => "ignore",
+        handlers: {},
+      });
+      attackers.push(h);
+      await waitFor(
+        "attacker connected",
+        async () => h.peers().some((p) => p.peerId === target.peerId),
+        10_000,
+      );
+      await sleep(1500); // the mesh forms (gossipsub heartbeat)
+      return h;
+    };
+    const head = await block(url, (await status(url)).head.number);
+    const slotNow = BigInt(Math.floor(Date.now() / 250));
+    // a slot of validator 0 (slot mod 4 = 0) and one of validator 1, both in the past
+    const slot0 = slotNow - (slotNow % 4n) - 8n;
+    const forged = (slot: bigint, author: number, signer: Uint8Array): Uint8Array => {
+      const header = {
+        number: head.number + 1,
+        parent: fromHex(head.hash) as Hash,
+        slot,
+        author,
+        chainHash: new Uint8Array(32) as Hash,
+        stateRoot: new Uint8Array(32) as Hash,
+        bodyHash: new Uint8Array(32) as Hash,
+      };
+      const b: NetBlock = {
+        header,
+        body: { txs: [], povs: [] },
+        seal: sign(sealMessage(genesis, header), signer),
+      };
+      return encode(NetBlockCodec, b);
+    };
+    const a = await attacker();
+    // each forgery until the node counts it (a message sent before the peer's mesh formed is not delivered)
+    let salt = 0n;
+    const until = async (fault: string, send: () => void) =>
+      waitFor(
+        fault,
+        async () => {
+          send();
+          await sleep(300);
+          return ((await status(url)).refused[fault] ?? 0) >= 1;
+        },
+        15_000,
+      );
+    await until("WRONG_AUTHOR", () => a.publish("blocks", forged(slot0 + 1n - 4n * salt++, 0, seed0))); // validator 1's slot
+    await until("BAD_SEAL", () => a.publish("blocks", forged(slot0 + 1n - 4n * salt++, 1, seed0))); // validator 1's slot, signed by 0
+    await until("FUTURE_SLOT", () => a.publish("blocks", forged(slot0 + 400n + 4n * salt++, 0, seed0))); // 100 s ahead
+    // then oversized votes and garbage until the node bans the sender (each message differs: gossip
+    // drops repeats)
+    let junk = 0;
+    await waitFor(
+      "the first attacker banned",
+      async () => {
+        junk++;
+        a.publish("votes", new Uint8Array(4096).fill(junk % 256)); // oversized vote
+        a.publish("blocks", Uint8Array.of(1, 2, 3, junk % 256)); // garbage
+        await sleep(200);
+        return (await status(url)).peerScores.some((p) => p.banned);
+      },
+      15_000,
+    );
+
+    // a flood of votes with bad signatures from a second peer
+    const b = await attacker();
+    let round = 0;
+    await waitFor(
+      "both attackers banned",
+      async () => {
+        for (let k = 0; k < 200; k++, round++) {
+          const v = {
+            round: BigInt(round),
+            stage: 0,
+            target: fromHex(head.hash) as Hash,
+            number: head.number,
+            voter: round % 4,
+            signature: new Uint8Array(64).fill(round % 251),
+          };
+          b.publish("votes", encode(Vote, v));
+        }
+        await sleep(300);
+        return (await status(url)).peerScores.filter((p) => p.banned).length >= 2;
+      },
+      20_000,
+    );
+    const after = await status(url);
+    expect(after.refused.BAD_VOTE_SIGNATURE ?? 0).toBeGreaterThan(0);
+    // still up and following: head and finality advance
+    await waitFor(
+      "finality advances after the attack",
+      async () => (await status(url)).finalized.number >= after.finalized.number + 4,
+      20_000,
+    );
+  });
+});

@@ -261,7 +261,7 @@ export function applyEffects(
   /** The stored PoV; may be left out when `ctx.decoded` has it. */
   povBytes: Uint8Array | undefined,
 ): Pick<BlockResult, "logs" | "upgrades"> {
-  const { kv, config, disk } = ctx;
+  const { kv, disk } = ctx;
   const fx = e.effects;
   const inPov = new Set<number>(fx.transitions.map((t) => t.actor));
   const must = (id: number, what: string): ActorInfo => {

@@ -5,8 +5,8 @@
  * It plays by the chain's rules because it runs the chain's executor (src/pov/executor.ts): every
  * `call`, `service` step or `play` is one play of the co-scheduled actors, and its effects are applied
  * as canonicalisation applies them (theatre.ts): rollback of a failed entry's effects (a callee's
- * included), `send`/`transfer` to an actor that does not exist refused only at canonicalisation,
- * `lookup` seeing the preimages the actor `request`ed in an earlier play, `set_code` restarting the
+ * included), `send`/`transfer` decided from the play's room and next actor id (`UnknownActor`, `Full`)
+ * as from a relay view, releasing what is not held doing nothing, `lookup` seeing the preimages the actor `request`ed in an earlier play, `set_code` restarting the
  * actor on the new code through its `upgrade` (DESIGN §10), payouts to the collator.
  */
 

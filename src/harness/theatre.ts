@@ -127,13 +127,9 @@ function applyEffects(t: Theatre, ids: readonly ActorId[], finals: readonly Acto
     from.balance -= x.amount;
     to.balance += x.amount;
   }
-  // 5. postcards sent
-  for (const m of fx.sent) {
-    const to = must(m.to, "send");
-    if (to.mailbox.length >= t.pigeonholeCapacity)
-      rejected("PIGEONHOLE_FULL", `actor ${m.to} has ${to.mailbox.length} postcards waiting`);
-    to.mailbox.push(m);
-  }
+  // 5. postcards sent: `send` already said Full from the play's room (issue 13 §0), so, as on the
+  // chain, no capacity check here
+  for (const m of fx.sent) must(m.to, "send").mailbox.push(m);
   // 6. code changes (DESIGN §10)
   for (const c of fx.codeChanges) {
     const a = must(c.actor, "set_code");
@@ -165,7 +161,9 @@ function applyEffects(t: Theatre, ids: readonly ActorId[], finals: readonly Acto
     const key = toHex(r.hash);
     const item = t.disk.get(key);
     const n = item?.refs.get(r.actor as ActorId);
-    if (!item || n === undefined) return rejected("DISK_NOT_HELD", `actor ${r.actor} holds no ${key}`);
+    // as on the chain: releasing what the actor does not hold does nothing (`release` cannot know it
+    // from the relay view, and a refusal would freeze the actor: issue 13 §0)
+    if (!item || n === undefined) continue;
     if (n > 1) item.refs.set(r.actor as ActorId, n - 1);
     else item.refs.delete(r.actor as ActorId);
     if (item.refs.size === 0) t.disk.delete(key);

@@ -429,12 +429,7 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
       return err({ tag: "BadImage", value: `engine failed after the play of actor ${a.actor}` });
     }
     finals.push(final);
-    transitions.push({
-      actor: a.actor,
-      sequence: a.sequence,
-      preHash: asHash(a.pre.hash),
-      postHash: asHash(final.hash),
-    });
+    transitions.push(transition(a.actor, a.sequence, a.pre, final));
     // DESIGN §8: payout() is paid from the actor's balance, so never more than it has left.
     const has = play.balances.get(a.actor) ?? 0n;
     payouts.push({ actor: a.actor, amount: payout < 0n ? 0n : payout > has ? has : payout });
@@ -483,4 +478,39 @@ export function executePlay(input: PlayInput): Result<PlayOutcome, InvalidReason
 }
 
 const asHash = (h: Uint8Array): Hash => h as Hash;
+
+/**
+ * A transition whose image hashes are read when first asked for (own enumerable accessors, so encoding,
+ * spreading, cloning and comparing see plain values): a tool that never looks at them (the harness's
+ * `call`) does not hash the changed pages of every play. Images are immutable, so the value is the
+ * same whenever it is read.
+ */
+function transition(
+  actor: ActorId,
+  sequence: bigint,
+  pre: ActorImage,
+  post: ActorImage,
+): PovEffects["transitions"][number] {
+  let preHash: Hash | undefined;
+  let postHash: Hash | undefined;
+  return {
+    actor,
+    sequence,
+    get preHash(): Hash {
+      preHash ??= asHash(pre.hash);
+      return preHash;
+    },
+    set preHash(h: Hash) {
+      preHash = h;
+    },
+    get postHash(): Hash {
+      postHash ??= asHash(post.hash);
+      return postHash;
+    },
+    set postHash(h: Hash) {
+      postHash = h;
+    },
+  };
+}
+
 const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);

@@ -157,7 +157,24 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     this.resultBuffer = EMPTY;
     this.unwound = undefined;
     this.busy = false;
-    this.load(image, true);
+    // Holding that very image already: memory, globals and scratch are as it says (every entry ends
+    // in a commit or a rollback, layout.ts "Runtime duties"), so the instance goes on as a continuous
+    // one would, without rewriting its pages.
+    if (this.holds(image)) this.writeState(image);
+    else this.load(image, true);
+  }
+
+  /**
+   * Whether the memory holds `image`'s pages: it is the last image this instance made or was loaded
+   * with, and no page was committed since (nor the memory grown: a new page may be zero, so unlisted).
+   */
+  holds(image: WasmImage): boolean {
+    return (
+      !this.busy &&
+      this.lastImage === image &&
+      this.sinceLastImage.size === 0 &&
+      this.committed.pageCount === image.pageCount
+    );
   }
 
   /** Physical memory in pages. */
@@ -202,6 +219,11 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       bytes.fill(0, 0, base);
       bytes.fill(0, base + image.pageCount * PAGE_SIZE);
     }
+    this.writeState(image);
+  }
+
+  /** Everything of `image` but its pages: the logical size, globals and depth, and the committed state. */
+  private writeState(image: WasmImage): void {
     this.ex.__cp_pages.value = image.pageCount;
     this.writeGlobals(image);
     this.ex.__cp_depth.value = image.depth;

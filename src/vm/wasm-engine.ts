@@ -129,7 +129,9 @@ export class WasmProgram implements Program {
     const img = this.own(image);
     // A spare whose memory is no larger than this image needs (physical = logical + reserved pages).
     const fits = img.pageCount + this.compiled.layout.reservedPages;
-    const at = this.spares.findIndex((s) => s.physicalPages <= fits);
+    // Best a spare that still holds this very image (the actor's last play ended there): nothing to load.
+    let at = this.spares.findIndex((s) => s.holds(img));
+    if (at < 0) at = this.spares.findIndex((s) => s.physicalPages <= fits);
     if (at >= 0) {
       const spare = this.spares.splice(at, 1)[0] as WasmActorInstance;
       spare.reseat(actor, img, host);
@@ -163,7 +165,7 @@ export class WasmProgram implements Program {
         details: "image from another engine",
       });
     }
-    if (!Buffer.from(image.codeHash).equals(Buffer.from(this.codeHash))) {
+    if (image.codeHash !== this.codeHash && !sameBytes(image.codeHash, this.codeHash)) {
       throw new ImageError("Image of another program", {
         code: "WRONG_PROGRAM",
         details: `image of ${hashHex(image.codeHash)}, program ${hashHex(this.codeHash)}`,
@@ -171,6 +173,13 @@ export class WasmProgram implements Program {
     }
     return image;
   }
+}
+
+/** Byte equality without copying (`Buffer.from(u8)` copies; a view does not). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
 }
 
 /** The loaded instrumenter, or the typed error of a thread that deferred loading it (instrumenter.ts). */

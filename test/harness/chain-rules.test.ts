@@ -3,7 +3,9 @@
  * (the WAT counter of test/pov/wat.ts).
  */
 import { describe, expect, it } from "vitest";
+import type { ActorId } from "../../src/codec/ids.ts";
 import { createHarness } from "../../src/harness/index.ts";
+import { HOST_ERROR } from "../../src/vm/abi.ts";
 import { counterBlob, OP, op } from "../pov/wat.ts";
 
 const u128 = (n: number) => Array.from({ length: 16 }, (_, i) => (i < 4 ? (n >>> (8 * i)) & 0xff : 0));
@@ -37,11 +39,22 @@ describe("harness = chain rules", () => {
     expect(h.imageHash(b)).toEqual(before);
   });
 
-  it("send to an actor that does not exist is refused at canonicalisation, as on the chain", () => {
+  it("send to an actor that does not exist says UnknownActor, as on the chain (issue 13 §0)", () => {
     const h = createHarness();
     const a = h.deploy(counterBlob());
-    const before = h.imageHash(a);
-    expect(() => h.call(a, op(OP.send, 99, [1]))).toThrow(/UNKNOWN_ACTOR: send: actor 99/);
-    expect(h.imageHash(a)).toEqual(before);
+    const out = h.call(a, op(OP.send, 99, [1]));
+    expect(out.success && Buffer.from(out.value).readInt32LE(0)).toBe(HOST_ERROR.UnknownActor);
+    expect(h.mailbox(99 as ActorId)).toEqual([]);
+  });
+
+  it("send into a full pigeonhole says Full from the play's room, and nothing is refused later", () => {
+    const h = createHarness({ pigeonholeCapacity: 2 });
+    const a = h.deploy(counterBlob());
+    const b = h.deploy(counterBlob());
+    h.post(a, b, Uint8Array.of(0));
+    const code = (o: ReturnType<typeof h.call>) => o.success && Buffer.from(o.value).readInt32LE(0);
+    expect(code(h.call(a, op(OP.send, b, [1])))).toBe(0);
+    expect(code(h.call(a, op(OP.send, b, [2])))).toBe(HOST_ERROR.Full);
+    expect(h.mailbox(b).map((m) => [...m.data])).toEqual([[0], [1]]);
   });
 });

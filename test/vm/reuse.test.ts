@@ -147,4 +147,36 @@ describe("instance reuse", () => {
     expect(reply(c.call(null, Uint8Array.of(2), GAS))).toBe(reply(d.call(null, Uint8Array.of(2), GAS)));
     expect(reply(c.call(null, Uint8Array.of(2), GAS))).not.toContain("err");
   });
+  it("reseats the spare that still holds the image asked for before any other, and it goes on as a new instance would", () => {
+    const holder = program.instantiate(1 as ActorId, zero, host(1));
+    for (let i = 0; i < 3; i++) holder.call(null, Uint8Array.of(0), GAS);
+    const three = holder.snapshot();
+    holder.call(null, Uint8Array.of(0), 10n); // out of gas: rolled back, still holding `three`
+    const other = program.instantiate(2 as ActorId, counted(7), host(2));
+    other.release(); // the first spare in line
+    holder.release();
+    const reseated = program.instantiate(3 as ActorId, three, host(3));
+    expect(reseated).toBe(holder);
+    const fresh = program.instantiate(4 as ActorId, three, host(4));
+    for (const input of [2, 0, 2]) {
+      const a = reseated.call(null, Uint8Array.of(input), GAS);
+      const b = fresh.call(null, Uint8Array.of(input), GAS);
+      expect(reply(a)).toBe(reply(b));
+      expect(a.gasUsed).toBe(b.gasUsed);
+    }
+    expect(reply(reseated.call(null, Uint8Array.of(0), GAS))).toBe("0500000000000000");
+    expect(reply(fresh.call(null, Uint8Array.of(0), GAS))).toBe("0500000000000000");
+    expect(hex(reseated.snapshot().hash)).toBe(hex(fresh.snapshot().hash));
+  });
+
+  it("does not take an instance that committed since its image as holding it", () => {
+    const a = program.instantiate(1 as ActorId, zero, host(1));
+    a.call(null, Uint8Array.of(0), GAS);
+    const one = a.snapshot();
+    a.call(null, Uint8Array.of(0), GAS); // the memory moves on to 2
+    a.release();
+    const b = program.instantiate(2 as ActorId, one, host(2));
+    expect(b).toBe(a); // the only spare, reseated with the image's pages
+    expect(reply(b.call(null, Uint8Array.of(0), GAS))).toBe("0200000000000000");
+  });
 });

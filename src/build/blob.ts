@@ -19,11 +19,12 @@ import { BuildError } from "./errors.ts";
 export function wrapProgram(
   code: Uint8Array,
   metadata: Omit<ProgramMetadata, "interface"> & { interface?: string },
+  format: "Wasm" | "Riscv" = "Wasm",
 ): Uint8Array {
   return ProgramBlob.enc({
     magic: PROGRAM_MAGIC,
     abiVersion: ABI_VERSION,
-    format: { tag: "Wasm", value: undefined },
+    format: { tag: format, value: undefined },
     metadata: { ...metadata, interface: metadata.interface ?? "" },
     code,
   });

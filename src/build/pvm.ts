@@ -3,10 +3,11 @@
  * with the Coreplay header. Every PVM actor is preemptible (the machine stops at any instruction).
  */
 import { readFile } from "node:fs/promises";
-import { ABI_VERSION, PROGRAM_MAGIC, ProgramBlob, type ProgramMetadata } from "../codec/types.ts";
+import type { ProgramMetadata } from "../codec/types.ts";
 import { CoreplayError } from "../errors.ts";
 import { assemble } from "../vm/pvm/asm.ts";
 import { encodeStandard } from "../vm/pvm/layout.ts";
+import { wrapProgram } from "./blob.ts";
 import { BuildError } from "./errors.ts";
 
 export const PVMASM_BUILD = "coreplay pvmasm 1";
@@ -16,13 +17,7 @@ export function wrapPvmProgram(
   code: Uint8Array,
   metadata: Omit<ProgramMetadata, "interface"> & { interface?: string },
 ): Uint8Array {
-  return ProgramBlob.enc({
-    magic: PROGRAM_MAGIC,
-    abiVersion: ABI_VERSION,
-    format: { tag: "Riscv", value: undefined },
-    metadata: { ...metadata, interface: metadata.interface ?? "" },
-    code,
-  });
+  return wrapProgram(code, metadata, "Riscv");
 }
 
 /** Assembles `.pvmasm` source into a blob's code (a standard program). Throws {@link BuildError}. */

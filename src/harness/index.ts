@@ -14,7 +14,13 @@ import { toHex } from "../codec/bytes.ts";
 import { type ActorId, actorId, type CodeHash, type Hash, type StateHash } from "../codec/ids.ts";
 import { CallOutput, type Message } from "../codec/types.ts";
 import { executePlay, type PlayItem, type PlayOutcome } from "../pov/executor.ts";
-import type { ActorInstance, Engine, HostEnv, Program, ServiceOutcome } from "../vm/engine.ts";
+import {
+  type ActorInstance,
+  type Engine,
+  noHostEnv,
+  type Program,
+  type ServiceOutcome,
+} from "../vm/engine.ts";
 import { createEngine } from "../vm/engines.ts";
 import { HarnessError } from "./errors.ts";
 import { applyPlay, createTheatre, type HarnessActor, type HarnessUpgrade, type Theatre } from "./theatre.ts";
@@ -118,29 +124,6 @@ export interface Harness {
   /** Gas used by every play so far. */
   readonly gasUsed: bigint;
 }
-
-/** Inspectors get no host functions (DESIGN §5): the engine traps any use before it reaches these. */
-const inspectorHost = (self: ActorId, now: number): HostEnv => {
-  const deny = (): never => {
-    throw new Error("host functions are not available to inspectors");
-  };
-  return {
-    self,
-    now,
-    coscheduled: deny,
-    callActor: deny,
-    send: deny,
-    recv: deny,
-    lookup: deny,
-    request: deny,
-    store: deny,
-    release: deny,
-    balance: deny,
-    transfer: deny,
-    setCode: deny,
-    log: deny,
-  };
-};
 
 const ZERO32 = new Uint8Array(32) as Hash;
 
@@ -327,14 +310,14 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     status: (id) => slot(id).image.status,
     payout(id) {
       const s = slot(id);
-      const instance = s.program.instantiate(id, s.image, inspectorHost(id, now));
+      const instance = s.program.instantiate(id, s.image, noHostEnv(id, now));
       const v = instance.payout(now, callGas);
       instance.release?.();
       return v;
     },
     dependencies(id) {
       const s = slot(id);
-      const instance = s.program.instantiate(id, s.image, inspectorHost(id, now));
+      const instance = s.program.instantiate(id, s.image, noHostEnv(id, now));
       const v = instance.dependencies(now, callGas);
       instance.release?.();
       return v;

@@ -10,7 +10,7 @@ import { encode, type Witness } from "../codec/types.ts";
 import { type BuiltPov, buildPov, type DraftItem } from "../pov/build.ts";
 import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED, PAYOUT_GAS } from "../pov/limits.ts";
 import { RelayView } from "../pov/types.ts";
-import type { Engine, HostEnv, MainStatus, Program } from "../vm/engine.ts";
+import { type Engine, type MainStatus, noHostEnv, type Program } from "../vm/engine.ts";
 import { type ActorState, createRefusals } from "./refusals.ts";
 import { canonicalCollators, type Group, groupActors, packCores } from "./schedule.ts";
 
@@ -75,29 +75,6 @@ export interface Collators {
   program(codeHash: Uint8Array): Program | undefined;
 }
 
-/** Inspectors get no host functions (DESIGN §5): any use traps. */
-const noHost = (self: ActorId): HostEnv => {
-  const deny = (): never => {
-    throw new Error("host functions are not available to inspectors");
-  };
-  return {
-    self,
-    now: 0,
-    coscheduled: deny,
-    callActor: deny,
-    send: deny,
-    recv: deny,
-    lookup: deny,
-    request: deny,
-    store: deny,
-    release: deny,
-    balance: deny,
-    transfer: deny,
-    setCode: deny,
-    log: deny,
-  };
-};
-
 export function createCollators(opts: {
   chain: Chain;
   engine: Engine;
@@ -150,7 +127,7 @@ export function createCollators(opts: {
     const p = info && program(info.codeHash);
     if (!p || !slab) return [];
     try {
-      const instance = p.instantiate(actor, p.decodeImage(slab), noHost(actor));
+      const instance = p.instantiate(actor, p.decodeImage(slab), noHostEnv(actor));
       const ids = instance.dependencies(now, DEPENDENCIES_GAS);
       // issue 13 §3: what the play would pay, capped by what the actor holds (DESIGN §8)
       const offer = instance.payout(now, PAYOUT_GAS);

@@ -131,3 +131,31 @@ export interface Engine {
   /** Validate and instrument a program blob (docs/abi.md). Throws ProgramError. Cached by code hash. */
   load(blob: Uint8Array): Program;
 }
+
+/**
+ * A host for entries that may use no host function (the inspectors `payout` and `dependencies`, DESIGN
+ * §5): the engine traps any use before it reaches these; a direct call throws.
+ *
+ * @example program.instantiate(actor, image, noHostEnv(actor, now)).dependencies(now, gas)
+ */
+export function noHostEnv(self: ActorId, now = 0): HostEnv {
+  const deny = (): never => {
+    throw new Error("host functions are not available to inspectors");
+  };
+  return {
+    self,
+    now,
+    coscheduled: deny,
+    callActor: deny,
+    send: deny,
+    recv: deny,
+    lookup: deny,
+    request: deny,
+    store: deny,
+    release: deny,
+    balance: deny,
+    transfer: deny,
+    setCode: deny,
+    log: deny,
+  };
+}

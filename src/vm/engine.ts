@@ -119,7 +119,7 @@ export type UpgradeOutcome =
   | { ok: false; reason: string; gasUsed: bigint };
 
 export interface EngineLimits {
-  /** Memory cap per actor in 64 KiB pages (default 1024 = 64 MiB). */
+  /** Memory cap per actor in 64 KiB pages (default 64 = 4 MiB, so a PoV holds an image before and after). */
   maxPages: number;
   /** Maximum call depth inside one entry (deterministic stack overflow). */
   maxCallDepth: number;

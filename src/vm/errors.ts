@@ -35,7 +35,7 @@ const PROGRAM_HINTS: Partial<Record<ProgramErrorCode, string>> = {
   UNKNOWN_IMPORT: "import only the host functions of docs/abi.md, from module `coreplay`",
   MISSING_EXPORT: "export `memory`, `main` and `call` (docs/abi.md, 'Exports')",
   BAD_SIGNATURE: "match the signatures of docs/abi.md exactly",
-  MEMORY_TOO_LARGE: "declare a smaller initial memory (the cap is per actor, default 64 MiB)",
+  MEMORY_TOO_LARGE: "declare a smaller initial memory (the cap is per actor, default 64 pages = 4 MiB)",
   UNSUPPORTED_FEATURE: "build for Wasm MVP + bulk memory, sign-ext, mutable globals (no SIMD, threads)",
   SEGMENT_OUT_OF_BOUNDS: "an active data or element segment must fit in the initial memory or table",
   INIT_FAILED: "the start function / `_initialize` may only compute and write memory, within the gas",

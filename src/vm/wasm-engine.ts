@@ -39,7 +39,7 @@ export interface WasmEngineOptions extends EngineLimits {
   trackWrites: boolean;
 }
 
-/** Defaults: 64 MiB of memory, call depth 2048 (in the instrumenter's frame-weight units). */
+/** Defaults: 64 pages (4 MiB) of memory, call depth 2048 (in the instrumenter's frame-weight units). */
 export const DEFAULT_ENGINE_OPTIONS: WasmEngineOptions = {
   maxPages: DEFAULT_MAX_PAGES,
   maxCallDepth: 2048,

@@ -7,7 +7,7 @@
 
 import { DEFAULT_CHAIN_CONFIG } from "../src/chain/config.ts";
 import type { ActorId } from "../src/codec/ids.ts";
-import type { HostEnv } from "../src/vm/engine.ts";
+import { noHostEnv } from "../src/vm/engine.ts";
 import { programFromWat } from "../src/vm/testing.ts";
 import { createWasmEngine } from "../src/vm/wasm-engine.ts";
 import { type Figure, median } from "./lib.ts";
@@ -33,26 +33,6 @@ const KERNELS: Record<string, string> = {
     (func (export "call") (param i64) (result i32) (i32.const 0)))`,
 };
 
-const deny = (): never => {
-  throw new Error("no host in the calibration kernels");
-};
-const host = (self: ActorId): HostEnv => ({
-  self,
-  now: 1,
-  coscheduled: deny,
-  callActor: deny,
-  send: deny,
-  recv: deny,
-  lookup: deny,
-  request: deny,
-  store: deny,
-  release: deny,
-  balance: deny,
-  transfer: deny,
-  setCode: deny,
-  log: deny,
-});
-
 const GAS = 200_000_000n;
 
 export default async function gas(): Promise<Figure[]> {
@@ -64,7 +44,7 @@ export default async function gas(): Promise<Figure[]> {
     const image = program.createImage(new Uint8Array());
     const rates: number[] = [];
     for (let run = 0; run < 7; run++) {
-      const instance = program.instantiate(0 as ActorId, image, host(0 as ActorId));
+      const instance = program.instantiate(0 as ActorId, image, noHostEnv(0 as ActorId, 1));
       const t0 = performance.now();
       const r = instance.service(GAS);
       const ms = performance.now() - t0;

@@ -32,6 +32,7 @@ import { journaled } from "./journal.ts";
 import { type ChainSpec, specHash, validatorKeys } from "./spec.ts";
 import { createNetStore } from "./store.ts";
 import { createSync, STATUS_PROTOCOL, SYNC_PROTOCOL, VOTES_PROTOCOL } from "./sync.ts";
+import { createTxGossip, type TxGossip } from "./tx-gossip.ts";
 import {
   decodeBounded,
   MAX_BLOCK_BYTES,
@@ -89,6 +90,8 @@ export interface NetStatusJson {
   imported: number;
   refused: Record<string, number>;
   equivocations: EquivocationJson[];
+  /** Transaction gossip: received from peers (duplicates among them), announced, refused; the pool's size. */
+  txs: { received: number; duplicates: number; announced: number; refused: number; pool: number };
   peerScores: ReturnType<Host["guard"]["report"]>;
 }
 
@@ -124,6 +127,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   }
   const storage = journaled(createLmdbStorage({ path: join(opts.dataDir, "chain") }));
   let authorship: ReturnType<typeof createAuthorship> | undefined;
+  let txGossip: TxGossip | undefined;
   const node = await createNode({
     dataDir: opts.dataDir,
     storage,
@@ -137,6 +141,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
     author: keypair.publicKey,
     sealKey: keypair,
     onApplied: (input, result) => authorship?.applied(input, result),
+    onSignedAdmitted: (bytes, hash) => txGossip?.announce(bytes, hash),
   });
   const { chain } = node;
   const store = createNetStore(storage);
@@ -208,6 +213,8 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   });
   authorship = createAuthorship(ctx, opts.author !== false);
   const sync = createSync(ctx, importer, finality);
+  txGossip = createTxGossip(ctx);
+  const txs = txGossip;
 
   function onGossip(topic: "blocks" | "txs" | "votes", data: Uint8Array, from: string): GossipVerdict {
     if (topic === "votes") return finality.onVoteBytes(data);
@@ -228,7 +235,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
         .catch(() => {});
       return "accept";
     }
-    return "ignore"; // transactions: each node includes the ones it was sent (see README)
+    return txs.onGossip(data, from);
   }
 
   const nodeKey = await loadOrCreateNodeKey(opts.dataDir);
@@ -329,6 +336,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
         imported: ctx.counts.imported,
         refused: { ...refused },
         equivocations: finality.equivocations(),
+        txs: { ...txs.stats, pool: node.pendingTxs() },
         peerScores: host.guard.report(),
       };
     },
@@ -337,6 +345,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       if (ctx.stopped) return;
       ctx.stopped = true;
       for (const t of timers) clearInterval(t);
+      txs.stop();
       await queue;
       await host.stop();
       await node.stop();

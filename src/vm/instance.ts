@@ -120,6 +120,8 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   /** What the running fibre's next yield waits for (`fibre_wait`), and what its last suspension did. */
   private armed: FibreWait = RUN;
   private suspendedOn: FibreWait = RUN;
+  /** Between Asyncify's start and stop of an unwind: no code of the program runs, only Asyncify's. */
+  private unwinding = false;
 
   private ex!: Exports;
   private globals!: WebAssembly.Global[];
@@ -401,6 +403,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     this.unwound = reason;
     this.suspendedOn = reason === "preempt" ? RUN : this.armed;
     this.armed = RUN;
+    this.unwinding = true;
     ex.asyncify_start_unwind(data);
   }
 
@@ -451,16 +454,20 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     }
   }
 
-  /** The first fibre after `after` (in id order) that may run now: waiting ones are skipped at no cost. */
-  private nextRunnable(after: number): number | undefined {
+  /**
+   * The fibre to run next in this step: a held (preempted) one first, else the lowest id that has not
+   * run in this step and may run now. Waiting fibres are skipped at no cost.
+   */
+  private nextRunnable(ran: ReadonlySet<number>): number | undefined {
     const c = this.committed;
     const t = c.fibres;
-    if (after < 0) {
+    if (t?.held !== undefined && !ran.has(t.held)) return t.held;
+    if (!ran.has(0)) {
       if (c.status === "pending") return 0;
       if (c.status === "suspended" && this.satisfied(t?.mainWait ?? RUN, t)) return 0;
     }
     for (const f of t?.fibres ?? []) {
-      if (f.id > after && (f.status === "pending" || this.satisfied(f.wait, t))) return f.id;
+      if (!ran.has(f.id) && (f.status === "pending" || this.satisfied(f.wait, t))) return f.id;
     }
     return undefined;
   }
@@ -479,6 +486,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     this.reply = EMPTY;
     this.resultBuffer = EMPTY;
     this.unwound = undefined;
+    this.unwinding = false;
     const ex = this.ex;
     ex.__cp_gas.value = gas > I64_MAX ? I64_MAX : gas < 0n ? 0n : gas;
     ex.__cp_fault.value = 0;
@@ -497,6 +505,9 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
         const fault = ex.__cp_fault.value as number;
         kind = fault === FAULT.OutOfGas ? "OutOfGas" : "Trap";
         reason = fault === FAULT.CallDepth ? "call depth limit exceeded" : e.message;
+        // Asyncify traps when an unwind outgrows its area: for a spawned fibre, gas.ts FIBRE_STACK_BYTES.
+        if (fault === FAULT.None && this.fibre > 0 && this.unwinding)
+          reason = `FIBRE_STACK_OVERFLOW: fibre ${this.fibre} suspended deeper than ${FIBRE_STACK_BYTES} bytes of continuation`;
       } else if (e instanceof RangeError && /call stack/i.test(e.message)) {
         // The instrumenter's depth limit should always fire first; this is the engine's own stack.
         kind = "Trap";
@@ -688,11 +699,11 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     const runs: FibreRun[] = [];
     let left = gas;
     let kept = false;
-    let cursor = -1;
+    const ran = new Set<number>();
     for (;;) {
-      const id = this.nextRunnable(cursor);
+      const id = this.nextRunnable(ran);
       if (id === undefined || left <= 0n) break;
-      cursor = id;
+      ran.add(id);
       const r = this.runFibre(id, left);
       runs.push(r.run);
       left -= r.run.gasUsed;
@@ -731,6 +742,8 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     const ex = this.ex;
     // Programs whose language runtime keeps a stack in memory save it at every suspension (abi.ts).
     const saves = ex.cp_fibre_save !== undefined && ex.cp_fibre_restore !== undefined;
+    // A held fibre was preempted: its stack was left in place (see FibreTable.held).
+    const held = c.fibres?.held === id;
     const mark = this.host?.mark?.();
     this.fibre = id;
     this.table = c.fibres;
@@ -738,7 +751,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     this.suspendedOn = RUN;
     const r = this.run("main", f === undefined ? c.args : EMPTY, gas, resume ? from.depth : 0, () => {
       if (resume) {
-        if (saves) {
+        if (saves && !held) {
           ex.__cp_depth.value = 0;
           ex.cp_fibre_restore!(id);
           ex.__cp_depth.value = from.depth;
@@ -755,18 +768,19 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       const state = ex.asyncify_get_state();
       if (state !== 1) return { state, continuation: EMPTY, depth: 0 };
       ex.asyncify_stop_unwind();
+      this.unwinding = false;
       const { data } = this.asyncifyArea();
       const top = new DataView(ex.memory.buffer).getUint32(data, true);
       const continuation = new Uint8Array(ex.memory.buffer, data + 8, top - data - 8).slice();
       this.clearAsyncifyArea();
       const depth = ex.__cp_depth.value as number;
-      if (saves) {
+      if (saves && this.unwound !== "preempt") {
         ex.__cp_depth.value = 0;
         ex.cp_fibre_save!(id);
       }
       return { state, continuation, depth };
     });
-    const table = this.table;
+    const ran = this.table;
     this.fibre = -1;
     this.table = undefined;
     const failed = (kind: "OutOfGas" | "Trap", reason: string, left: bigint, changed?: number[]) => {
@@ -790,6 +804,10 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       left = 0n;
     }
     const wait = state === 1 ? this.suspendedOn : RUN;
+    // Only programs with the hooks hold a preempted fibre: without them there is no stack to protect.
+    const holds = saves && preempted;
+    const table =
+      ran === undefined && !holds ? undefined : { ...(ran ?? EMPTY_TABLE), held: holds ? id : undefined };
     let rest: CommitRest;
     if (f === undefined) {
       const t =
@@ -840,12 +858,13 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     let used = WasmActorInstance.used(gas, left);
     const c = this.committed;
     const t = c.fibres;
+    const held = t?.held === id ? undefined : t?.held;
     if (id === 0) {
-      const fibres = t === undefined ? undefined : { ...t, mainWait: RUN };
+      const fibres = t === undefined ? undefined : { ...t, mainWait: RUN, held };
       this.committed = { ...c, status: "failed", args: EMPTY, continuation: EMPTY, depth: 0, fibres };
     } else {
       const rest = t ?? EMPTY_TABLE;
-      this.committed = { ...c, fibres: { ...rest, fibres: rest.fibres.filter((x) => x.id !== id) } };
+      this.committed = { ...c, fibres: { ...rest, held, fibres: rest.fibres.filter((x) => x.id !== id) } };
     }
     this.committedImage = undefined;
     const drop = this.ex.cp_fibre_drop;

@@ -40,10 +40,18 @@ export interface FibreTable {
   readonly mainWait: FibreWait;
   /** Spawned fibres alive, ascending id. */
   readonly fibres: readonly Fibre[];
+  /**
+   * The fibre that was preempted (a preemptible program ran out of gas inside it), if any. It may have
+   * stopped anywhere, inside the language runtime's allocator too, so its stack is not saved and it
+   * resumes before any other fibre runs, until it suspends by itself or ends.
+   */
+  readonly held?: number;
 }
 
 /** The table of an image that never used fibres. */
 export const EMPTY_TABLE: FibreTable = { nextId: 1, mainWait: RUN, fibres: [] };
+
+const NO_FIBRE = 0xffff_ffff;
 
 const WAIT_KINDS = ["run", "postcard", "block", "fibre"] as const;
 
@@ -63,9 +71,10 @@ function decodeWait(r: Reader): FibreWait {
   return kind === "run" ? RUN : { kind };
 }
 
-/** `u32 nextId ‖ wait(main) ‖ compact(n) ‖ n × (u32 id ‖ u32 entry ‖ u32 arg ‖ u8 status ‖ wait ‖ u32 depth ‖ vec continuation)`. */
+/** `u32 nextId ‖ u32 held (0xffffffff: none) ‖ wait(main) ‖ compact(n) ‖ n × (u32 id ‖ u32 entry ‖ u32 arg ‖ u8 status ‖ wait ‖ u32 depth ‖ vec continuation)`. */
 export function encodeFibres(w: Writer, t: FibreTable): void {
   w.u32(t.nextId);
+  w.u32(t.held ?? NO_FIBRE);
   encodeWait(w, t.mainWait);
   w.compact(t.fibres.length);
   for (const f of t.fibres) {
@@ -83,6 +92,8 @@ export function encodeFibres(w: Writer, t: FibreTable): void {
 export function decodeFibres(r: Reader, mainSuspended: boolean): FibreTable {
   const nextId = r.u32();
   if (nextId < 1) throw r.corrupt("fibre nextId 0");
+  const heldRaw = r.u32();
+  const held = heldRaw === NO_FIBRE ? undefined : heldRaw;
   const mainWait = decodeWait(r);
   if (!mainSuspended && mainWait.kind !== "run") throw r.corrupt("main waits but is not suspended");
   const n = r.compact();
@@ -106,6 +117,14 @@ export function decodeFibres(r: Reader, mainSuspended: boolean): FibreTable {
       throw r.corrupt(`pending fibre ${id} with a depth or a wait`);
     fibres.push({ id, entry, arg, status, wait, depth, continuation });
     last = id;
+  }
+  if (held !== undefined) {
+    const ready =
+      held === 0
+        ? mainSuspended && mainWait.kind === "run"
+        : fibres.some((f) => f.id === held && f.status === "suspended" && f.wait.kind === "run");
+    if (!ready) throw r.corrupt(`held fibre ${held} is not suspended and ready`);
+    return { nextId, mainWait, fibres, held };
   }
   return { nextId, mainWait, fibres };
 }

@@ -39,3 +39,9 @@ export declare function cp_transfer(to: u32, amountPtr: usize): i32;
 export declare function cp_set_code(hashPtr: usize, carryPtr: usize, carryLen: i32): i32;
 @external("coreplay", "log")
 export declare function cp_log(ptr: usize, len: i32): void;
+@external("coreplay", "fibre_spawn")
+export declare function cp_fibre_spawn(entry: u32, arg: u32): i32;
+@external("coreplay", "fibre_wait")
+export declare function cp_fibre_wait(kind: i32, value: u32): i32;
+@external("coreplay", "fibre_self")
+export declare function cp_fibre_self(): i32;

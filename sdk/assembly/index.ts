@@ -33,3 +33,16 @@ export {
   log,
 } from "./host";
 export * from "./entry";
+export {
+  FibreId,
+  FibreEntry,
+  MAX_FIBRES,
+  SPAWN_FULL,
+  SPAWN_NO_HOOKS,
+  spawn,
+  trySpawn,
+  fibreId,
+  awaitPostcard,
+  sleepUntil,
+  join,
+} from "./fibre";

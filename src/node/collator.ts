@@ -11,6 +11,7 @@ import { type BuiltPov, buildPov, type DraftItem } from "../pov/build.ts";
 import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED, PAYOUT_GAS } from "../pov/limits.ts";
 import { RelayView } from "../pov/types.ts";
 import { type Engine, type MainStatus, noHostEnv, type Program } from "../vm/engine.ts";
+import { ASLEEP, type Wake, wakes } from "../vm/fibre/table.ts";
 import { type ActorState, createRefusals } from "./refusals.ts";
 import { canonicalCollators, type Group, groupActors, packCores } from "./schedule.ts";
 
@@ -70,6 +71,8 @@ export interface Collators {
   buildEach(): Generator<CoreJob | { actors: number[]; reason: string }>;
   /** `main`'s status from the actor's current image (cached by state hash). */
   status(actor: ActorId): MainStatus | undefined;
+  /** When the actor wants a Service next, from its current image (DESIGN §13; cached by state hash). */
+  wake(actor: ActorId): Wake | undefined;
   /** The chain refused this job's PoV (issue 13 §0 rule b): never build it again. */
   refused(job: CoreJob): void;
   program(codeHash: Uint8Array): Program | undefined;
@@ -85,7 +88,7 @@ export function createCollators(opts: {
 }): Collators {
   const { chain, engine } = opts;
   const programs = new Map<string, Program>();
-  const statuses = new Map<string, MainStatus>();
+  const statuses = new Map<string, { status: MainStatus; wake: Wake }>();
   const refusals = createRefusals();
 
   const program = (codeHash: Uint8Array): Program | undefined => {
@@ -100,7 +103,7 @@ export function createCollators(opts: {
     return p;
   };
 
-  const status = (actor: ActorId): MainStatus | undefined => {
+  const fromImage = (actor: ActorId): { status: MainStatus; wake: Wake } | undefined => {
     const info = chain.actor(actor);
     if (!info) return undefined;
     const k = toHex(info.stateHash);
@@ -109,12 +112,18 @@ export function createCollators(opts: {
       const p = program(info.codeHash);
       const slab = chain.slabView(actor); // decodeImage copies it
       if (!p || !slab) return undefined;
-      s = p.decodeImage(slab).status;
+      const image = p.decodeImage(slab);
+      const live = image.status === "pending" || image.status === "suspended";
+      // an engine without fibres: main, while it is live, wants every Service (and reads its mail)
+      const wake = image.wake?.() ?? (live ? { ready: true, postcard: true, block: undefined } : ASLEEP);
+      s = { status: image.status, wake };
       if (statuses.size > 100_000) statuses.clear();
       statuses.set(k, s);
     }
     return s;
   };
+  const status = (actor: ActorId): MainStatus | undefined => fromImage(actor)?.status;
+  const wake = (actor: ActorId): Wake | undefined => fromImage(actor)?.wake;
 
   /** What each actor's `payout(now)` offers this block (filled by `dependencies`, read by the ranking). */
   let offers = new Map<number, bigint>();
@@ -174,8 +183,10 @@ export function createCollators(opts: {
       if (pooled.has(a)) continue;
       const queued = chain.actor(a)?.calls.len ?? 0;
       const mail = chain.pigeonhole(a)?.messages.length ?? 0;
-      const st = status(a);
-      const busy = st === "pending" || st === "suspended";
+      // DESIGN §13: an actor whose fibres all wait is scheduled only when what they wait for arrives
+      const w = wake(a);
+      const busy = w !== undefined && wakes(w, now, mail);
+      // mail is work whatever the fibres wait for (issue 13 §0: nothing with work waits unscheduled)
       if (queued > 0 || mail > 0 || busy || chain.requests(a).length > 0) {
         withWork.push(a);
         calls.set(a, queued);
@@ -293,7 +304,7 @@ export function createCollators(opts: {
     }
   }
 
-  return { build, buildEach, status, program, refused: (job) => refusals.note(job.states) };
+  return { build, buildEach, status, wake, program, refused: (job) => refusals.note(job.states) };
 }
 
 export type { Hash };

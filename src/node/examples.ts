@@ -24,7 +24,7 @@ const u32le = (n: number) => {
 
 /**
  * Deploys counter, primes (a long computation across blocks), a pingpong pair (co-scheduled
- * synchronous calls) and upgradable v1 (with v2 uploaded for it), whichever examples exist. Returns the created actors by name.
+ * synchronous calls), an auction (a fibre per lot) and upgradable v1 (with v2 uploaded for it), whichever examples exist. Returns the created actors by name.
  *
  * @example await deployExamples(api, console.error)
  */
@@ -53,6 +53,8 @@ export async function deployExamples(
   const next = api.listActors().length;
   await deploy("ping", "pingpong", u32le(next + 1));
   if (out.ping !== undefined) await deploy("pong", "pingpong", u32le(out.ping));
+  // auction: fibres (DESIGN §13), 2 lots closing 30 and 60 blocks after main starts
+  await deploy("auction", "auction", new Uint8Array([...u32le(2), ...u32le(30), ...u32le(30)]));
   // upgradable: v1 deployed, v2 uploaded, so `coreplay call <id> 0x02<v2 hash>` upgrades it (its README)
   const v2 = "upgradable/assembly/upgradable-v2.ts";
   await deploy("upgradable", "upgradable", new Uint8Array());

@@ -636,7 +636,10 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     return run;
   }
 
-  /** What is left to do after a block: "now" (txs, calls, postcards), "later" (unfinished mains), or nothing. */
+  /**
+   * What is left to do after a block: "now" (txs, calls, postcards someone waits for), "later" (ready or
+   * sleeping fibres), or nothing (every fibre waits for a postcard, for another fibre, or has ended).
+   */
   function pending(): "now" | "later" | "none" {
     if (txpool.ready) return "now";
     const pooled = new Set(chain.pool().flatMap((e) => e.slabs.map((s) => s.actor as number)));
@@ -645,8 +648,10 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       if (pooled.has(a)) continue;
       const info = chain.actor(a);
       if ((info?.calls.len ?? 0) > 0 || (info?.pigeonhole.queue.len ?? 0) > 0) return "now";
-      const st = col.status(a as ActorId);
-      if (st === "pending" || st === "suspended") later = true;
+      const w = col.wake(a as ActorId);
+      if (w === undefined) continue;
+      // a ready fibre, or one sleeping until a block number: blocks must go on for it
+      if (w.ready || w.block !== undefined) later = true;
     }
     return later ? "later" : "none";
   }

@@ -210,6 +210,13 @@ function hostFor(play: Play, self: ActorId): HostEnv {
       });
       return message;
     },
+    hasMail() {
+      const box = play.inbox.get(self);
+      return box !== undefined && box.cursor < box.messages.length;
+    },
+    // DESIGN §13: a fibre that fails inside a Service takes back its own effects only.
+    mark: () => j.mark(),
+    rollback: (mark) => j.rollback(mark),
     lookup(hash) {
       const key = hex(hash);
       const found = play.preimages.get(key);

@@ -56,6 +56,20 @@ export const HOST_FUNCTIONS = {
   set_code: [["i32", "i32", "i32"], ["i32"]],
   /** log(ptr, len): a UTF-8 line for the node's logs and the dashboard. */
   log: [["i32", "i32"], []],
+  /**
+   * fibre_spawn(entry, arg) -> id | HOST_ERROR (DESIGN §13): a new fibre that will run `cp_fibre(entry,
+   * arg)` from the next fibre slot of a Service (this one's, when spawned from a fibre). Full when
+   * MAX_FIBRES are alive, NotFound when the program does not export `cp_fibre`.
+   */
+  fibre_spawn: [["i32", "i32"], ["i32"]],
+  /**
+   * fibre_wait(kind, value) -> 1 | 0 | HOST_ERROR: what the next `yield` of this fibre waits for
+   * (FIBRE_WAIT: a postcard, block `value`, fibre `value` ending). 1: it already holds (do not yield);
+   * 0: armed; NotFound: no such fibre to wait for (or itself).
+   */
+  fibre_wait: [["i32", "i32"], ["i32"]],
+  /** fibre_self() -> the running fibre's id (0 for main), -1 outside a fibre (`call`). */
+  fibre_self: [[], ["i32"]],
 } as const satisfies Record<string, readonly [readonly V[], readonly V[]]>;
 
 export type HostFunctionName = keyof typeof HOST_FUNCTIONS;
@@ -69,7 +83,21 @@ export const EXPORTS = {
   _initialize: { params: [], results: [], required: false },
   /** Run once after `set_code` moved the actor to this program; input = prev code hash ++ carry. */
   upgrade: { params: [], results: [], required: false },
+  /** A spawned fibre's body (DESIGN §13): the engine calls it with the `entry, arg` given to `fibre_spawn`. */
+  cp_fibre: { params: ["i32", "i32"], results: [], required: false },
+  /**
+   * Run by the engine right after fibre `id` suspended (and before another fibre runs): the language
+   * runtime moves what it keeps on a shared stack in memory (AssemblyScript's shadow stack) aside.
+   */
+  cp_fibre_save: { params: ["i32"], results: [], required: false },
+  /** Run by the engine just before fibre `id` resumes: puts back what `cp_fibre_save(id)` moved. */
+  cp_fibre_restore: { params: ["i32"], results: [], required: false },
+  /** Run by the engine after fibre `id` ended with an error: what `cp_fibre_save(id)` kept is garbage. */
+  cp_fibre_drop: { params: ["i32"], results: [], required: false },
 } as const;
+
+/** `fibre_wait` kinds: what a suspended fibre waits for (DESIGN §13). */
+export const FIBRE_WAIT = { Postcard: 1, Block: 2, Fibre: 3 } as const;
 
 /** `call` returns 0 for Ok(reply) and 1 for Err(Actor(reply)). */
 export const CALL_RETURN = { Ok: 0, Err: 1 } as const;

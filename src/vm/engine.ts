@@ -7,6 +7,7 @@
 
 import type { ActorId, CodeHash, Hash, StateHash } from "../codec/ids.ts";
 import type { CallOutput, Message, ProgramMetadata } from "../codec/types.ts";
+import type { Wake } from "./fibre/table.ts";
 
 /**
  * What the executing PoV offers an actor: the host side of docs/abi.md. Implemented by `pov`.
@@ -32,6 +33,18 @@ export interface HostEnv {
   /** After this PoV: restart on code `hash`, `carry` (a copy) handed to its `upgrade` (DESIGN §10). */
   setCode(hash: CodeHash, carry: Uint8Array): number;
   log(line: string): void;
+  /**
+   * Whether `recv()` would return a postcard now (a fibre waiting for one can run, DESIGN §13). Absent:
+   * never, so such a fibre waits.
+   */
+  hasMail?(): boolean;
+  /**
+   * A point in the effect journal, and undoing everything since one: a fibre that fails inside a Service
+   * takes back its own effects, not those of the fibres that ran before it in the same step. Absent: the
+   * engine cannot, and a Service with several fibres reports a failure only for the whole step.
+   */
+  mark?(): number;
+  rollback?(mark: number): void;
 }
 
 /** Where `main` stands. */
@@ -46,10 +59,28 @@ export interface ServiceOutcome {
    * - `preempted`: gas ran out in a preemptible program; the image holds the continuation.
    * - `out-of-gas`: gas ran out in a cooperative program; the image is as before this step.
    * - `trapped`: main trapped; the image is as before this step, with status `failed`.
+   * - `waiting`: what ran now waits for a postcard, a block number or another fibre (DESIGN §13).
    */
-  status: "yielded" | "returned" | "idle" | "preempted" | "out-of-gas" | "trapped";
+  status: "yielded" | "returned" | "idle" | "preempted" | "out-of-gas" | "trapped" | "waiting";
   gasUsed: bigint;
   /** For `trapped`: what happened, for logs only (never part of consensus data). */
+  reason?: string;
+  /**
+   * With fibres (DESIGN §13): what each fibre that ran in this step did, in the order they ran. The
+   * step's `status` is then the first fibre's alone (main only) or a summary: `trapped`/`out-of-gas`
+   * only when no fibre's run was kept, else `preempted` when gas ran out in a preemptible fibre,
+   * `yielded` when some fibre wants the next step at once, `returned` otherwise.
+   */
+  fibres?: FibreRun[];
+}
+
+/** One fibre's run inside a Service step. */
+export interface FibreRun {
+  fibre: number;
+  /** `waiting`: it suspended on a postcard, a block or another fibre. */
+  status: "yielded" | "waiting" | "returned" | "preempted" | "out-of-gas" | "trapped";
+  gasUsed: bigint;
+  /** For `trapped`: what happened, for logs only. */
   reason?: string;
 }
 
@@ -89,6 +120,11 @@ export interface ActorImage {
   encode(): Uint8Array;
   /** Encoding of this image as pages changed against `base` plus the rest (a Slab's `post`). */
   encodeDelta(base: ActorImage): Uint8Array;
+  /**
+   * When the actor wants a Service next (DESIGN §13), read from the image alone so that every node
+   * agrees. Absent (an engine without fibres): ready while main is pending or suspended.
+   */
+  wake?(): Wake;
 }
 
 /** A validated, instrumented program, cached by code hash. */

@@ -37,7 +37,21 @@ export const HOST_GAS: Record<HostFunctionName, HostCost> = {
   /** perByte applies to the carried bytes. */
   set_code: { base: 2_000, perByte: 1 },
   log: { base: 100, perByte: 1 },
+  fibre_spawn: { base: 1_000, perByte: 0 },
+  fibre_wait: { base: 50, perByte: 0 },
+  fibre_self: { base: 10, perByte: 0 },
 };
+
+/**
+ * Fibres alive in one actor at once, main included (DESIGN §13); `fibre_spawn` beyond it returns
+ * HOST_ERROR.Full. With FIBRE_STACK_BYTES it bounds what the fibres' continuations add to an image.
+ */
+export const MAX_FIBRES = 64;
+/**
+ * Largest suspended continuation (Asyncify data) of a spawned fibre, in bytes: a fibre that suspends
+ * deeper fails with FIBRE_STACK_OVERFLOW. `main` keeps the whole Asyncify area (128 KiB).
+ */
+export const FIBRE_STACK_BYTES = 16 * 1024;
 
 /**
  * Per 64 KiB page whose content differs at the end of an entry from its start (it must be re-hashed and

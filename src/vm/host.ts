@@ -47,6 +47,12 @@ export interface HostRuntime {
   write(ptr: number, bytes: Uint8Array): void;
   /** `yield` / `preempt`: start (or finish) an Asyncify unwind. */
   suspend(reason: "yield" | "preempt"): void;
+  /** `fibre_spawn` (DESIGN §13): the new fibre's id, or a negative HOST_ERROR. */
+  spawn(entry: number, arg: number): number;
+  /** `fibre_wait`: 1 when the condition already holds, 0 when armed for the next yield, or a HOST_ERROR. */
+  armWait(kind: number, value: number): number;
+  /** `fibre_self`: the running fibre's id, -1 outside one. */
+  readonly fibre: number;
 }
 
 const u32 = (n: number) => n >>> 0;
@@ -192,6 +198,18 @@ export function createHostImports(rt: HostRuntime): WebAssembly.Imports {
     log(ptr: number, len: number): void {
       const host = enter("log", u32(len));
       host.log(new TextDecoder("utf-8", { fatal: false }).decode(rt.read(ptr, len)));
+    },
+    fibre_spawn(entry: number, arg: number): number {
+      enter("fibre_spawn");
+      return rt.spawn(u32(entry), u32(arg));
+    },
+    fibre_wait(kind: number, value: number): number {
+      enter("fibre_wait");
+      return rt.armWait(kind, u32(value));
+    },
+    fibre_self(): number {
+      enter("fibre_self");
+      return rt.fibre;
     },
   };
   return {

@@ -11,6 +11,7 @@ import { blake2b256 } from "../crypto/blake2b.ts";
 import { PAGE_SIZE } from "./abi.ts";
 import type { ActorImage, MainStatus } from "./engine.ts";
 import { ImageError } from "./errors.ts";
+import { decodeFibres, encodeFibres, type FibreTable, type Wake, wakeOf } from "./fibre/table.ts";
 import type { WasmValueType } from "./instrument/layout.ts";
 import { Reader, Writer } from "./scale-io.ts";
 
@@ -26,6 +27,8 @@ const D_REST = new Uint8Array([2]);
 const D_ROOT = new Uint8Array([3]);
 
 const STATUSES: readonly MainStatus[] = ["pending", "suspended", "ended", "failed"];
+/** Set in the status byte when a fibre table follows the continuation (an image that never used fibres has none). */
+const HAS_FIBRES = 0x80;
 
 /** A shared all-zero page, for comparisons only (never written). */
 export const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
@@ -103,6 +106,8 @@ export interface ImageRest {
   readonly args: Uint8Array;
   /** Asyncify data of the suspended `main`; empty unless `status` is `suspended`. */
   readonly continuation: Uint8Array;
+  /** The other fibres and what each waits for (DESIGN §13); absent until the actor uses fibres. */
+  readonly fibres?: FibreTable;
 }
 
 export interface ImageFields extends ImageRest {
@@ -128,9 +133,10 @@ function encodeRest(w: Writer, r: ImageRest): void {
   w.compact(r.globals.length);
   for (const g of r.globals) w.u64(g);
   w.u32(r.depth);
-  w.u8(STATUSES.indexOf(r.status));
+  w.u8(STATUSES.indexOf(r.status) | (r.fibres === undefined ? 0 : HAS_FIBRES));
   w.vec(r.args);
   w.vec(r.continuation);
+  if (r.fibres !== undefined) encodeFibres(w, r.fibres);
 }
 
 function decodeRest(r: Reader, ctx: ImageContext): ImageRest {
@@ -158,7 +164,8 @@ function decodeRest(r: Reader, ctx: ImageContext): ImageRest {
     globals.push(g);
   }
   const depth = r.u32();
-  const s = r.u8();
+  const byte = r.u8();
+  const s = byte & ~HAS_FIBRES;
   const status = STATUSES[s];
   if (status === undefined) throw r.corrupt(`unknown main status ${s}`);
   const args = r.vec(ctx.maxPages * PAGE_SIZE).slice();
@@ -169,7 +176,17 @@ function decodeRest(r: Reader, ctx: ImageContext): ImageRest {
   if ((status === "ended" || status === "failed") && args.byteLength > 0) {
     throw r.corrupt(`status ${status} with pending args`);
   }
-  return { codeHash: codeHash.slice() as CodeHash, pageCount, globals, depth, status, args, continuation };
+  const rest = {
+    codeHash: codeHash.slice() as CodeHash,
+    pageCount,
+    globals,
+    depth,
+    status,
+    args,
+    continuation,
+  };
+  if ((byte & HAS_FIBRES) === 0) return rest;
+  return { ...rest, fibres: decodeFibres(r, status === "suspended") };
 }
 
 /**
@@ -190,6 +207,7 @@ export class WasmImage implements ActorImage, ImageFields {
   readonly status: MainStatus;
   readonly args: Uint8Array;
   readonly continuation: Uint8Array;
+  readonly fibres: FibreTable | undefined;
 
   /** Merkle levels once hashed; before that, the nearest hashed ancestor and the pages changed since. */
   private levels: Hash[][] | undefined;
@@ -207,6 +225,7 @@ export class WasmImage implements ActorImage, ImageFields {
     this.status = f.status;
     this.args = f.args;
     this.continuation = f.continuation;
+    this.fibres = f.fibres;
     if (base !== undefined) {
       // Skip unhashed ancestors: their changes fold into ours, so chains of plays hash once.
       if (base.levels !== undefined) {
@@ -217,6 +236,11 @@ export class WasmImage implements ActorImage, ImageFields {
         this.changed = new Set([...(base.changed ?? []), ...(changed ?? [])]);
       }
     }
+  }
+
+  /** When this actor wants a Service next (relay-visible: the image is committed by its state hash). */
+  wake(): Wake {
+    return wakeOf(this.status === "pending" || this.status === "suspended", this.fibres);
   }
 
   /** Merkle root of the page hashes (zero pages cost nothing: their leaf is precomputed). */

@@ -10,11 +10,12 @@
  */
 import type { ActorId } from "../codec/ids.ts";
 import type { CallError, CallOutput } from "../codec/types.ts";
-import { PAGE_SIZE } from "./abi.ts";
-import type { ActorInstance, CallOutcome, HostEnv, MainStatus, ServiceOutcome } from "./engine.ts";
-import { hostCost, PAGE_DIRTY_GAS } from "./gas.ts";
+import { FIBRE_WAIT, HOST_ERROR, PAGE_SIZE } from "./abi.ts";
+import type { ActorInstance, CallOutcome, FibreRun, HostEnv, MainStatus, ServiceOutcome } from "./engine.ts";
+import { EMPTY_TABLE, type Fibre, type FibreTable, type FibreWait, RUN, wakeOf } from "./fibre/table.ts";
+import { FIBRE_STACK_BYTES, hostCost, MAX_FIBRES, PAGE_DIRTY_GAS } from "./gas.ts";
 import { createHostImports, type EntryKind, HostAbort, type HostRuntime } from "./host.ts";
-import { createImage, type ImageFields, type WasmImage, ZERO_PAGE } from "./image.ts";
+import { createImage, type ImageFields, type ImageRest, type WasmImage, ZERO_PAGE } from "./image.ts";
 import { FAULT, type Instrumented, type WasmValueType } from "./instrument/layout.ts";
 import { callerDepth } from "./nesting.ts";
 
@@ -28,6 +29,8 @@ const I64_MAX = (1n << 63n) - 1n;
 
 /** The committed state: an image's fields, with a page table of the instance's own. */
 type Committed = Omit<ImageFields, "pages"> & { pages: Array<Uint8Array | undefined> };
+/** What an entry's commit sets beside memory and globals. */
+type CommitRest = Pick<ImageRest, "status" | "args" | "continuation" | "depth" | "fibres">;
 
 /** What an instance needs from its program (see wasm-engine.ts). */
 export interface CompiledProgram {
@@ -47,6 +50,10 @@ interface Exports {
   dependencies?: (now: bigint) => void;
   _initialize?: () => void;
   upgrade?: () => void;
+  cp_fibre?: (entry: number, arg: number) => void;
+  cp_fibre_save?: (id: number) => void;
+  cp_fibre_restore?: (id: number) => void;
+  cp_fibre_drop?: (id: number) => void;
   __cp_start?: () => void;
   __cp_gas: WebAssembly.Global;
   __cp_fault: WebAssembly.Global;
@@ -106,6 +113,15 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   resultBuffer: Uint8Array = EMPTY;
   private unwound: "yield" | "preempt" | undefined;
   private busy = false;
+  /** The fibre running now (DESIGN §13): 0 is main, -1 outside a fibre. */
+  fibre = -1;
+  /** The fibre table as the running entry changes it (spawns); committed with the entry. */
+  private table: FibreTable | undefined;
+  /** What the running fibre's next yield waits for (`fibre_wait`), and what its last suspension did. */
+  private armed: FibreWait = RUN;
+  private suspendedOn: FibreWait = RUN;
+  /** Between Asyncify's start and stop of an unwind: no code of the program runs, only Asyncify's. */
+  private unwinding = false;
 
   private ex!: Exports;
   private globals!: WebAssembly.Global[];
@@ -232,7 +248,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
 
   /** Makes `image` the committed state. */
   private adopt(image: WasmImage): void {
-    const { codeHash, pageCount, globals, depth, status, args, continuation } = image;
+    const { codeHash, pageCount, globals, depth, status, args, continuation, fibres } = image;
     this.committed = {
       codeHash,
       pageCount,
@@ -242,6 +258,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       status,
       args,
       continuation,
+      fibres,
     };
     this.committedImage = image;
     this.lastImage = image;
@@ -381,9 +398,78 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     const { data, end } = this.asyncifyArea();
     const view = new DataView(ex.memory.buffer);
     view.setUint32(data, data + 8, true);
-    view.setUint32(data + 4, end, true);
+    // A spawned fibre's continuation is bounded (gas.ts FIBRE_STACK_BYTES): Asyncify traps beyond it.
+    view.setUint32(data + 4, this.fibre > 0 ? Math.min(end, data + 8 + FIBRE_STACK_BYTES) : end, true);
     this.unwound = reason;
+    this.suspendedOn = reason === "preempt" ? RUN : this.armed;
+    this.armed = RUN;
+    this.unwinding = true;
     ex.asyncify_start_unwind(data);
+  }
+
+  // ---- fibres (DESIGN §13) -------------------------------------------------------------------------
+
+  spawn(entry: number, arg: number): number {
+    if (this.ex.cp_fibre === undefined) return HOST_ERROR.NotFound;
+    const t = this.table ?? EMPTY_TABLE;
+    if (t.fibres.length >= MAX_FIBRES - 1 || t.nextId >= 0x7fff_ffff) return HOST_ERROR.Full;
+    const id = t.nextId;
+    const born: Fibre = { id, entry, arg, status: "pending", wait: RUN, depth: 0, continuation: EMPTY };
+    this.table = { ...t, nextId: id + 1, fibres: [...t.fibres, born] };
+    return id;
+  }
+
+  armWait(kind: number, value: number): number {
+    let wait: FibreWait;
+    if (kind === FIBRE_WAIT.Postcard) wait = { kind: "postcard" };
+    else if (kind === FIBRE_WAIT.Block) wait = { kind: "block", at: value };
+    else if (kind === FIBRE_WAIT.Fibre) {
+      if (value === this.fibre) return HOST_ERROR.NotFound;
+      if (!this.alive(value, this.table))
+        return value < (this.table ?? EMPTY_TABLE).nextId ? 1 : HOST_ERROR.NotFound;
+      wait = { kind: "fibre", id: value };
+    } else throw new HostAbort("Trap", `fibre_wait: unknown kind ${kind}`);
+    if (this.satisfied(wait, this.table)) return 1;
+    this.armed = wait;
+    return 0;
+  }
+
+  /** Whether fibre `id` has not ended (main: pending or suspended). */
+  private alive(id: number, t: FibreTable | undefined): boolean {
+    if (id === 0) return this.committed.status === "pending" || this.committed.status === "suspended";
+    return (t ?? EMPTY_TABLE).fibres.some((f) => f.id === id);
+  }
+
+  /** Whether a wait condition holds now (a fibre waiting on it may run). */
+  private satisfied(w: FibreWait, t: FibreTable | undefined): boolean {
+    switch (w.kind) {
+      case "run":
+        return true;
+      case "postcard":
+        return this.host?.hasMail?.() ?? false;
+      case "block":
+        return (this.host?.now ?? 0) >= w.at;
+      case "fibre":
+        return !this.alive(w.id, t);
+    }
+  }
+
+  /**
+   * The fibre to run next in this step: a held (preempted) one first, else the lowest id that has not
+   * run in this step and may run now. Waiting fibres are skipped at no cost.
+   */
+  private nextRunnable(ran: ReadonlySet<number>): number | undefined {
+    const c = this.committed;
+    const t = c.fibres;
+    if (t?.held !== undefined && !ran.has(t.held)) return t.held;
+    if (!ran.has(0)) {
+      if (c.status === "pending") return 0;
+      if (c.status === "suspended" && this.satisfied(t?.mainWait ?? RUN, t)) return 0;
+    }
+    for (const f of t?.fibres ?? []) {
+      if (!ran.has(f.id) && (f.status === "pending" || this.satisfied(f.wait, t))) return f.id;
+    }
+    return undefined;
   }
 
   private clearAsyncifyArea(): void {
@@ -400,6 +486,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     this.reply = EMPTY;
     this.resultBuffer = EMPTY;
     this.unwound = undefined;
+    this.unwinding = false;
     const ex = this.ex;
     ex.__cp_gas.value = gas > I64_MAX ? I64_MAX : gas < 0n ? 0n : gas;
     ex.__cp_fault.value = 0;
@@ -418,6 +505,9 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
         const fault = ex.__cp_fault.value as number;
         kind = fault === FAULT.OutOfGas ? "OutOfGas" : "Trap";
         reason = fault === FAULT.CallDepth ? "call depth limit exceeded" : e.message;
+        // Asyncify traps when an unwind outgrows its area: for a spawned fibre, gas.ts FIBRE_STACK_BYTES.
+        if (fault === FAULT.None && this.fibre > 0 && this.unwinding)
+          reason = `FIBRE_STACK_OVERFLOW: fibre ${this.fibre} suspended deeper than ${FIBRE_STACK_BYTES} bytes of continuation`;
       } else if (e instanceof RangeError && /call stack/i.test(e.message)) {
         // The instrumenter's depth limit should always fire first; this is the engine's own stack.
         kind = "Trap";
@@ -491,10 +581,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   }
 
   /** Makes the current memory and globals the committed image. */
-  private commit(
-    changed: number[],
-    rest: { status: MainStatus; args: Uint8Array; continuation: Uint8Array; depth: number },
-  ): void {
+  private commit(changed: number[], rest: CommitRest): void {
     const base = this.committed;
     const n = this.ex.__cp_pages.value as number;
     const pages = base.pages;
@@ -514,7 +601,18 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       }
       mem.copy(mine, 0, this.base + i * PAGE_SIZE, this.base + (i + 1) * PAGE_SIZE);
     }
-    this.committed = { codeHash: base.codeHash, pageCount: n, pages, globals: this.readGlobals(), ...rest };
+    const { status, args, continuation, depth, fibres } = rest;
+    this.committed = {
+      codeHash: base.codeHash,
+      pageCount: n,
+      pages,
+      globals: this.readGlobals(),
+      status,
+      args,
+      continuation,
+      depth,
+      fibres,
+    };
     this.committedImage = undefined;
     for (const i of changed) this.sinceLastImage.add(i);
     this.clearDirtyMap();
@@ -590,76 +688,206 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     return out;
   }
 
+  /**
+   * One Service step (DESIGN §13): the runnable fibres in id order (main first), each until it yields,
+   * waits or ends, with what the step has left. Fibres that wait cost nothing: they are skipped without
+   * running any code. Each fibre's run is committed (or rolled back, with its effects) on its own, so a
+   * fibre that traps ends with an error and the others go on. Gas running out stops the step.
+   */
   service(gas: bigint): ServiceOutcome {
-    const img = this.committed;
-    if (img.status === "ended" || img.status === "failed") return { status: "idle", gasUsed: 0n };
     if (this.busy) return { status: "trapped", gasUsed: 0n, reason: "re-entered while running" };
-    const resume = img.status === "suspended";
-    const r = this.run("main", img.args, gas, resume ? img.depth : 0, () => {
-      if (resume) {
-        const { data, end } = this.asyncifyArea();
-        const mem = new Uint8Array(this.ex.memory.buffer);
-        mem.set(img.continuation, data + 8);
-        const view = new DataView(this.ex.memory.buffer);
-        view.setUint32(data, data + 8 + img.continuation.byteLength, true);
-        view.setUint32(data + 4, end, true);
-        this.ex.asyncify_start_rewind(data);
-      }
-      this.ex.main();
-    });
-    if (!r.ok) return this.serviceFailed(gas, r.kind, r.reason, r.left);
+    const runs: FibreRun[] = [];
+    let left = gas;
+    let kept = false;
+    const ran = new Set<number>();
+    for (;;) {
+      const id = this.nextRunnable(ran);
+      if (id === undefined || left <= 0n) break;
+      ran.add(id);
+      const r = this.runFibre(id, left);
+      runs.push(r.run);
+      left -= r.run.gasUsed;
+      kept ||= r.kept;
+      if (r.run.status === "out-of-gas" || r.run.status === "preempted") break;
+    }
+    if (runs.length === 0) return { status: "idle", gasUsed: 0n };
+    const gasUsed = gas - left;
+    const last = runs[runs.length - 1] as FibreRun;
+    const only = runs.length === 1 && last.fibre === 0 && this.committed.fibres === undefined;
+    const fibres = only ? undefined : runs;
+    let status: ServiceOutcome["status"];
+    if (!kept) status = last.status === "out-of-gas" ? "out-of-gas" : "trapped";
+    else if (last.status === "preempted") status = "preempted";
+    else {
+      const c = this.committed;
+      const w = wakeOf(c.status === "pending" || c.status === "suspended", c.fibres);
+      const alive = c.status === "suspended" || (c.fibres?.fibres.length ?? 0) > 0;
+      status = w.ready ? "yielded" : alive ? "waiting" : "returned";
+    }
+    const reason = runs.find((r) => r.reason !== undefined)?.reason;
+    return {
+      status,
+      gasUsed,
+      ...(reason !== undefined && !kept ? { reason } : {}),
+      ...(fibres ? { fibres } : {}),
+    };
+  }
 
+  /** Runs fibre `id` once and commits it, or rolls it back (memory and effects). */
+  private runFibre(id: number, gas: bigint): { run: FibreRun; kept: boolean } {
+    const c = this.committed;
+    const f = id === 0 ? undefined : c.fibres?.fibres.find((x) => x.id === id);
+    const resume = f === undefined ? c.status === "suspended" : f.status === "suspended";
+    const from = f ?? c;
     const ex = this.ex;
-    const state = ex.asyncify_get_state();
-    let status: MainStatus;
-    let outcome: ServiceOutcome["status"];
-    let continuation = EMPTY;
-    if (state === 1) {
+    // Programs whose language runtime keeps a stack in memory save it at every suspension (abi.ts).
+    const saves = ex.cp_fibre_save !== undefined && ex.cp_fibre_restore !== undefined;
+    // A held fibre was preempted: its stack was left in place (see FibreTable.held).
+    const held = c.fibres?.held === id;
+    const mark = this.host?.mark?.();
+    this.fibre = id;
+    this.table = c.fibres;
+    this.armed = RUN;
+    this.suspendedOn = RUN;
+    const r = this.run("main", f === undefined ? c.args : EMPTY, gas, resume ? from.depth : 0, () => {
+      if (resume) {
+        if (saves && !held) {
+          ex.__cp_depth.value = 0;
+          ex.cp_fibre_restore!(id);
+          ex.__cp_depth.value = from.depth;
+        }
+        const { data, end } = this.asyncifyArea();
+        new Uint8Array(ex.memory.buffer).set(from.continuation, data + 8);
+        const view = new DataView(ex.memory.buffer);
+        view.setUint32(data, data + 8 + from.continuation.byteLength, true);
+        view.setUint32(data + 4, end, true);
+        ex.asyncify_start_rewind(data);
+      }
+      if (f === undefined) ex.main();
+      else ex.cp_fibre!(f.entry, f.arg);
+      const state = ex.asyncify_get_state();
+      if (state !== 1) return { state, continuation: EMPTY, depth: 0 };
       ex.asyncify_stop_unwind();
+      this.unwinding = false;
       const { data } = this.asyncifyArea();
       const top = new DataView(ex.memory.buffer).getUint32(data, true);
-      continuation = new Uint8Array(ex.memory.buffer, data + 8, top - data - 8).slice();
+      const continuation = new Uint8Array(ex.memory.buffer, data + 8, top - data - 8).slice();
       this.clearAsyncifyArea();
-      status = "suspended";
-      outcome = this.unwound === "preempt" ? "preempted" : "yielded";
-    } else if (state === 0) {
-      status = "ended";
-      outcome = "returned";
-    } else {
+      const depth = ex.__cp_depth.value as number;
+      if (saves && this.unwound !== "preempt") {
+        ex.__cp_depth.value = 0;
+        ex.cp_fibre_save!(id);
+      }
+      return { state, continuation, depth };
+    });
+    const ran = this.table;
+    this.fibre = -1;
+    this.table = undefined;
+    const failed = (kind: "OutOfGas" | "Trap", reason: string, left: bigint, changed?: number[]) => {
+      if (mark !== undefined) this.host?.rollback?.(mark);
+      return this.fibreFailed(id, gas, kind, reason, left, changed);
+    };
+    if (!r.ok) return failed(r.kind === "OutOfGas" ? "OutOfGas" : "Trap", r.reason, r.left);
+    const { state, continuation, depth } = r.value;
+    if (state === 2) {
       this.resetAsyncify();
-      return this.serviceFailed(gas, "Trap", "rewind did not reach the suspension point", r.left);
+      return failed("Trap", "rewind did not reach the suspension point", r.left);
     }
+    const preempted = state === 1 && this.unwound === "preempt";
     const changed = this.changedPages();
     let left = r.left - BigInt(changed.length) * PAGE_DIRTY_GAS;
     if (left < 0n) {
-      // A preemptible main's pages are charged what is left when it is preempted or returns: failing
+      // A preemptible fibre's pages are charged what is left when it is preempted or returns: failing
       // its last step for want of gas would repeat that step, and fail it, on every later Service.
-      if (outcome !== "preempted" && !this.program.preemptible)
-        return this.serviceFailed(gas, "OutOfGas", "out of gas for dirty pages", left, changed);
+      if (!preempted && !this.program.preemptible)
+        return failed("OutOfGas", "out of gas for dirty pages", left, changed);
       left = 0n;
     }
-    this.commit(changed, {
-      status,
-      args: status === "ended" ? EMPTY : img.args,
-      continuation,
-      depth: status === "suspended" ? (ex.__cp_depth.value as number) : 0,
-    });
-    return { status: outcome, gasUsed: WasmActorInstance.used(gas, left) };
+    const wait = state === 1 ? this.suspendedOn : RUN;
+    // Only programs with the hooks hold a preempted fibre: without them there is no stack to protect.
+    const holds = saves && preempted;
+    const table =
+      ran === undefined && !holds ? undefined : { ...(ran ?? EMPTY_TABLE), held: holds ? id : undefined };
+    let rest: CommitRest;
+    if (f === undefined) {
+      const t =
+        table === undefined && wait.kind === "run"
+          ? undefined
+          : { ...(table ?? EMPTY_TABLE), mainWait: wait };
+      rest =
+        state === 1
+          ? { status: "suspended", args: c.args, continuation, depth, fibres: t }
+          : { status: "ended", args: EMPTY, continuation: EMPTY, depth: 0, fibres: t };
+    } else {
+      const t = table ?? EMPTY_TABLE;
+      const fibres =
+        state === 1
+          ? t.fibres.map((x) =>
+              x.id === id ? { ...x, status: "suspended" as const, wait, depth, continuation } : x,
+            )
+          : t.fibres.filter((x) => x.id !== id);
+      rest = {
+        status: c.status,
+        args: c.args,
+        continuation: c.continuation,
+        depth: c.depth,
+        fibres: { ...t, fibres },
+      };
+    }
+    this.commit(changed, rest);
+    const status: FibreRun["status"] =
+      state === 0 ? "returned" : preempted ? "preempted" : wait.kind === "run" ? "yielded" : "waiting";
+    return { run: { fibre: id, status, gasUsed: WasmActorInstance.used(gas, left) }, kept: true };
   }
 
-  private serviceFailed(
+  /**
+   * A fibre's run failed: memory as before it. Out of gas leaves the fibre where it was; a trap ends it
+   * with an error (DESIGN §4 rule 4: main is marked failed; a spawned fibre leaves the table, waking
+   * whoever joins it), and the language runtime forgets what it saved for it (`cp_fibre_drop`).
+   */
+  private fibreFailed(
+    id: number,
     gas: bigint,
-    kind: Failure,
+    kind: "OutOfGas" | "Trap",
     reason: string,
     left: bigint,
     changed?: number[],
-  ): ServiceOutcome {
+  ): { run: FibreRun; kept: boolean } {
     this.rollback(changed);
-    if (kind === "OutOfGas") return { status: "out-of-gas", gasUsed: gas };
-    // DESIGN §4 rule 4: a main that traps is marked ended-with-error; memory is as before the step.
-    this.committed = { ...this.committed, status: "failed", args: EMPTY, continuation: EMPTY, depth: 0 };
+    if (kind === "OutOfGas") return { run: { fibre: id, status: "out-of-gas", gasUsed: gas }, kept: false };
+    let used = WasmActorInstance.used(gas, left);
+    const c = this.committed;
+    const t = c.fibres;
+    const held = t?.held === id ? undefined : t?.held;
+    if (id === 0) {
+      const fibres = t === undefined ? undefined : { ...t, mainWait: RUN, held };
+      this.committed = { ...c, status: "failed", args: EMPTY, continuation: EMPTY, depth: 0, fibres };
+    } else {
+      const rest = t ?? EMPTY_TABLE;
+      this.committed = { ...c, fibres: { ...rest, held, fibres: rest.fibres.filter((x) => x.id !== id) } };
+    }
     this.committedImage = undefined;
-    return { status: "trapped", gasUsed: WasmActorInstance.used(gas, left), reason };
+    const drop = this.ex.cp_fibre_drop;
+    if (drop !== undefined && gas - used > 0n) used += this.hook(() => drop(id), gas - used);
+    return { run: { fibre: id, status: "trapped", gasUsed: used, reason }, kept: false };
+  }
+
+  /** A language-runtime hook (`cp_fibre_drop`) as an entry of its own: kept when it succeeds. */
+  private hook(fn: () => void, gas: bigint): bigint {
+    const c = this.committed;
+    const r = this.run("main", EMPTY, gas, 0, fn);
+    if (!r.ok) {
+      this.rollback();
+      return WasmActorInstance.used(gas, r.left);
+    }
+    const changed = this.changedPages();
+    const left = r.left - BigInt(changed.length) * PAGE_DIRTY_GAS;
+    if (left < 0n) {
+      this.rollback(changed);
+      return gas;
+    }
+    this.commit(changed, c);
+    return WasmActorInstance.used(gas, left);
   }
 
   call(origin: ActorId | null, input: Uint8Array, gas: bigint): CallOutcome {
@@ -668,7 +896,11 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       gasUsed,
     });
     if (this.busy) return fail({ tag: "Reentry", value: undefined }, 0n);
+    // A call may spawn fibres (DESIGN §13: it may wake fibres by queueing work); they start at the next Service.
+    this.table = this.committed.fibres;
     const r = this.run("call", input, gas, callerDepth(), () => this.ex.call(BigInt(origin ?? -1)));
+    const table = this.table;
+    this.table = undefined;
     const img = this.committed;
     if (!r.ok) {
       this.rollback();
@@ -694,6 +926,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       args: img.args,
       continuation: img.continuation,
       depth: img.depth,
+      fibres: table,
     });
     const output: CallOutput = { success: true, value: reply };
     return { output, gasUsed: WasmActorInstance.used(gas, left) };

@@ -6,6 +6,7 @@
  */
 import type { ActorId } from "../../codec/ids.ts";
 import type { CallError, CallOutput } from "../../codec/types.ts";
+import { HOST_ERROR } from "../abi.ts";
 import type { ActorInstance, CallOutcome, HostEnv, MainStatus, ServiceOutcome } from "../engine.ts";
 import { hostCost } from "../gas.ts";
 import { createHostImports, type EntryKind, HostAbort, type HostRuntime } from "../host.ts";
@@ -71,6 +72,19 @@ export class PvmActorInstance implements ActorInstance, HostRuntime {
   }
 
   // HostRuntime.
+  /** The PVM has no fibres yet (docs/decisions.md "Fibres"): main is the only one. */
+  get fibre(): number {
+    return this.kind === "main" ? 0 : -1;
+  }
+
+  spawn(): number {
+    return HOST_ERROR.NotFound;
+  }
+
+  armWait(): number {
+    return HOST_ERROR.NotFound;
+  }
+
   charge(gas: bigint): void {
     if (this.m.gas < gas) {
       this.m.gas = 0n;

@@ -11,6 +11,7 @@ import { callCount, callsBeforeServices, keepFirstCalls } from "../../src/node/a
 import { decodeCallOutput } from "../../src/node/api.ts";
 import { type CoreplayNode, createNode } from "../../src/node/node.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
+import { deployProgram } from "./programs.ts";
 
 const CALLS = 3;
 /** Rounds of work per call: well above what a checkpoint leaves (2·10⁶ gas), well below callGas. */
@@ -31,15 +32,7 @@ describe("a busy actor's queued calls are not starved by its main (issue 18)", (
       fileURLToPath(new URL("fixtures/assembly/busy.as.ts", import.meta.url)),
     );
     node = await createNode({ blockTime: "manual", validators: 1, cores: 1, engine: createWasmEngine() });
-    const up = node.submit({ tag: "Upload", value: { blob } });
-    await node.produceBlock();
-    const { codeHash } = await up;
-    const made = node.submit({
-      tag: "Create",
-      value: { codeHash: codeHash!, args: new Uint8Array(), endowment: 10n ** 20n },
-    });
-    await node.produceBlock();
-    actor = (await made).actor as ActorId;
+    actor = await deployProgram(node, blob);
     await node.produceBlock(); // main starts and checkpoints
     await node.produceBlock();
   }, 120_000);

@@ -12,6 +12,7 @@ import { MAX_AGENDA_ITEMS, MAX_COSCHEDULED, PAYOUT_GAS } from "../pov/limits.ts"
 import { RelayView } from "../pov/types.ts";
 import { type Engine, type MainStatus, noHostEnv, type Program } from "../vm/engine.ts";
 import { ASLEEP, type Wake, wakes } from "../vm/fibre/table.ts";
+import { callCount, callsBeforeServices, keepFirstCalls } from "./agenda.ts";
 import { type ActorState, createRefusals } from "./refusals.ts";
 import { canonicalCollators, type Group, groupActors, packCores } from "./schedule.ts";
 
@@ -227,20 +228,16 @@ export function createCollators(opts: {
 
     for (const c of cores) {
       const actors = c.actors as ActorId[];
-      // Calls share the agenda's item budget: one Service per actor first (it starts or resumes main).
-      let budget = MAX_AGENDA_ITEMS - actors.length;
-      const draft: DraftItem[] = actors.map((actor) => ({
-        actor,
-        entry: { tag: "Service", value: { times: 1 } },
-      }));
-      for (const actor of actors) {
-        const strikes = struck.get(actor) ?? 0;
-        const offer = strikes > 0 ? refusals.calls(calls.get(actor) ?? 0, strikes) : maxCalls;
-        for (const input of chain.pendingInputs(actor, Math.min(offer, maxCalls, budget))) {
-          draft.push({ actor, entry: { tag: "Call", value: { input } } });
-          budget--;
-        }
-      }
+      // Calls before Services (agenda.ts): a busy main must not leave the calls what a checkpoint leaves.
+      const draft = callsBeforeServices(
+        actors,
+        (actor, max) => {
+          const strikes = struck.get(actor) ?? 0;
+          const offer = strikes > 0 ? refusals.calls(calls.get(actor) ?? 0, strikes) : maxCalls;
+          return chain.pendingInputs(actor, Math.min(offer, maxCalls, max));
+        },
+        MAX_AGENDA_ITEMS,
+      );
       const job = buildCore(c.core, c.collator, actors, draft, now);
       if (!("reason" in job)) {
         const share = job.built.gasUsed / BigInt(actors.length);
@@ -294,12 +291,12 @@ export function createCollators(opts: {
           view = chain.relayView(actors, { now, recipients: [...recipients] });
           continue;
         }
-        const ncalls = agenda.length - actors.length;
+        const ncalls = callCount(agenda);
         return { core, collator, actors, calls: ncalls, built, view: encode(RelayView, view), states, codes };
       } catch (e) {
-        const ncalls = agenda.length - actors.length;
+        const ncalls = callCount(agenda);
         if (ncalls === 0) return { reason: (e as Error).message };
-        agenda = agenda.slice(0, actors.length + Math.floor(ncalls / 2));
+        agenda = keepFirstCalls(agenda, Math.floor(ncalls / 2));
       }
     }
   }

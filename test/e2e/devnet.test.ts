@@ -2,19 +2,11 @@
  * End to end: the real node as a child process (`coreplay dev`) on a free port and a temp data dir;
  * every example deployed and driven through the CLI; SIGKILL mid-run, restart, everything still right.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildExample } from "../../examples/build-example.ts";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(ROOT, "bin", "coreplay.js");
-const run = promisify(execFile);
+import { type ChildNode, childNode, out, until } from "./child-node.ts";
 
 const hex = (...parts: Uint8Array[]) => `0x${Buffer.concat(parts).toString("hex")}`;
 const u8 = (n: number) => Uint8Array.of(n);
@@ -34,8 +26,6 @@ const str = (s: string) => {
   return new Uint8Array([t.length << 2, ...t]); // SCALE compact length (< 64)
 };
 const key = (n: number) => new Uint8Array(32).fill(n);
-const out = (h: string) => Buffer.from(h.slice(2), "hex");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Primes below `bound`, independently: count, largest, sum. */
 function sieve(bound: number) {
@@ -53,76 +43,10 @@ function sieve(bound: number) {
   return { count, largest, sum };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
-}
-
+let node: ChildNode;
 let dataDir: string;
-let port: number;
-let url: string;
-let node: ChildProcess | undefined;
-let nodeLog = "";
-
-async function startNode(): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      "dev",
-      "--port",
-      String(port),
-      "--data-dir",
-      dataDir,
-      "--block-time",
-      "instant",
-      "--no-examples",
-    ].concat(["--validators", "2", "--cores", "4", "--collators", "3"]),
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  node = child;
-  child.stderr!.on("data", (d) => {
-    nodeLog += d;
-  });
-  await new Promise<void>((ok, fail) => {
-    let buf = "";
-    const t = setTimeout(() => fail(new Error(`node did not start:\n${nodeLog}`)), 170_000);
-    child.stdout!.on("data", (d) => {
-      buf += d;
-      if (buf.includes('"rpc"')) {
-        clearTimeout(t);
-        ok();
-      }
-    });
-    child.once("exit", (c) => fail(new Error(`node exited (${c}):\n${nodeLog}`)));
-  });
-}
-
-/** Runs the CLI with --json against the node; returns the parsed stdout. */
-async function cli<T = Record<string, unknown>>(...args: string[]): Promise<T> {
-  const { stdout } = await run(process.execPath, [BIN, ...args, "--url", url, "--json"], {
-    cwd: ROOT,
-    timeout: 90_000,
-  });
-  return JSON.parse(stdout) as T;
-}
-const call = (actor: number, data: string) =>
-  cli<{ ok: boolean; output: string }>("call", String(actor), data, "--wait");
-
-async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)}`);
-    await sleep(300);
-  }
-}
+const cli = <T = Record<string, unknown>>(...args: string[]) => node.cli<T>(...args);
+const call = (actor: number, data: string) => node.call(actor, data);
 
 const PRIMES_BOUND = 400_000;
 const PRIMES_STEP = 2_000;
@@ -130,9 +54,11 @@ const files: Record<string, string> = {};
 const ids: Record<string, number> = {};
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "cp-e2e-"));
-  port = await freePort();
-  url = `http://127.0.0.1:${port}`;
+  node = await childNode({
+    prefix: "cp-e2e-",
+    args: ["--validators", "2", "--cores", "4", "--collators", "3"],
+  });
+  dataDir = node.dataDir;
   const builds = {
     counter: "counter",
     primes: "primes",
@@ -142,7 +68,7 @@ beforeAll(async () => {
     pingpong: "pingpong",
   };
   const [started] = await Promise.all([
-    startNode(),
+    node.start(),
     ...Object.entries(builds).map(async ([name, path]) => {
       const f = join(dataDir, `${name}.cpl`);
       writeFileSync(f, (await buildExample(path)).blob);
@@ -153,8 +79,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(() => {
-  node?.kill("SIGKILL");
-  rmSync(dataDir, { recursive: true, force: true });
+  node?.close();
 });
 
 describe("dev network end to end (child process, CLI, SIGKILL + restart)", () => {
@@ -241,11 +166,10 @@ describe("dev network end to end (child process, CLI, SIGKILL + restart)", () =>
     const povDir = join(dataDir, "povs");
     await cli("blocks", "-n", "3", "--save-povs", povDir);
 
-    node!.kill("SIGKILL");
-    await new Promise((r) => node!.once("exit", r));
+    await node.kill();
     const before = (await cli("actor", String(ids.counter)).catch(() => undefined)) as unknown;
     expect(before).toBeUndefined(); // the node is really gone
-    await startNode();
+    await node.start();
 
     expect(out((await call(ids.counter!, "0x00")).output).readBigUInt64LE(0)).toBe(3n);
     expect((await call(ids.ledger1!, hex(u8(0), key(0xbb)))).output).toBe(hex(u128(300n)));

@@ -4,20 +4,13 @@
  * and a PVM pingpong co-scheduled with a Wasm pingpong, driven through the CLI; SIGKILL mid-run and
  * restart; final results and state hashes equal to an uninterrupted harness run.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildExample } from "../../examples/build-example.ts";
 import { createHarness } from "../../src/harness/index.ts";
+import { type ChildNode, childNode, out, until } from "./child-node.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(ROOT, "bin", "coreplay.js");
-const run = promisify(execFile);
 /** Small, so pvm-primes (tens of millions of instructions for this bound) is preempted across many blocks. */
 const CORE_GAS = "500000";
 const BOUND = 300_000;
@@ -29,74 +22,19 @@ const u32 = (n: number) => {
   b.writeUInt32LE(n);
   return new Uint8Array(b);
 };
-const out = (h: string) => Buffer.from(h.slice(2), "hex");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
-}
-
+let node: ChildNode;
 let dataDir: string;
-let url: string;
-let port: number;
-let node: ChildProcess | undefined;
-let nodeLog = "";
+const cli = <T = Record<string, unknown>>(...args: string[]) => node.cli<T>(...args);
+const call = (actor: number, data: string) => node.call(actor, data);
 const files: Record<string, string> = {};
 const blobs: Record<string, Uint8Array> = {};
 const ids: Record<string, number> = {};
 
-async function startNode(): Promise<void> {
-  const args = [BIN, "dev", "--port", String(port), "--data-dir", dataDir, "--block-time", "instant"];
-  args.push("--no-examples", "--core-gas", CORE_GAS, "--validators", "2", "--cores", "2", "--collators", "2");
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  node = child;
-  child.stderr!.on("data", (d) => {
-    nodeLog += d;
-  });
-  await new Promise<void>((ok, fail) => {
-    let buf = "";
-    const t = setTimeout(() => fail(new Error(`node did not start:\n${nodeLog}`)), 170_000);
-    child.stdout!.on("data", (d) => {
-      buf += d;
-      if (buf.includes('"rpc"')) {
-        clearTimeout(t);
-        ok();
-      }
-    });
-    child.once("exit", (c) => fail(new Error(`node exited (${c}):\n${nodeLog}`)));
-  });
-}
-
-async function cli<T = Record<string, unknown>>(...args: string[]): Promise<T> {
-  const { stdout } = await run(process.execPath, [BIN, ...args, "--url", url, "--json"], {
-    cwd: ROOT,
-    timeout: 90_000,
-  });
-  return JSON.parse(stdout) as T;
-}
-const call = (actor: number, data: string) =>
-  cli<{ ok: boolean; output: string }>("call", String(actor), data, "--wait");
-
-async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)}`);
-    await sleep(300);
-  }
-}
-
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "pvm-e2e-"));
-  port = await freePort();
-  url = `http://127.0.0.1:${port}`;
+  const args = ["--core-gas", CORE_GAS, "--validators", "2", "--cores", "2", "--collators", "2"];
+  node = await childNode({ prefix: "pvm-e2e-", args });
+  dataDir = node.dataDir;
   const builds = {
     counter: "pvm-counter",
     primes: "pvm-primes",
@@ -104,7 +42,7 @@ beforeAll(async () => {
     wasmPing: "pingpong",
   };
   await Promise.all([
-    startNode(),
+    node.start(),
     ...Object.entries(builds).map(async ([name, path]) => {
       blobs[name] = (await buildExample(path)).blob;
       files[name] = join(dataDir, `${name}.cpl`);
@@ -114,8 +52,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(() => {
-  node?.kill("SIGKILL");
-  rmSync(dataDir, { recursive: true, force: true });
+  node?.close();
 });
 
 describe("PVM actors on `coreplay dev` (child process, CLI, SIGKILL + restart)", () => {
@@ -189,9 +126,8 @@ describe("PVM actors on `coreplay dev` (child process, CLI, SIGKILL + restart)",
       (a) => a.status === "suspended",
     );
     expect(mid.engine).toBe("riscv");
-    node!.kill("SIGKILL");
-    await new Promise((r) => node!.once("exit", r));
-    await startNode();
+    await node.kill();
+    await node.start();
 
     const done = await until("primes to finish", progress, (p) => p[5] === 1n, 240_000);
     const seq = Number((await cli<{ sequence: string }>("actor", String(ids.primes))).sequence);

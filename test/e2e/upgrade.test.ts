@@ -3,87 +3,32 @@
  * the CLI: v1 counts, upgrades itself to v2 (uploaded beside it), v2 keeps the count and adds `add`;
  * after a SIGKILL and a restart the actor is still on v2 with its count.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildExample } from "../../examples/build-example.ts";
+import { type ChildNode, childNode, out } from "./child-node.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(ROOT, "bin", "coreplay.js");
-const run = promisify(execFile);
-const out = (h: string) => Buffer.from(h.slice(2), "hex");
 const u64 = (n: bigint) => {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(n);
   return b.toString("hex");
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
-}
-
-let dataDir: string;
-let url: string;
-let port: number;
-let node: ChildProcess | undefined;
-let nodeLog = "";
+let node: ChildNode;
+const cli = <T = Record<string, unknown>>(...args: string[]) => node.cli<T>(...args);
+const call = (actor: number, data: string) => node.call(actor, data);
 const files: Record<string, string> = {};
 
-async function startNode(): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [BIN, "dev", "--port", String(port), "--data-dir", dataDir, "--block-time", "instant", "--no-examples"],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  node = child;
-  child.stderr?.on("data", (d) => {
-    nodeLog += d;
-  });
-  await new Promise<void>((ok, fail) => {
-    let buf = "";
-    const t = setTimeout(() => fail(new Error(`node did not start:\n${nodeLog}`)), 170_000);
-    child.stdout?.on("data", (d) => {
-      buf += d;
-      if (buf.includes('"rpc"')) {
-        clearTimeout(t);
-        ok();
-      }
-    });
-    child.once("exit", (c) => fail(new Error(`node exited (${c}):\n${nodeLog}`)));
-  });
-}
-
-async function cli<T = Record<string, unknown>>(...args: string[]): Promise<T> {
-  const { stdout } = await run(process.execPath, [BIN, ...args, "--url", url, "--json"], {
-    cwd: ROOT,
-    timeout: 90_000,
-  });
-  return JSON.parse(stdout) as T;
-}
-const call = (actor: number, data: string) =>
-  cli<{ ok: boolean; output: string }>("call", String(actor), data, "--wait");
 type Actor = { codeHash: string; status: string; lastUpgrade?: { ok: boolean; from: string; to: string } };
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "cp-setcode-e2e-"));
-  port = await freePort();
-  url = `http://127.0.0.1:${port}`;
+  node = await childNode({ prefix: "cp-setcode-e2e-" });
   await Promise.all([
-    startNode(),
+    node.start(),
     ...Object.entries({ v1: "upgradable", v2: "upgradable/assembly/upgradable-v2.ts" }).map(
       async ([n, p]) => {
-        files[n] = join(dataDir, `${n}.cpl`);
+        files[n] = join(node.dataDir, `${n}.cpl`);
         writeFileSync(files[n] as string, (await buildExample(p)).blob);
       },
     ),
@@ -91,8 +36,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(() => {
-  node?.kill("SIGKILL");
-  rmSync(dataDir, { recursive: true, force: true });
+  node?.close();
 });
 
 describe("upgradable on coreplay dev (child process, CLI, SIGKILL + restart)", () => {
@@ -119,10 +63,9 @@ describe("upgradable on coreplay dev (child process, CLI, SIGKILL + restart)", (
     expect(out((await call(a.actor, "0x00")).output).readBigUInt64LE(0)).toBe(3n);
     expect(out((await call(a.actor, `0x03${u64(4n)}`)).output).readBigUInt64LE(0)).toBe(7n);
 
-    node?.kill("SIGKILL");
-    await new Promise((r) => node?.once("exit", r));
+    await node.kill();
     await expect(cli("actor", String(a.actor))).rejects.toThrow(); // really gone
-    await startNode();
+    await node.start();
 
     const back = await cli<Actor>("actor", String(a.actor));
     expect(back.codeHash).toBe(v2.codeHash);

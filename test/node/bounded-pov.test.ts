@@ -12,6 +12,7 @@ import { DEFAULT_MAX_PAGES, PAGE_SIZE } from "../../src/vm/abi.ts";
 import { programFromWat } from "../../src/vm/testing.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
 import { setup } from "../pov/fixtures.ts";
+import { deployProgram } from "./programs.ts";
 
 /**
  * `main`: grows memory one page at a time until `memory.grow` fails, writing to every new page; stores
@@ -54,18 +55,7 @@ describe("bounded PoVs (issue 13 §3)", () => {
     let actor: ActorId;
     beforeAll(async () => {
       node = await createNode({ blockTime: "manual", validators: 1, engine: createWasmEngine() });
-      const up = node.submit({
-        tag: "Upload",
-        value: { blob: programFromWat(hungryWat, { name: "hungry" }) },
-      });
-      await node.produceBlock();
-      const { codeHash } = await up;
-      const made = node.submit({
-        tag: "Create",
-        value: { codeHash: codeHash!, args: new Uint8Array(), endowment: 10n ** 18n },
-      });
-      await node.produceBlock();
-      actor = (await made).actor as ActorId;
+      actor = await deployProgram(node, programFromWat(hungryWat, { name: "hungry" }), 10n ** 18n);
     }, 60_000);
     afterAll(async () => {
       await node.stop();

@@ -3,12 +3,6 @@
  * queued → canonicalised or dropped with a reason), and admitted means durable: a real `coreplay dev`
  * killed with SIGKILL between admission and the next block finds every acknowledged call after restart.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainConfig, signTx, txHash } from "../../src/chain/index.ts";
 import { devKeypair } from "../../src/crypto/ed25519.ts";
@@ -16,10 +10,9 @@ import { createNodeApi } from "../../src/node/api.ts";
 import { type CoreplayNode, createNode } from "../../src/node/node.ts";
 import type { NodeApi } from "../../src/rpc/types.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
+import { type ChildNode, childNode } from "../e2e/child-node.ts";
 import { counterProgram } from "./programs.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(ROOT, "bin", "coreplay.js");
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 
 describe("call lifecycle: the id at admission, then queued, canonicalised or dropped", () => {
@@ -77,72 +70,20 @@ describe("call lifecycle: the id at admission, then queued, canonicalised or dro
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
-}
-
 describe("admitted means durable (real coreplay dev, SIGKILL)", () => {
-  let dataDir: string;
-  let port: number;
-  let child: ChildProcess | undefined;
-  let log = "";
-  const rpc = async <T>(method: string, params: unknown[] = []): Promise<T> => {
-    const res = await fetch(`http://127.0.0.1:${port}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    });
-    const j = (await res.json()) as { result?: T; error?: unknown };
-    if (j.error) throw new Error(`${method}: ${JSON.stringify(j.error)}`);
-    return j.result as T;
-  };
-  async function start(): Promise<void> {
-    const c = spawn(
-      process.execPath,
-      [
-        BIN,
-        "dev",
-        "--port",
-        String(port),
-        "--data-dir",
-        dataDir,
-        "--block-time",
-        "manual",
-        "--no-examples",
-      ].concat(["--validators", "1", "--cores", "2", "--quiet"]),
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    child = c;
-    c.stderr!.on("data", (d) => {
-      log += d;
-    });
-    await new Promise<void>((ok, fail) => {
-      let buf = "";
-      const t = setTimeout(() => fail(new Error(`node did not start:\n${log}`)), 120_000);
-      c.stdout!.on("data", (d) => {
-        buf += d;
-        if (buf.includes('"rpc"')) {
-          clearTimeout(t);
-          ok();
-        }
-      });
-      c.once("exit", (code) => fail(new Error(`node exited (${code}):\n${log}`)));
-    });
-  }
+  let node: ChildNode;
+  const rpc = <T>(method: string, params: unknown[] = []) => node.rpc<T>(method, params);
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "pool-econ-durable-"));
-    port = await freePort();
-    await start();
+    node = await childNode({
+      prefix: "pool-econ-durable-",
+      blockTime: "manual",
+      args: ["--validators", "1", "--cores", "2", "--quiet"],
+      startMs: 120_000,
+    });
+    await node.start();
   }, 130_000);
   afterAll(() => {
-    child?.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
+    node?.close();
   });
 
   it("every call and postcard acknowledged before the kill is canonicalised after the restart", async () => {
@@ -172,11 +113,9 @@ describe("admitted means durable (real coreplay dev, SIGKILL)", () => {
     for (const { callId } of [...calls, post]) {
       expect((await rpc<{ status: string }>("actor_v1_receipt", [callId])).status).toBe("queued");
     }
-    const killed = new Promise((ok) => child!.once("exit", ok));
-    child!.kill("SIGKILL");
-    await killed;
+    await node.kill();
 
-    await start();
+    await node.start();
     for (let i = 0; i < 3; i++) await rpc("dev_v1_newBlock");
     const after = await Promise.all(
       calls.map(({ callId }) =>

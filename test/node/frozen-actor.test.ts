@@ -11,6 +11,7 @@ import type { NodeEvent } from "../../src/rpc/types.ts";
 import { HOST_ERROR } from "../../src/vm/abi.ts";
 import { programFromWat } from "../../src/vm/testing.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
+import { deployProgram } from "./programs.ts";
 
 /**
  * `call(input)`: input = recipient (u32 LE) ‖ data; sends data to the recipient and stores it, replies
@@ -46,15 +47,7 @@ describe("an ordinary call never freezes an actor (real node)", () => {
   beforeAll(async () => {
     node = await createNode({ blockTime: "manual", validators: 1, cores: 2, engine: createWasmEngine() });
     node.subscribe((e) => events.push(e));
-    const up = node.submit({ tag: "Upload", value: { blob: programFromWat(forwarderWat, { name: "fwd" }) } });
-    await node.produceBlock();
-    const { codeHash } = await up;
-    const made = node.submit({
-      tag: "Create",
-      value: { codeHash: codeHash!, args: new Uint8Array(), endowment: 10n ** 18n },
-    });
-    await node.produceBlock();
-    actor = (await made).actor as ActorId;
+    actor = await deployProgram(node, programFromWat(forwarderWat, { name: "fwd" }), 10n ** 18n);
     await node.produceBlock();
   }, 60_000);
   afterAll(async () => {

@@ -15,7 +15,7 @@ import { createMethods } from "../../src/rpc/methods.ts";
 import { createRpcServer } from "../../src/rpc/server.ts";
 import type { BlockJson, NodeApi } from "../../src/rpc/types.ts";
 import { createWasmEngine } from "../../src/vm/wasm-engine.ts";
-import { deployCounters, tickerProgram } from "./programs.ts";
+import { deployCounters, deployProgram, tickerProgram } from "./programs.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const engine = createWasmEngine();
@@ -165,15 +165,7 @@ describe("logs with the block", () => {
     const node = await createNode({ dataDir: tempDir(), blockTime: "manual", validators: 1, engine });
     const api = createNodeApi(node);
     try {
-      const up = node.submit({ tag: "Upload", value: { blob: tickerProgram() } });
-      await node.produceBlock();
-      const { codeHash } = await up;
-      const made = node.submit({
-        tag: "Create",
-        value: { codeHash: codeHash!, args: new Uint8Array(), endowment: 10n ** 20n },
-      });
-      await node.produceBlock();
-      const actor = (await made).actor!;
+      const actor = await deployProgram(node, tickerProgram());
       const missing: string[] = [];
       let logged = 0;
       node.subscribe((e) => {

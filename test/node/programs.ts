@@ -41,6 +41,26 @@ export const counterProgram = () => programFromWat(counterWat, { name: "counter"
 export const tickerProgram = () => programFromWat(tickerWat, { name: "ticker" });
 
 /**
+ * Uploads `blob` and creates one actor of it on a node with manual blocks (two blocks: the upload,
+ * then the creation); returns the actor's id. `main` has not run yet.
+ */
+export async function deployProgram(
+  node: CoreplayNode,
+  blob: Uint8Array,
+  endowment = 10n ** 20n,
+): Promise<ActorId> {
+  const up = node.submit({ tag: "Upload", value: { blob } });
+  await node.produceBlock();
+  const { codeHash } = await up;
+  const made = node.submit({
+    tag: "Create",
+    value: { codeHash: codeHash!, args: new Uint8Array(), endowment },
+  });
+  await node.produceBlock();
+  return (await made).actor as ActorId;
+}
+
+/**
  * Uploads the counter program and creates `n` counter actors on a node with manual blocks; returns
  * their ids once each actor's `main` has run (three blocks).
  */

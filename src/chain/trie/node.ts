@@ -17,9 +17,26 @@ export const LEAF = 0x01;
 /** The root of an empty (sub)trie. */
 export const EMPTY_ROOT = new Uint8Array(32) as Hash;
 
+/** Bytes of a stored node. */
+export const NODE_SIZE = 65;
+/**
+ * Nodes per shared buffer. A block writes tens of thousands of nodes: each its own 65-byte array is an
+ * ArrayBuffer of its own (above V8's 64-byte in-heap limit: a backing store outside the heap, swept
+ * one by one), which cost more than the hashing. Views of one buffer are plain heap objects; a buffer
+ * lives while any of its nodes is stored, so it is kept small (about 8 KiB).
+ */
+const NODES_PER_SLAB = 126;
+let slab = new ArrayBuffer(0);
+let slabAt = 0;
+
 /** A stored node: tag, then two 32-byte hashes (65 bytes); its hash is blake2b-256 of these bytes. */
 export function nodeBytes(tag: typeof BRANCH | typeof LEAF, a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(65);
+  if (slabAt + NODE_SIZE > slab.byteLength) {
+    slab = new ArrayBuffer(NODE_SIZE * NODES_PER_SLAB);
+    slabAt = 0;
+  }
+  const out = new Uint8Array(slab, slabAt, NODE_SIZE);
+  slabAt += NODE_SIZE;
   out[0] = tag;
   out.set(a, 1);
   out.set(b, 33);

@@ -20,7 +20,8 @@ export interface TrieChange {
 /** A subtrie after the update: empty, a lone leaf (it may move up), or a branch with its hash. */
 type Sub =
   | { t: "empty" }
-  | { t: "leaf"; keyHash: Uint8Array; valueHash: Uint8Array }
+  /** `bytes`: its node as this update wrote it, if it did (hashed as it is, not built again). */
+  | { t: "leaf"; keyHash: Uint8Array; valueHash: Uint8Array; bytes?: Uint8Array }
   | { t: "branch"; hash: Hash }
   /** Not visited: the child the parent's branch names, known only by its hash. */
   | { t: "kept"; hash: Hash; depth: number; path: Uint8Array };
@@ -59,7 +60,7 @@ export function updateTrie(kv: KvWrite, changes: readonly TrieChange[]): Hash {
 
 function subHash(s: Sub): Hash {
   if (s.t === "empty") return EMPTY_ROOT;
-  if (s.t === "leaf") return nodeHash(nodeBytes(LEAF, s.keyHash, s.valueHash));
+  if (s.t === "leaf") return nodeHash(s.bytes ?? nodeBytes(LEAF, s.keyHash, s.valueHash));
   return s.hash;
 }
 
@@ -137,8 +138,10 @@ function join(kv: KeyedWrite, at: string, depth: number, path: Uint8Array, left:
     if (lone.t === "leaf" && other.t === "empty") {
       // A leaf alone under this branch moves up to its position (the canonical trie has no such branch).
       kv.write(positionString(depth + 1, childPath(path, depth, childBit)), null);
-      kv.write(at, nodeBytes(LEAF, lone.keyHash, lone.valueHash));
-      return lone;
+      // stored bytes are never written to, so the same node may be stored again at its new position
+      const bytes = lone.bytes ?? nodeBytes(LEAF, lone.keyHash, lone.valueHash);
+      kv.write(at, bytes);
+      return { t: "leaf", keyHash: lone.keyHash, valueHash: lone.valueHash, bytes };
     }
   }
   const bytes = nodeBytes(BRANCH, subHash(l), subHash(r));
@@ -170,8 +173,9 @@ function build(
   const at = positionString(depth, path);
   if (hi - lo === 1) {
     const leaf = leaves[lo] as { keyHash: Uint8Array; valueHash: Uint8Array };
-    kv.write(at, nodeBytes(LEAF, leaf.keyHash, leaf.valueHash));
-    return { t: "leaf", keyHash: leaf.keyHash, valueHash: leaf.valueHash };
+    const bytes = nodeBytes(LEAF, leaf.keyHash, leaf.valueHash);
+    kv.write(at, bytes);
+    return { t: "leaf", keyHash: leaf.keyHash, valueHash: leaf.valueHash, bytes };
   }
   let mid = lo;
   while (mid < hi && bitAt((leaves[mid] as { keyHash: Uint8Array }).keyHash, depth) === 0) mid++;

@@ -6,7 +6,7 @@
  * Pipeline, one file per step: checks (checks.ts) → `denan` (canonical NaNs) → program globals and start
  * (entries.ts) → call graph: facts, bounded functions, depth plan (call-graph.ts, depth.ts) → runtime
  * helpers (runtime.ts) → per function: metering, loops, memory, depth (metering.ts, loops.ts, memory.ts,
- * depth.ts) → Asyncify (only functions that can reach `yield`/`preempt` are transformed) → Asyncify
+ * depth.ts) → optimise → Asyncify (only functions that can reach `yield`/`preempt` are transformed) → Asyncify
  * state cache (asyncify-state.ts) → optimise → move data segments up, patch memory limits (binary.ts).
  *
  * @example
@@ -136,13 +136,19 @@ function instrumentModule(mod: binaryen.Module, opts: InstrumentOptions): Instru
     });
   }
 
+  // Optimise before Asyncify too, not only after: Asyncify flattens each function it transforms and
+  // re-optimises it, and on our unoptimised output (a gas local, operand and result temps per call) that
+  // left loop temps coalesced into locals live across its unwind points, costing a preemptible loop up
+  // to 1.7× (issue 18 §3: bench `engine.sort`). Semantics, gas and traps are kept by the optimiser.
+  binaryen.setOptimizeLevel(2);
+  binaryen.setShrinkLevel(0);
+  mod.optimize();
+
   binaryen.setPassArgument(
     "asyncify-imports",
     opts.preemptible ? `coreplay.yield,coreplay_internal.preempt` : "coreplay.yield",
   );
-  // Asyncify optimises what it instruments when an optimise level is set before it runs.
-  binaryen.setOptimizeLevel(2);
-  binaryen.setShrinkLevel(0);
+  // Asyncify optimises what it instruments when an optimise level is set before it runs (set above).
   try {
     mod.runPasses(["asyncify"]);
   } finally {

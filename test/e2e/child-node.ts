@@ -45,6 +45,23 @@ export async function until<T>(
   }
 }
 
+/**
+ * Calls a counter example (`0x01`: increment, replies the u64 count) `n` times and returns each count
+ * (or undefined for a failed call), so a test can expect 1, 2, 3.
+ */
+export async function incrementCounter(
+  node: ChildNode,
+  actor: number,
+  n: number,
+): Promise<(bigint | undefined)[]> {
+  const counts: (bigint | undefined)[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await node.call(actor, "0x01");
+    counts.push(r.ok ? out(r.output).readBigUInt64LE(0) : undefined);
+  }
+  return counts;
+}
+
 export interface ChildNode {
   readonly port: number;
   readonly url: string;

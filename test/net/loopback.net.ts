@@ -48,7 +48,7 @@ afterAll(async () => {
 
 describe("a 4-validator network on loopback", () => {
   it("authors round-robin, finalises, survives one and two SIGKILLs, and resyncs the restarted nodes", {
-    timeout: 150_000,
+    timeout: 240_000,
   }, async () => {
     const t0 = Date.now();
     const lap = (what: string) => console.log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -123,7 +123,7 @@ describe("a 4-validator network on loopback", () => {
         );
         return st.every((x) => x.status === "included" && x.receipt?.status === "canonicalised") && st;
       },
-      30_000,
+      60_000,
     );
     const inBlocks = [...new Set(included.map((x) => x.block!))];
     const txAuthors = new Set(

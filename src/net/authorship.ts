@@ -18,6 +18,27 @@ export interface Authorship {
   tick(): void;
 }
 
+/** The share of a slot a block's re-execution may take on a follower (the rest: gossip, votes, slack). */
+export const BLOCK_BUDGET_SHARE = 0.3;
+/** Transactions per block before any block was timed, and the fewest a budget allows. */
+const FIRST_BUDGET = 100;
+const MIN_BUDGET = 20;
+
+/**
+ * How many transactions the next block may take: as many as this node's recent blocks say fit in
+ * {@link BLOCK_BUDGET_SHARE} of a slot, less what the PoVs of a block take to re-validate (measured per
+ * transaction on this node's imports, so a follower re-executes the block well inside the slot); the rest
+ * wait in the pool for the next blocks.
+ */
+export function txBudget(ctx: NetContext): number {
+  const t = ctx.timing.report();
+  const perTx = t.importMsPerTx;
+  if (!(perTx > 0)) return FIRST_BUDGET;
+  // what the PoVs of a block take is not the transactions' to spend
+  const room = Math.max(ctx.spec.slotMs * 0.1, ctx.spec.slotMs * BLOCK_BUDGET_SHARE - t.importPovMs);
+  return Math.max(MIN_BUDGET, Math.floor(room / perTx));
+}
+
 export function createAuthorship(ctx: NetContext, enabled: boolean): Authorship {
   let applied: { input: BlockInput; result: BlockResult } | undefined;
   let lastAuthoredSlot = -1n;
@@ -27,7 +48,8 @@ export function createAuthorship(ctx: NetContext, enabled: boolean): Authorship 
     // a block imported meanwhile may hold this slot already
     if ((ctx.headerOf(parent.hash)?.slot ?? 0n) >= slot || ctx.stopped) return;
     applied = undefined;
-    await ctx.node.produceBlock({ slot });
+    const t0 = performance.now();
+    await ctx.node.produceBlock({ slot, maxTxs: txBudget(ctx) });
     const a = applied as { input: BlockInput; result: BlockResult } | undefined;
     if (!a) return;
     const { input, result } = a;
@@ -42,6 +64,7 @@ export function createAuthorship(ctx: NetContext, enabled: boolean): Authorship 
           collator: p.collator,
         })),
     };
+    ctx.timing.note("author", performance.now() - t0, body.txs.length);
     const seal = ctx.chain.block(result.number)!.seal;
     const block: NetBlock = { header: result.header, seal, body };
     ctx.store.putBlock(result.hash, block);
@@ -68,7 +91,7 @@ export function createAuthorship(ctx: NetContext, enabled: boolean): Authorship 
       if (!ctx.polled || ctx.bestPeerHead() > ctx.head.number + 2) return;
       lastAuthoredSlot = slot;
       void ctx
-        .serial(() => author(slot))
+        .serial("author", () => author(slot))
         .catch((e) => process.emitWarning(`authoring slot ${slot} failed: ${(e as Error).message}`));
     },
   };

@@ -38,6 +38,8 @@ export interface NetContext {
   polled: boolean;
   readonly peerStatus: Map<string, Status>;
   readonly counts: { authored: number; imported: number };
+  /** How long recent blocks took to author and to import (ms, with their transaction counts). */
+  readonly timing: BlockTiming;
   /** Blocks found invalid (never asked for or imported again). */
   readonly bad: Set<string>;
   refuse(why: string): void;
@@ -46,8 +48,10 @@ export interface NetContext {
   headerOf(hash: Uint8Array): BlockHeader | undefined;
   noteHeader(hash: Hash, header: BlockHeader): void;
   forgetHeader(hash: Uint8Array): void;
-  /** Runs `fn` after every chain-changing step before it. */
-  serial<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` after every chain-changing step before it; `what` names it in `net_v1_status.busy`. */
+  serial<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** The chain-changing step running now, and since when (a step that never ends stalls the node). */
+  busy: { what: string; since: number } | undefined;
   /** The highest head a peer reported. */
   bestPeerHead(): number;
   /** Hooks between the parts: the head moved (votes may follow), finality moved (fork choice may). */
@@ -59,3 +63,47 @@ export const hex = (h: Uint8Array): string => toHex(h);
 /** The index of `author` among the validators (-1 if none). */
 export const authorIndex = (validators: readonly AccountId[], author: Uint8Array): number =>
   validators.findIndex((v) => hex(v) === hex(author));
+
+/** The last few blocks' costs: what the author's budget (authorship.ts) is sized from. */
+export interface BlockTiming {
+  /** `povMs`: the part spent re-validating PoVs (import). */
+  note(kind: "author" | "import", ms: number, txs: number, povMs?: number): void;
+  /** Median ms per block and per transaction over the recent blocks of that kind. */
+  report(): {
+    authorMs: number;
+    importMs: number;
+    importPovMs: number;
+    importMsPerTx: number;
+    authorMsPerTx: number;
+  };
+}
+
+export function createBlockTiming(keep = 16): BlockTiming {
+  const rows: Record<"author" | "import", Array<{ ms: number; txs: number; povMs: number }>> = {
+    author: [],
+    import: [],
+  };
+  const median = (xs: number[]) => {
+    if (xs.length === 0) return 0;
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)]!;
+  };
+  // per transaction: the block's time less its PoV re-validation (bounded by cores × core gas, not by
+  // the transactions taken), over blocks with enough transactions to say
+  const perTx = (r: Array<{ ms: number; txs: number; povMs: number }>) =>
+    median(r.filter((x) => x.txs >= 20).map((x) => Math.max(0, x.ms - x.povMs) / x.txs));
+  return {
+    note(kind, ms, txs, povMs = 0) {
+      const r = rows[kind];
+      r.push({ ms, txs, povMs });
+      if (r.length > keep) r.shift();
+    },
+    report: () => ({
+      authorMs: Math.round(median(rows.author.map((x) => x.ms))),
+      importMs: Math.round(median(rows.import.map((x) => x.ms))),
+      importPovMs: Math.round(median(rows.import.map((x) => x.povMs))),
+      authorMsPerTx: perTx(rows.author),
+      importMsPerTx: perTx(rows.import),
+    }),
+  };
+}

@@ -98,12 +98,14 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
 
   /** Re-executes `b` on the head (its parent); the chain keeps it only if it hashes to `hash`. */
   async function execute(b: NetBlock, hash: Hash): Promise<boolean> {
+    const t0 = performance.now();
     const povs = await revalidate(b);
     if (typeof povs === "string") {
       ctx.refuse(povs);
       ctx.bad.add(hex(hash));
       return false;
     }
+    const t1 = performance.now();
     let result: BlockResult;
     try {
       ({ result } = await node.importBlock({
@@ -125,6 +127,7 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
     // (a refused one would change txsRoot or povsRoot); the block's record right after the chain's
     if (result.number !== b.header.number) return false;
     store.putBlock(hash, b);
+    ctx.timing.note("import", performance.now() - t0, b.body.txs.length, t1 - t0);
     return true;
   }
 
@@ -152,8 +155,9 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
       a = up(a);
       t = up(t);
     }
-    // never below the final block (its undo records are gone, and it is never reverted)
-    if (!a || a.number < tree.finalized().number) return false;
+    // `target` contains the final block, so the blocks given up (the head's, above `a`) are never final:
+    // either `a` is at or above the final block, or the head's branch conflicts with it
+    if (!a) return false;
     const path: BlockRef[] = [];
     for (let e: BlockRef | undefined = target; e && e.number > a.number; e = up(e)) path.unshift(e);
     const blocks = path.map((e) => store.block(e.hash));
@@ -167,11 +171,17 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
     const dropped: Uint8Array[] = [];
     try {
       while (ctx.head.number > a.number) {
-        dropped.push(...(store.block(ctx.head.hash)?.body.txs ?? []));
+        const txs = store.block(ctx.head.hash)?.body.txs ?? [];
         storage.revertHead();
+        dropped.push(...txs);
         const parent = tree.get(ctx.head.hash)?.parent ?? a.hash;
         ctx.head = { hash: parent, number: ctx.head.number - 1 };
       }
+    } catch {
+      // no undo record (never expected: they are pruned only below the final block on this chain)
+      ctx.refuse("REORG_FAILED");
+      onTxsDropped(dropped);
+      return false;
     } finally {
       node.chainReverted();
     }

@@ -22,7 +22,7 @@ import type { Keypair } from "../crypto/ed25519.ts";
 import { type CoreplayNode, createNode } from "../node/node.ts";
 import type { Engine } from "../vm/engine.ts";
 import { createAuthorship } from "./authorship.ts";
-import { authorIndex, hex, type NetContext } from "./context.ts";
+import { authorIndex, createBlockTiming, hex, type NetContext } from "./context.ts";
 import { NetError } from "./errors.ts";
 import { createFinality, type EquivocationJson, storedCommit } from "./finality.ts";
 import { createHost, type Verdict as GossipVerdict, type Host } from "./host.ts";
@@ -92,6 +92,10 @@ export interface NetStatusJson {
   equivocations: EquivocationJson[];
   /** Transaction gossip: received from peers (duplicates among them), announced, refused; the pool's size. */
   txs: { received: number; duplicates: number; announced: number; refused: number; pool: number };
+  /** Median ms to author and to import a recent block (per transaction: blocks of ≥ 50). */
+  timing: ReturnType<NetContext["timing"]["report"]>;
+  /** The chain-changing step running (authoring, import, fork choice) and for how long. */
+  busy?: { what: string; forMs: number };
   peerScores: ReturnType<Host["guard"]["report"]>;
 }
 
@@ -183,6 +187,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
     polled: false,
     peerStatus: new Map(),
     counts: { authored: 0, imported: 0 },
+    timing: createBlockTiming(),
     bad: new Set(),
     refused,
     refuse(why) {
@@ -191,8 +196,17 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
     headerOf: (h) => headers.get(hex(h)),
     noteHeader: (h, header) => void headers.set(hex(h), header),
     forgetHeader: (h) => void headers.delete(hex(h)),
-    serial<T>(fn: () => Promise<T>): Promise<T> {
-      const run = queue.then(fn, fn);
+    busy: undefined,
+    serial<T>(what: string, fn: () => Promise<T>): Promise<T> {
+      const step = async () => {
+        ctx.busy = { what, since: Date.now() };
+        try {
+          return await fn();
+        } finally {
+          ctx.busy = undefined;
+        }
+      };
+      const run = queue.then(step, step);
       queue = run.catch(() => {});
       return run;
     },
@@ -206,10 +220,12 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   };
   const importer = createImporter(ctx, requeue);
   const finality = createFinality(ctx, (final) => {
-    // final blocks are never reverted: their undo records go, the tree forgets what conflicts
-    storage.prune(Math.min(final.number, ctx.head.number) - 1);
+    // final blocks are never reverted: their undo records go (only once this node executed the final
+    // block: until then its head may be on a branch it must leave), the tree forgets what conflicts
+    if (tree.isDescendant(ctx.head.hash, final.hash)) storage.prune(final.number - 1);
     if (final.number % 64 === 0) for (const d of tree.prune()) headers.delete(hex(d.hash));
-    if (!tree.isDescendant(ctx.head.hash, final.hash)) void ctx.serial(importer.forkChoice).catch(() => {});
+    if (!tree.isDescendant(ctx.head.hash, final.hash))
+      void ctx.serial("fork choice", importer.forkChoice).catch(() => {});
   });
   authorship = createAuthorship(ctx, opts.author !== false);
   const sync = createSync(ctx, importer, finality);
@@ -228,7 +244,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
         return "reject";
       }
       void ctx
-        .serial(() => importer.importBlock(b, hash))
+        .serial("import", () => importer.importBlock(b, hash))
         .then((o) => {
           if (o === "orphan") void sync.syncFrom(from);
         })
@@ -337,6 +353,8 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
         refused: { ...refused },
         equivocations: finality.equivocations(),
         txs: { ...txs.stats, pool: node.pendingTxs() },
+        timing: ctx.timing.report(),
+        ...(ctx.busy ? { busy: { what: ctx.busy.what, forMs: Date.now() - ctx.busy.since } } : {}),
         peerScores: host.guard.report(),
       };
     },

@@ -43,6 +43,7 @@ export interface Sync {
 export function createSync(ctx: NetContext, importer: Importer, finality: Finality): Sync {
   const { chain, tree, store } = ctx;
   let pendingCommit: Uint8Array | undefined;
+  const failures = new Map<string, number>();
 
   const statusMsg = (): Status => {
     const fin = tree.finalized();
@@ -114,11 +115,17 @@ export function createSync(ctx: NetContext, importer: Importer, finality: Finali
         if (!d.ok || finality.onVote(d.value) === "reject") bad++;
       }
       if (bad > 0) ctx.host.guard.penalise(peer, "bad votes served");
+      failures.delete(peer);
     } catch {
-      // a peer that does not answer may sit behind a dead connection (a partition): drop it, so the
-      // next dial makes a fresh one
-      ctx.peerStatus.delete(peer);
-      ctx.host.drop(peer);
+      // a peer that does not answer thrice may sit behind a dead connection (a partition): drop it, so
+      // the next dial makes a fresh one (once only: a busy peer on a loaded machine answers late)
+      const f = (failures.get(peer) ?? 0) + 1;
+      failures.set(peer, f);
+      if (f >= 3) {
+        failures.delete(peer);
+        ctx.peerStatus.delete(peer);
+        ctx.host.drop(peer);
+      }
     }
   }
 
@@ -135,7 +142,7 @@ export function createSync(ctx: NetContext, importer: Importer, finality: Finali
         let orphan = false;
         let progressed = false;
         for (const b of res.blocks) {
-          const o = await ctx.serial(() => importer.importBlock(b, headerHash(b.header)));
+          const o = await ctx.serial("sync import", () => importer.importBlock(b, headerHash(b.header)));
           if (o === "orphan") {
             orphan = true;
             break;

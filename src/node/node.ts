@@ -101,6 +101,8 @@ export interface NodeOptions {
 export interface ProduceOptions {
   /** The Aura slot the header carries (default: the block number). */
   slot?: bigint;
+  /** Most transactions this block takes from the pool (default `maxTxsPerBlock`): the author's budget. */
+  maxTxs?: number;
 }
 
 /** Blocks whose PoV bytes and bodies a node keeps by default (as Substrate keeps 256 blocks of state). */
@@ -403,7 +405,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     const decoded: Array<DecodedTx | undefined> = [];
     const dev: Array<{ at: number; seed: Uint8Array; unsigned: UnsignedTx }> = [];
     const gaps = new Map<string, bigint>();
-    for (const { item, nonce, signer } of txpool.take(maxTxs, (a) => chain.nonceOf(a))) {
+    const take = Math.max(0, Math.min(maxTxs, produceOpts.maxTxs ?? maxTxs));
+    for (const { item, nonce, signer } of txpool.take(take, (a) => chain.nonceOf(a))) {
       if (item.kind === "signed") {
         items.push(item);
         txs.push(item.bytes);

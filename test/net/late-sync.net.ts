@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe("a node started after 200 blocks", () => {
-  it("syncs to the same head hash and state root, then follows", { timeout: 120_000 }, async () => {
+  it("syncs to the same head hash and state root, then follows", { timeout: 180_000 }, async () => {
     const up = await cli<{ nodes: UpNode[] }>([
       "net",
       "up",

@@ -91,7 +91,7 @@ afterAll(() => {
 
 describe.skipIf(skip !== undefined)("the network across network namespaces", () => {
   it("a 2+2 partition stops finality on both sides; healing resumes it on one chain", {
-    timeout: 150_000,
+    timeout: 180_000,
   }, async () => {
     setUp();
     const spec = await cli<unknown>([

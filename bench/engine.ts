@@ -1,12 +1,14 @@
 /**
  * Instrumented (cooperative and preemptible) vs plain Wasm on compute kernels, run side by side
- * (DESIGN §6 targets: cooperative ≤ 1.5×, stretch 1.25×; preemptible ≤ 2×).
+ * (DESIGN §6 targets: cooperative ≤ 1.5×, stretch 1.25×; preemptible ≤ 1.5×, issue 18 §3), and a real
+ * actor's transfers (examples/ledger, bench/ledger-kernel.ts) reported beside them.
  */
 import { setFlagsFromString } from "node:v8";
 import { actorId } from "../src/codec/ids.ts";
 import { programFromWasm, wasmFromWat } from "../src/vm/testing.ts";
 import { createWasmEngine } from "../src/vm/wasm-engine.ts";
 import { KERNEL_RUNS, KERNELS } from "./kernels.wat.ts";
+import { LEDGER_TRANSFERS, ledgerKernel } from "./ledger-kernel.ts";
 import { type Bench, type Figure, round, sideBySide } from "./lib.ts";
 
 const GAS = (1n << 62n) - 1n;
@@ -64,7 +66,7 @@ function engineRunner(preemptible: boolean, trackWrites = true): (input: Uint8Ar
   };
 }
 
-const bench: Bench = () => {
+const bench: Bench = async () => {
   const plain = plainRunner();
   const coop = engineRunner(false);
   const pre = engineRunner(true);
@@ -90,9 +92,24 @@ const bench: Bench = () => {
     figures.push(
       { name: `engine.${k.name}.plain_ms`, value: round(c.b), unit: "ms" },
       { name: `engine.${k.name}.instrumented_over_plain`, value: round(rc), unit: "×", target: { max: 1.5 } },
-      { name: `engine.${k.name}.preemptible_over_plain`, value: round(rp), unit: "×", target: { max: 2 } },
+      { name: `engine.${k.name}.preemptible_over_plain`, value: round(rp), unit: "×", target: { max: 1.5 } },
     );
   }
+  // A real actor beside the kernels: examples/ledger, one call per transfer (bench/ledger-kernel.ts).
+  // Its ratio also holds the engine's per-call work, so it is reported apart from the worst kernel.
+  const ledger = await ledgerKernel();
+  const lc = sideBySide(ledger.coop, ledger.plain);
+  const lp = sideBySide(ledger.pre, ledger.plain);
+  figures.push(
+    { name: "engine.ledger.plain_ms", value: round(lc.b), unit: "ms", note: `${LEDGER_TRANSFERS} transfers` },
+    {
+      name: "engine.ledger.instrumented_over_plain",
+      value: round(lc.a / lc.b),
+      unit: "×",
+      note: "per call: instrumentation + the engine's entry, reply and dirty pages",
+    },
+    { name: "engine.ledger.preemptible_over_plain", value: round(lp.a / lp.b), unit: "×" },
+  );
   figures.unshift(
     {
       name: "engine.instrumented_over_plain",
@@ -105,7 +122,7 @@ const bench: Bench = () => {
       name: "engine.preemptible_over_plain",
       value: round(worstPre),
       unit: "×",
-      target: { max: 2 },
+      target: { max: 1.5 },
       note: "worst kernel, preemptible",
     },
   );

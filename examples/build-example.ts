@@ -12,7 +12,8 @@ const cache = new Map<string, Promise<BuiltProgram>>();
 export function buildExample(path: string): Promise<BuiltProgram> {
   let p = cache.get(path);
   if (!p) {
-    p = buildProgram(fileURLToPath(new URL(path, import.meta.url)));
+    // The examples predate preemptible-by-default and keep the mode their tests pin (cooperative).
+    p = buildProgram(fileURLToPath(new URL(path, import.meta.url)), { preemptible: false });
     cache.set(path, p);
   }
   return p;

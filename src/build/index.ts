@@ -21,7 +21,12 @@ export { compileActor, DEFAULT_RUNTIME, SDK_ASSEMBLY_DIR } from "./compile.ts";
 export { BuildError, type Diagnostic } from "./errors.ts";
 
 export interface BuildOptions extends CompileOptions {
-  /** Opt-in preemption (DESIGN §6): recorded in the metadata, applied by the instrumenter at upload. */
+  /**
+   * Preemption (DESIGN §6), recorded in the metadata and applied by the instrumenter at upload. Default
+   * `true`: gas running out in `main` suspends it at a loop back-edge or call and the next Service goes
+   * on. `false` opts in to cooperative code (a little faster; `main` must `yield` in time or its Service
+   * fails out of gas).
+   */
   preemptible?: boolean;
   /** Program name in the metadata; default: the project folder's name. */
   name?: string;
@@ -84,7 +89,7 @@ export async function resolveEntry(entryOrFolder: string): Promise<{ entry: stri
  * program blob. Throws {@link BuildError} listing the diagnostics when it does not compile.
  *
  * @example
- * const { blob, codeHash } = await buildProgram("examples/counter", { preemptible: false });
+ * const { blob, codeHash } = await buildProgram("examples/counter"); // preemptible; { preemptible: false } for cooperative
  */
 export async function buildProgram(entryOrFolder: string, options: BuildOptions = {}): Promise<BuiltProgram> {
   const { entry, name } = await resolveEntry(entryOrFolder);
@@ -113,7 +118,7 @@ export async function buildProgram(entryOrFolder: string, options: BuildOptions 
   const iface = await declaredInterface(entry);
   const metadata: ProgramMetadata = {
     name: options.name ?? name,
-    preemptible: options.preemptible ?? false,
+    preemptible: options.preemptible ?? true,
     build: `assemblyscript ${asc.version} runtime=${options.runtime ?? DEFAULT_RUNTIME}${options.optimize === false ? "" : " -O3"}`,
     interface: iface === undefined ? "" : JSON.stringify(iface),
   };

@@ -92,6 +92,10 @@ A [Coreplay](https://www.npmjs.com/package/coreplay) actor written in AssemblySc
     npx coreplay dev                                # (another terminal) a dev network
     npx coreplay deploy ${name}.cpl && npx coreplay call ${name} add 5 --wait
 
+The build is preemptible (the default): when \`main\` runs out of gas it is suspended where it stands and
+the next Service goes on. \`coreplay build . --cooperative\` opts in to cooperative code, a little faster,
+where \`main\` must \`yield_()\` before its gas runs out.
+
 ## Interface
 
 Declared in \`assembly/index.ts\` (\`Methods.on(byte, handler, "signature")\`); \`coreplay build\` puts it in

@@ -90,7 +90,7 @@ export type ProgramFormat = ReturnType<typeof ProgramFormat.dec>;
 /** Program metadata carried in the blob header (DESIGN §5/§6). */
 export const ProgramMetadata = Struct({
   name: str,
-  /** Opt-in preemption: loop headers become unwind points (DESIGN §6). */
+  /** Preemption (DESIGN §6): loop headers and calls become unwind points. `coreplay build` sets it unless `--cooperative`. */
   preemptible: bool,
   /** Free-form build information (toolchain, SDK version). */
   build: str,

@@ -12,7 +12,8 @@ export const EXAMPLES_DIR = fileURLToPath(new URL("../../examples/", import.meta
 /** Builds and uploads an example; resolves with its code hash. */
 export async function uploadExample(api: NodeApi, name: string): Promise<`0x${string}`> {
   const { buildProgram } = await import("../build/index.ts");
-  const built = await buildProgram(`${EXAMPLES_DIR}${name}`);
+  // The examples are cooperative (they yield in time); new actors default to preemptible.
+  const built = await buildProgram(`${EXAMPLES_DIR}${name}`, { preemptible: false });
   return (await api.uploadCode(built.blob)).codeHash;
 }
 

@@ -18,7 +18,7 @@ let blob: Uint8Array;
 
 beforeAll(async () => {
   const { buildProgram } = await import("../../src/build/index.ts");
-  blob = (await buildProgram("examples/ledger")).blob;
+  blob = (await buildProgram("examples/ledger", { preemptible: false })).blob;
 }, 120_000);
 
 const u32 = (n: number) => {

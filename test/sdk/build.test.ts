@@ -44,7 +44,8 @@ describe("buildProgram", () => {
     const blob = unwrapProgram(built.blob);
     expect(blob.abiVersion).toBe(ABI_VERSION);
     expect(blob.format.tag).toBe("Wasm");
-    expect(blob.metadata).toMatchObject({ name: "counter", preemptible: false });
+    // New actors are preemptible by default (issue 18 §3); cooperative is the opt-in below.
+    expect(blob.metadata).toMatchObject({ name: "counter", preemptible: true });
     expect(blob.metadata.build).toMatch(/^assemblyscript 0\.28\.\d+ runtime=incremental -O3$/);
     expect(blob.code).toEqual(built.wasm);
     // Only coreplay.* imports, only ABI exports.
@@ -59,9 +60,9 @@ describe("buildProgram", () => {
         .sort(),
     ).toEqual(["_initialize", "call", "main", "memory"]);
     // Deterministic: the same source gives the same code hash; the flag changes only the metadata.
-    const again = await buildProgram("examples/counter/assembly/index.ts", { preemptible: true });
+    const again = await buildProgram("examples/counter/assembly/index.ts", { preemptible: false });
     expect(again.wasm).toEqual(built.wasm);
-    expect(unwrapProgram(again.blob).metadata).toMatchObject({ name: "counter", preemptible: true });
+    expect(unwrapProgram(again.blob).metadata).toMatchObject({ name: "counter", preemptible: false });
     expect(again.codeHash).not.toEqual(built.codeHash);
   });
 

@@ -10,7 +10,7 @@ const u32 = (n: number) => Uint8Array.of(n & 0xff, (n >> 8) & 0xff, (n >> 16) & 
 describe("call traces", () => {
   let pingpong: Uint8Array;
   beforeAll(async () => {
-    pingpong = (await buildProgram("examples/pingpong")).blob;
+    pingpong = (await buildProgram("examples/pingpong", { preemptible: false })).blob;
   }, 120_000);
 
   it("record the tree of a play: entries, nested call_actor frames with their gas, host calls, refusals", () => {

@@ -1,4 +1,4 @@
-/** `coreplay build <entry.ts|folder> [-o out.cpl] [--preemptible] [--json]` */
+/** `coreplay build <entry.ts|folder> [-o out.cpl] [--cooperative] [--json]` (preemptible by default) */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
@@ -26,17 +26,33 @@ export function register(program: Command): void {
     .description("compile an AssemblyScript actor and wrap it in a program blob (.cpl)")
     .argument("<entry>", "an entry .ts file, or a project folder (compiles <folder>/assembly/index.ts)")
     .option("-o, --output <file>", "where to write the blob (default: <name>.cpl in the current folder)")
-    .option("--preemptible", "opt in to preemption: loops make progress without yielding (slower)", false)
+    .option(
+      "--cooperative",
+      "opt in to cooperative code: main must yield in time (a little faster than the default, preemptible)",
+      false,
+    )
+    .option("--preemptible", "preemptible code (the default; kept for older scripts)", false)
     .option("--no-optimize", "skip Binaryen optimisation (faster build, bigger and slower code)")
     .option("--json", "print {codeHash, size, output} as JSON", false)
     .action(
       async (
         entry: string,
-        opts: { output?: string; preemptible: boolean; optimize: boolean; json: boolean },
+        opts: {
+          output?: string;
+          cooperative: boolean;
+          preemptible: boolean;
+          optimize: boolean;
+          json: boolean;
+        },
       ) => {
         try {
           process.stderr.write(`compiling ${entry}…\n`);
-          const built = await buildProgram(entry, { preemptible: opts.preemptible, optimize: opts.optimize });
+          if (opts.cooperative && opts.preemptible)
+            throw new Error("--cooperative and --preemptible exclude each other: pick one");
+          const built = await buildProgram(entry, {
+            preemptible: !opts.cooperative,
+            optimize: opts.optimize,
+          });
           for (const d of built.diagnostics)
             process.stderr.write(`${d.category}: ${d.location ?? ""} ${d.message}\n`);
           const output = path.resolve(opts.output ?? `${built.metadata.name}.cpl`);

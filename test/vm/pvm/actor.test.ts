@@ -211,7 +211,7 @@ describe("PVM images and programs", () => {
     ).toBe("MEMORY_TOO_LARGE");
     const bad = wrapPvmProgram(new Uint8Array([1, 2, 3]), { name: "t", preemptible: true, build: "" });
     expect(code(() => engine.load(bad))).toBe("BAD_BLOB");
-    const wasm = (await buildProgram("examples/counter")).blob;
+    const wasm = (await buildProgram("examples/counter", { preemptible: false })).blob;
     expect(code(() => engine.pvm.load(wasm))).toBe("WRONG_FORMAT");
   });
 });

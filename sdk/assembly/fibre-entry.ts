@@ -7,6 +7,7 @@
 // collector sees (reachable from a global) and empties the stack; `cp_fibre_restore` copies them back to
 // the same addresses before the fibre resumes. The frames must sit where they were: compiled code
 // addresses them from `__stack_pointer`, which the fibre's continuation does not hold.
+import { cp_fibre_self } from "./env";
 import { FibreEntry } from "./fibre";
 
 /** A managed slot's target: the collector visits each element by the object's own runtime type. */
@@ -29,6 +30,8 @@ let peekBytes: usize = 0;
 /** A spawned fibre's body: `entry` is the function pointer `spawn` passed. */
 export function cp_fibre(entry: u32, arg: u32): void {
   changetype<FibreEntry>(<usize>entry)(arg);
+  // it ended: what was kept for it goes (a fibre that traps is dropped by `cp_fibre_drop`)
+  forget(cp_fibre_self());
 }
 
 // Reads the stack pointer before `keep` pushes a frame of its own: this function holds no managed value,
@@ -40,10 +43,16 @@ export function cp_fibre_save(id: i32): void {
 
 function keep(id: i32, sp: usize): void {
   const n = <i32>((__heap_base - sp) >> alignof<usize>());
-  const slots = new StaticArray<Slot | null>(n);
+  // A fibre's array is reused while its depth stays the same: suspending allocates nothing then.
+  let f: Frames | null = saved.has(id) ? saved.get(id) : null;
+  if (f === null || f.slots.length != n) {
+    f = new Frames(sp, new StaticArray<Slot | null>(n));
+    saved.set(id, f);
+  }
+  f.sp = sp;
+  const slots = f.slots;
   // element stores go through the collector's write barrier, so an incremental mark sees them
   for (let i = 0; i < n; i++) slots[i] = changetype<Slot | null>(load<usize>(sp + (<usize>i << alignof<usize>())));
-  saved.set(id, new Frames(sp, slots));
 }
 
 // Copies the frames back while this function holds no managed value (no frame of its own that the copy
@@ -52,7 +61,8 @@ export function cp_fibre_restore(id: i32): void {
   if (!peek(id)) return;
   memory.copy(peekSp, peekData, peekBytes);
   __stack_pointer = peekSp;
-  forget(id);
+  // The copy is kept for the next save; emptied, so it holds nothing alive while the fibre runs.
+  memory.fill(peekData, 0, peekBytes);
 }
 
 function peek(id: i32): bool {

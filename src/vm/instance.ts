@@ -122,6 +122,11 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
   private suspendedOn: FibreWait = RUN;
   /** Between Asyncify's start and stop of an unwind: no code of the program runs, only Asyncify's. */
   private unwinding = false;
+  /**
+   * Pages already charged PAGE_DIRTY_GAS in this Service step: the step is one entry, so a page that
+   * several fibres change (the heap, the stack they share) is paid once, by the first.
+   */
+  private readonly charged = new Set<number>();
 
   private ex!: Exports;
   private globals!: WebAssembly.Global[];
@@ -700,6 +705,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     let left = gas;
     let kept = false;
     const ran = new Set<number>();
+    this.charged.clear();
     for (;;) {
       const id = this.nextRunnable(ran);
       if (id === undefined || left <= 0n) break;
@@ -795,7 +801,8 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
     }
     const preempted = state === 1 && this.unwound === "preempt";
     const changed = this.changedPages();
-    let left = r.left - BigInt(changed.length) * PAGE_DIRTY_GAS;
+    const fresh = changed.filter((i) => !this.charged.has(i));
+    let left = r.left - BigInt(fresh.length) * PAGE_DIRTY_GAS;
     if (left < 0n) {
       // A preemptible fibre's pages are charged what is left when it is preempted or returns: failing
       // its last step for want of gas would repeat that step, and fail it, on every later Service.
@@ -835,6 +842,7 @@ export class WasmActorInstance implements ActorInstance, HostRuntime {
       };
     }
     this.commit(changed, rest);
+    for (const i of fresh) this.charged.add(i);
     const status: FibreRun["status"] =
       state === 0 ? "returned" : preempted ? "preempted" : wait.kind === "run" ? "yielded" : "waiting";
     return { run: { fibre: id, status, gasUsed: WasmActorInstance.used(gas, left) }, kept: true };

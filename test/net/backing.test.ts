@@ -4,7 +4,7 @@
  * PoVs, signed collations on the wire with their bound, and the availability store.
  */
 import { describe, expect, it } from "vitest";
-import { invalidVerdict, type Statement, signStatement } from "../../src/chain/statement.ts";
+import { effectsHash, invalidVerdict, type Statement, signStatement } from "../../src/chain/statement.ts";
 import type { AccountId, Hash } from "../../src/codec/ids.ts";
 import { blake2b256 } from "../../src/crypto/blake2b.ts";
 import { devKeypair } from "../../src/crypto/ed25519.ts";
@@ -14,6 +14,12 @@ import {
   encodePovAnswer,
 } from "../../src/net/backing/availability.ts";
 import { backingThreshold, coreOf, groupFor, splitGroups } from "../../src/net/backing/groups.ts";
+import {
+  approvalChecker,
+  checkBacked,
+  decodeStatementMessage,
+  encodeStatementMessage,
+} from "../../src/net/backing/messages.ts";
 import { createBackingTable } from "../../src/net/backing/table.ts";
 import {
   decodeCollation,
@@ -143,5 +149,60 @@ describe("availability store", () => {
     expect(s.bytes).toBeLessThanOrEqual(100);
     expect(decodePovAnswer(encodePovAnswer(new Uint8Array([7])))).toEqual(new Uint8Array([7]));
     expect(decodePovAnswer(encodePovAnswer(undefined))).toBeUndefined();
+  });
+});
+
+describe("statement messages and a follower's backing check", () => {
+  const fx = new Uint8Array([1, 2, 3]);
+  const st = (core = 0): Statement => ({
+    pov: h("pov"),
+    relayParent: h("parent"),
+    core,
+    collator: keys[4]!,
+    verdict: { tag: "Valid", value: { effects: effectsHash(fx) } },
+  });
+  const params = { validators: keys.slice(0, 4), cores: 2, rotation: 10 };
+  const p = (statements: ReturnType<typeof signStatement>[], effects = fx) => ({
+    block: 3,
+    relayParent: h("parent"),
+    core: 0,
+    pov: h("pov"),
+    collator: keys[4]!,
+    effects,
+    statements,
+  });
+
+  it("carries the effects a valid statement hashes; a mismatch or a forgery is refused", () => {
+    const s = signStatement(st(), vals[0]!);
+    const m = encodeStatementMessage({ statement: s, effects: fx });
+    expect(decodeStatementMessage(m, keys).ok).toBe(true);
+    const wrong = encodeStatementMessage({ statement: s, effects: new Uint8Array([9]) });
+    expect(decodeStatementMessage(wrong, keys)).toEqual({ ok: false, error: "EffectsMismatch" });
+    expect(decodeStatementMessage(m, keys.slice(1))).toEqual({ ok: false, error: "UnknownValidator" });
+    expect(decodeStatementMessage(new Uint8Array(3), keys)).toEqual({ ok: false, error: "Malformed" });
+  });
+
+  it("accepts min(2, group) valid statements of the core's group over the block's effects, nothing less", () => {
+    const two = [signStatement(st(), vals[0]!), signStatement(st(), vals[1]!)];
+    const r = checkBacked(p(two), params);
+    expect(r.ok && r.value).toEqual(keys.slice(0, 2));
+    expect(checkBacked(p(two.slice(0, 1)), params)).toEqual({ ok: false, error: "NotEnoughBackers" });
+    expect(checkBacked(p([two[0]!, two[0]!]), params)).toEqual({ ok: false, error: "Duplicate" });
+    expect(checkBacked(p(two, new Uint8Array([7])), params)).toEqual({ ok: false, error: "EffectsMismatch" });
+    // validators 2 and 3 back core 1 in this block, not core 0
+    const outsiders = [signStatement(st(), vals[2]!), signStatement(st(), vals[3]!)];
+    expect(checkBacked(p(outsiders), params)).toEqual({ ok: false, error: "NotInGroup" });
+    expect(checkBacked(p([two[0]!, signStatement(st(1), vals[1]!)]), params)).toEqual({
+      ok: false,
+      error: "WrongPov",
+    });
+  });
+
+  it("picks an approval checker outside the group, deterministically", () => {
+    const group = keys.slice(0, 2);
+    const c = approvalChecker(keys.slice(0, 4), group, h("pov"));
+    expect(group.some((g) => g === c)).toBe(false);
+    expect(approvalChecker(keys.slice(0, 4), group, h("pov"))).toEqual(c);
+    expect(approvalChecker(group, group, h("pov"))).toBeUndefined();
   });
 });

@@ -45,6 +45,11 @@ export interface BlockTree {
   finalize(hash: Uint8Array): Result<BlockRef[], ConsensusRefusal>;
   /** Drops every block that does not descend from the finalised block, and its ancestors; returns them. */
   prune(): BlockRef[];
+  /**
+   * Forgets a block found invalid and every block above it; returns them. Refused for the finalised
+   * block and its ancestors (never reverted) and for an unknown block.
+   */
+  discard(hash: Uint8Array): Result<BlockRef[], ConsensusRefusal>;
   size(): number;
 }
 
@@ -171,6 +176,22 @@ export function createBlockTree(root: BlockRef): BlockTree {
       }
       fin.parentKey = "";
       return dropped;
+    },
+    discard(hash) {
+      const n = node(hash);
+      if (!n) return refuse("UnknownBlock", "Cannot discard an unknown block", keyOf(hash));
+      if (ancestorNode(fin, n.number) === n)
+        return refuse("ConflictsWithFinalized", "A finalised block is never discarded", `#${n.number}`);
+      const gone: BlockRef[] = [];
+      const stack = [n];
+      while (stack.length > 0) {
+        const x = stack.pop() as Node;
+        gone.push(ref(x));
+        nodes.delete(x.key);
+        for (const c of x.children) stack.push(nodes.get(c) as Node);
+      }
+      nodes.get(n.parentKey)?.children.delete(n.key);
+      return ok(gone);
     },
     size: () => nodes.size,
   };

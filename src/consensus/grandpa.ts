@@ -55,6 +55,12 @@ export interface VoterOptions {
   tree: BlockTree;
   /** Evidence kept at most (the oldest is dropped first). */
   maxEvidence?: number;
+  /**
+   * The block to prevote on top of `base` (the lock or the finalised block): default the tree's best
+   * descendant of it. A node that keeps headers it has not executed yet passes its executed head here,
+   * so it never prevotes a block it has not checked.
+   */
+  prevoteOn?: (base: BlockRef) => BlockRef | undefined;
 }
 
 export interface Voter {
@@ -67,6 +73,8 @@ export interface Voter {
   recheck(): VoterOutput;
   round(): bigint;
   evidence(): readonly Equivocation[];
+  /** Every vote counted in the rounds still kept (for a peer that missed them: gossip drops repeats). */
+  votes(): SignedVote[];
 }
 
 interface RoundState {
@@ -209,6 +217,8 @@ export function createVoter(opts: VoterOptions): Voter {
     const fin = tree.finalized();
     const base =
       lock && tree.has(lock.block.hash) && tree.isDescendant(lock.block.hash, fin.hash) ? lock.block : fin;
+    const on = opts.prevoteOn?.(base);
+    if (on && tree.isDescendant(on.hash, base.hash)) return on;
     return tree.bestFrom(base.hash) ?? fin;
   }
 
@@ -273,6 +283,11 @@ export function createVoter(opts: VoterOptions): Voter {
     recheck: () => progress(empty()),
     round: () => current,
     evidence: () => evidence,
+    votes() {
+      const out: SignedVote[] = [];
+      for (const s of rounds.values()) out.push(...s.prevotes.values(), ...s.precommits.values());
+      return out;
+    },
   };
 }
 

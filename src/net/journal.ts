@@ -16,7 +16,7 @@ import { NetError } from "./errors.ts";
 export const LocalPrefix = {
   Undo: 0xf0,
   Block: 0xf1,
-  NetByChain: 0xf2,
+  /** (0xf2 held net → chain hashes while the net header was its own; unused) */
   Finality: 0xf3,
 } as const;
 

@@ -90,6 +90,14 @@ export interface NodeOptions {
   author?: AccountId;
   /** Called with each produced block's input and result, right after it applied (a network node gossips it). */
   onApplied?(input: BlockInput, result: BlockResult): void;
+  /** The key that seals produced blocks (a network node's validator key; default the dev author's). */
+  sealKey?: Keypair;
+}
+
+/** What a network node asks of one produced block (the dev node takes the defaults). */
+export interface ProduceOptions {
+  /** The Aura slot the header carries (default: the block number). */
+  slot?: bigint;
 }
 
 /** Blocks whose PoV bytes and bodies a node keeps by default (as Substrate keeps 256 blocks of state). */
@@ -117,7 +125,7 @@ export interface CoreplayNode {
   /** Restores a snapshot: the chain continues from its head. */
   revert(id: string): Promise<void>;
   /** Produces one block now (whatever the mode), after any block in progress. */
-  produceBlock(): Promise<BlockJson>;
+  produceBlock(opts?: ProduceOptions): Promise<BlockJson>;
   /**
    * Applies a block another node produced (a network node's import, after it re-validated the PoVs),
    * after any block in progress, with the summaries and events of a produced block. Returns the
@@ -359,7 +367,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
   // Admitted before a crash: queued again (issue 13 §2).
   restorePool({ chain, durable, txpool, dev, settleIntent });
 
-  async function produce(): Promise<BlockJson> {
+  async function produce(produceOpts: ProduceOptions = {}): Promise<BlockJson> {
     if (stopped) throw new NodeError("Node is stopped", { code: "NODE_STOPPED" });
     // 1. Collators build on the head; 2. validators re-execute each PoV in the worker pool.
     // Each PoV goes to the validators as soon as it is built, and the event loop turns once before the
@@ -476,7 +484,8 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       decoded,
       povs,
       author: opts.author ?? collatorAccount(0),
-      seal: (h) => sealHash(h, devAuthorKey()),
+      ...(produceOpts.slot !== undefined ? { slot: produceOpts.slot } : {}),
+      seal: (h) => sealHash(h, opts.sealKey ?? devAuthorKey()),
     };
     try {
       r = chain.applyBlock(input);
@@ -585,8 +594,9 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     pruneBlockBodies(storage, from, to);
   }
 
-  function produceBlock(): Promise<BlockJson> {
-    const run = lock.then(produce, produce);
+  function produceBlock(produceOpts?: ProduceOptions): Promise<BlockJson> {
+    const go = () => produce(produceOpts);
+    const run = lock.then(go, go);
     lock = run.catch(() => {});
     return run;
   }

@@ -43,6 +43,24 @@ describe("block tree", () => {
     expect(t.best()).toEqual({ hash: a[2]!.hash, number: 3 });
   });
 
+  it("discard forgets an invalid block and its descendants, never a final block", () => {
+    const t = createBlockTree(GENESIS);
+    const a = chain(GENESIS, 3, "a");
+    const b = chain(GENESIS, 4, "b");
+    for (const x of [...a, ...b]) t.add(x);
+    expect(t.best().hash).toEqual(b[3]!.hash);
+    const gone = t.discard(b[1]!.hash);
+    expect(gone.ok && gone.value.map((g) => g.number).sort()).toEqual([2, 3, 4]);
+    expect(t.has(b[2]!.hash)).toBe(false);
+    expect(t.best().hash).toEqual(a[2]!.hash);
+    t.finalize(a[0]!.hash);
+    expect(t.discard(a[0]!.hash)).toMatchObject({ ok: false, error: { reason: "ConflictsWithFinalized" } });
+    expect(t.discard(GENESIS.hash)).toMatchObject({ ok: false, error: { reason: "ConflictsWithFinalized" } });
+    expect(t.discard(new Uint8Array(32))).toMatchObject({ ok: false, error: { reason: "UnknownBlock" } });
+    expect(t.discard(a[2]!.hash).ok).toBe(true);
+    expect(t.best().hash).toEqual(a[1]!.hash);
+  });
+
   it.each([
     [
       "an unknown parent",

@@ -14,7 +14,7 @@ import {
   threshold,
   verifyCommit,
 } from "../../src/consensus/votes.ts";
-import { chain, createNet, GENESIS, type Net } from "./sim.ts";
+import { chain, createNet, GENESIS, keys, type Net, ROUND_MS } from "./sim.ts";
 
 const heads = (net: Net) => net.finalized.map((f) => f.at(-1)?.number ?? 0);
 /** Every voter's finalised blocks form one chain, each one descending from the one before. */
@@ -61,6 +61,46 @@ describe("grandpa voters", () => {
     net.runRound(1);
     net.runRound(2);
     for (const [i, v] of net.voters.entries()) if (v) expect(heads(net)[i]).toBe(finalises ? 5 : 0);
+  });
+
+  it("prevotes what prevoteOn names (a node's executed head), and serves the votes it counts", () => {
+    const [key] = keys(1);
+    const others = keys(4).slice(1);
+    const validators = [key!, ...others].map((k) => k.publicKey);
+    const tree = createBlockTree(GENESIS);
+    const a = chain(GENESIS, 4, "a");
+    for (const x of a) tree.add(x);
+    // the tree's best is #4, but this node executed only up to #2
+    const v = createVoter({
+      validators,
+      setId: 0n,
+      key,
+      index: 0,
+      roundMs: ROUND_MS,
+      tree,
+      prevoteOn: () => a[1]!,
+    });
+    const out = v.tick(ROUND_MS * 5);
+    expect(out.votes[0]!.vote).toMatchObject({ phase: "prevote", target: { number: 2 } });
+    const other = signVote({ round: 5n, phase: "prevote", target: a[3]!, setId: 0n }, 1, others[0]!);
+    expect(v.onVote(other).ok).toBe(true);
+    expect(
+      v
+        .votes()
+        .map((x) => x.voter)
+        .sort(),
+    ).toEqual([0, 1]);
+    // a block prevoteOn names that does not build on the base is not taken: the tree's best instead
+    const w = createVoter({
+      validators,
+      setId: 0n,
+      key,
+      index: 0,
+      roundMs: ROUND_MS,
+      tree,
+      prevoteOn: () => ({ hash: new Uint8Array(32), number: 9 }) as never,
+    });
+    expect(w.tick(ROUND_MS * 5).votes[0]!.vote.target.number).toBe(4);
   });
 
   it("an equivocating voter is recorded as evidence and finality still lands on one chain", () => {

@@ -26,7 +26,8 @@ export async function rpc<T = unknown>(url: string, method: string, params: unkn
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
-    signal: AbortSignal.timeout(5000),
+    // generous: on a loaded 2-core machine a busy node may take seconds to answer
+    signal: AbortSignal.timeout(15_000),
   });
   const j = (await res.json()) as { result?: T; error?: { message: string } };
   if (j.error) throw new Error(`${method}: ${j.error.message}`);

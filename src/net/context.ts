@@ -1,0 +1,61 @@
+/**
+ * What the parts of a network node share (node.ts builds it; authorship.ts, import.ts, finality.ts and
+ * sync.ts read and move it): the chain and its storage, the block tree, the executed head, counters,
+ * and one queue through which every chain-changing step (authorship, import, reverts) runs alone.
+ */
+import type { BlockHeader, Chain } from "../chain/index.ts";
+import { toHex } from "../codec/bytes.ts";
+import type { AccountId, Hash } from "../codec/ids.ts";
+import type { BlockRef, BlockTree } from "../consensus/block-tree.ts";
+import type { Keypair } from "../crypto/ed25519.ts";
+import type { CoreplayNode } from "../node/node.ts";
+import type { Host } from "./host.ts";
+import type { JournaledStorage } from "./journal.ts";
+import type { ChainSpec } from "./spec.ts";
+import type { NetStore } from "./store.ts";
+import type { Status } from "./wire.ts";
+
+export interface NetContext {
+  readonly spec: ChainSpec;
+  readonly validators: readonly AccountId[];
+  readonly index: number;
+  readonly keypair: Keypair;
+  readonly bootnodes: readonly string[];
+  /** The network's id (spec hash and chain genesis): topic names, status, never a block. */
+  readonly networkId: Hash;
+  readonly node: CoreplayNode;
+  readonly chain: Chain;
+  readonly storage: JournaledStorage;
+  readonly store: NetStore;
+  readonly tree: BlockTree;
+  /** Set once the libp2p host started (before any timer runs). */
+  host: Host;
+  /** The chain's head: the last block this node executed (always a tree block). */
+  head: BlockRef;
+  stopped: boolean;
+  /** Whether a sync from a peer is running, and whether this node heard any peer's status yet. */
+  syncing: boolean;
+  polled: boolean;
+  readonly peerStatus: Map<string, Status>;
+  readonly counts: { authored: number; imported: number };
+  /** Blocks found invalid (never asked for or imported again). */
+  readonly bad: Set<string>;
+  refuse(why: string): void;
+  readonly refused: Record<string, number>;
+  /** The header of a tree block (genesis included). */
+  headerOf(hash: Uint8Array): BlockHeader | undefined;
+  noteHeader(hash: Hash, header: BlockHeader): void;
+  forgetHeader(hash: Uint8Array): void;
+  /** Runs `fn` after every chain-changing step before it. */
+  serial<T>(fn: () => Promise<T>): Promise<T>;
+  /** The highest head a peer reported. */
+  bestPeerHead(): number;
+  /** Hooks between the parts: the head moved (votes may follow), finality moved (fork choice may). */
+  onHeadMoved(): void;
+}
+
+export const hex = (h: Uint8Array): string => toHex(h);
+
+/** The index of `author` among the validators (-1 if none). */
+export const authorIndex = (validators: readonly AccountId[], author: Uint8Array): number =>
+  validators.findIndex((v) => hex(v) === hex(author));

@@ -5,9 +5,11 @@
  * gossips the signed header with the body.
  */
 import type { BlockInput, BlockResult } from "../chain/index.ts";
+import { toHex } from "../codec/bytes.ts";
 import { encode } from "../codec/types.ts";
 import { authorFor, slotAt } from "../consensus/aura.ts";
 import { PovEffects } from "../pov/types.ts";
+import { povId } from "./collator/collation.ts";
 import type { NetContext } from "./context.ts";
 import { type NetBlock, NetBlock as NetBlockCodec, type NetBody } from "./wire.ts";
 
@@ -27,7 +29,10 @@ export function createAuthorship(ctx: NetContext, enabled: boolean): Authorship 
     // a block imported meanwhile may hold this slot already
     if ((ctx.headerOf(parent.hash)?.slot ?? 0n) >= slot || ctx.stopped) return;
     applied = undefined;
-    await ctx.node.produceBlock({ slot });
+    // issue 15: with collator processes, the PoVs their backing groups backed on this parent
+    const backed = ctx.backing?.backedFor(parent.hash);
+    const statementsOf = new Map((backed ?? []).map((b) => [b.summary.hash, b.statements]));
+    await ctx.node.produceBlock({ slot, ...(backed ? { backed } : {}) });
     const a = applied as { input: BlockInput; result: BlockResult } | undefined;
     if (!a) return;
     const { input, result } = a;
@@ -40,6 +45,7 @@ export function createAuthorship(ctx: NetContext, enabled: boolean): Authorship 
           pov: p.pov,
           effects: encode(PovEffects, p.effects),
           collator: p.collator,
+          statements: statementsOf.get(toHex(povId(p.pov))) ?? [],
         })),
     };
     const seal = ctx.chain.block(result.number)!.seal;

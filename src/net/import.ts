@@ -73,6 +73,14 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
 
   /** Re-validates the block's PoVs against this node's state (the head, its parent). */
   async function revalidate(b: NetBlock): Promise<ValidatedPov[] | string> {
+    // issue 15: backed PoVs are applied on their group's statements, not re-executed here; the
+    // approval checks this node owes run once the block is in
+    if (ctx.backing) {
+      const r = ctx.backing.checkBlock(b);
+      if (typeof r === "string") return r;
+      pendingApprovals = r.approvals;
+      return r.povs;
+    }
     const povs: ValidatedPov[] = [];
     try {
       for (const p of b.body.povs) {
@@ -97,7 +105,9 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
   }
 
   /** Re-executes `b` on the head (its parent); the chain keeps it only if it hashes to `hash`. */
+  let pendingApprovals: Parameters<NonNullable<NetContext["backing"]>["approve"]>[0] = [];
   async function execute(b: NetBlock, hash: Hash): Promise<boolean> {
+    pendingApprovals = [];
     const povs = await revalidate(b);
     if (typeof povs === "string") {
       ctx.refuse(povs);
@@ -125,6 +135,7 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
     // (a refused one would change txsRoot or povsRoot); the block's record right after the chain's
     if (result.number !== b.header.number) return false;
     store.putBlock(hash, b);
+    if (pendingApprovals.length > 0) ctx.backing?.approve(pendingApprovals);
     return true;
   }
 

@@ -4,12 +4,15 @@
  * an injectable clock.
  */
 
-export type Kind = "blocks" | "txs" | "votes" | "collations" | "statements" | "requests";
+export type Kind = "blocks" | "txs" | "tx" | "votes" | "collations" | "statements" | "requests";
 
 /** Messages per second, and the burst allowed, per peer and kind. */
 export const RATES: Record<Kind, { perSecond: number; burst: number }> = {
   blocks: { perSecond: 50, burst: 200 },
-  txs: { perSecond: 20_000, burst: 40_000 },
+  /** gossip messages of transactions (each a batch of up to 1,024) */
+  txs: { perSecond: 100, burst: 400 },
+  /** transactions in those messages */
+  tx: { perSecond: 20_000, burst: 60_000 },
   votes: { perSecond: 100, burst: 400 },
   // issue 15: a collator sends one PoV per core per block; a validator a statement per PoV
   collations: { perSecond: 50, burst: 200 },
@@ -21,8 +24,8 @@ export const BAN_SCORE = 50;
 export const BAN_MS = 60_000;
 
 export interface PeerGuard {
-  /** Takes a token: false when the peer is over its rate (the message is ignored, the peer scored). */
-  allow(peer: string, kind: Kind): boolean;
+  /** Takes `count` tokens (default 1): false when the peer is over its rate (the message is ignored, the peer scored). */
+  allow(peer: string, kind: Kind, count?: number): boolean;
   /** Scores a misbehaviour; true when the peer is now banned (disconnect it). */
   penalise(peer: string, why: string, cost?: number): boolean;
   banned(peer: string): boolean;
@@ -42,7 +45,7 @@ export function createPeerGuard(now: () => number = Date.now): PeerGuard {
     return r;
   };
   const guard: PeerGuard = {
-    allow(peer, kind) {
+    allow(peer, kind, count = 1) {
       const k = `${peer}/${kind}`;
       const rate = RATES[kind];
       const t = now();
@@ -50,11 +53,11 @@ export function createPeerGuard(now: () => number = Date.now): PeerGuard {
       b.tokens = Math.min(rate.burst, b.tokens + ((t - b.at) / 1000) * rate.perSecond);
       b.at = t;
       buckets.set(k, b);
-      if (b.tokens < 1) {
+      if (b.tokens < count) {
         guard.penalise(peer, `${kind} over ${rate.perSecond}/s`, 1);
         return false;
       }
-      b.tokens -= 1;
+      b.tokens -= count;
       return true;
     },
     penalise(peer, why, cost = 10) {

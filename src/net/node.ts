@@ -38,6 +38,7 @@ import { journaled } from "./journal.ts";
 import { type ChainSpec, collatorKeys, specHash, validatorKeys } from "./spec.ts";
 import { createNetStore } from "./store.ts";
 import { createSync, STATUS_PROTOCOL, SYNC_PROTOCOL, VOTES_PROTOCOL } from "./sync.ts";
+import { createTxGossip, type TxGossip } from "./tx-gossip.ts";
 import {
   decodeBounded,
   MAX_BLOCK_BYTES,
@@ -108,6 +109,8 @@ export interface NetStatusJson {
   /** Issue 15: what the backing service (validators) or the collator service (collators) did. */
   backing: Record<string, number>;
   equivocations: EquivocationJson[];
+  /** Transaction gossip: received from peers (duplicates among them), announced, refused; the pool's size. */
+  txs: { received: number; duplicates: number; announced: number; refused: number; pool: number };
   peerScores: ReturnType<Host["guard"]["report"]>;
 }
 
@@ -165,6 +168,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   }
   const storage = journaled(createLmdbStorage({ path: join(opts.dataDir, "chain") }));
   let authorship: ReturnType<typeof createAuthorship> | undefined;
+  let txGossip: TxGossip | undefined;
   const node = await createNode({
     dataDir: opts.dataDir,
     storage,
@@ -183,6 +187,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
     author: keypair.publicKey,
     sealKey: keypair,
     onApplied: (input, result) => authorship?.applied(input, result),
+    onSignedAdmitted: (bytes, hash) => txGossip?.announce(bytes, hash),
   });
   const { chain } = node;
   const store = createNetStore(storage);
@@ -263,6 +268,8 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   });
   authorship = createAuthorship(ctx, opts.author !== false && role === "validator");
   const sync = createSync(ctx, importer, finality);
+  txGossip = createTxGossip(ctx);
+  const txs = txGossip;
 
   function onGossip(topic: Topic, data: Uint8Array, from: string): GossipVerdict {
     if (topic === "votes") return finality.onVoteBytes(data);
@@ -285,7 +292,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
         .catch(() => {});
       return "accept";
     }
-    return "ignore"; // transactions: each node includes the ones it was sent (see README)
+    return txs.onGossip(data, from);
   }
 
   const nodeKey = await loadOrCreateNodeKey(opts.dataDir);
@@ -402,6 +409,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
         refused: { ...refused },
         backing: { ...(ctx.backing?.counts() ?? {}), ...(collator ? collator.counts() : {}) },
         equivocations: finality.equivocations(),
+        txs: { ...txs.stats, pool: node.pendingTxs() },
         peerScores: host.guard.report(),
       };
     },
@@ -423,6 +431,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       if (ctx.stopped) return;
       ctx.stopped = true;
       for (const t of timers) clearInterval(t);
+      txs.stop();
       await queue;
       await host.stop();
       await node.stop();

@@ -17,6 +17,7 @@ import {
   createLmdbStorage,
   createMemoryStorage,
   type DecodedTx,
+  decodeTxUnverified,
   describeExpiry,
   prepareTx,
   preverifyTxs,
@@ -92,6 +93,8 @@ export interface NodeOptions {
   onApplied?(input: BlockInput, result: BlockResult): void;
   /** The key that seals produced blocks (a network node's validator key; default the dev author's). */
   sealKey?: Keypair;
+  /** Called with each client-signed transaction once its signature verified (a network node gossips it). */
+  onSignedAdmitted?(bytes: Uint8Array, hash: Hash): void;
 }
 
 /** What a network node asks of one produced block (the dev node takes the defaults). */
@@ -161,6 +164,8 @@ export interface CoreplayNode {
   enqueue(call: Extract<TxCall, { tag: "Call" | "Post" }>, signer?: Keypair): Promise<{ callId: Hash }>;
   /** What became of a call admitted by `enqueue` (or a client-signed Call, by its hash); undefined if unknown. */
   callStatus(callId: Hash): CallStatus | undefined;
+  /** Transactions waiting in the pool (signed and dev intents). */
+  pendingTxs(): number;
   /** The nonce of `account`'s next transaction: its chain nonce, after its signed ones pending in the pool. */
   nextNonce(account: AccountId): bigint;
   /** Resolves with the receipt once the call is canonicalised (checked after every block). */
@@ -624,6 +629,20 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       } finally {
         txpool.chainMoved();
       }
+      // the transactions this node also holds (gossip, or sent to it) are settled as included
+      if (txpool.size > 0) {
+        const decoded = r.txs.map((t, i) => {
+          if (!t.result.ok) return undefined;
+          const known = input.decoded?.[i];
+          if (known) return known;
+          const d = decodeTxUnverified(input.txs[i]!);
+          return d.ok ? d.value : undefined;
+        });
+        txpool.includedElsewhere(decoded, (i) => {
+          const t = r.txs[i]!;
+          return t.result.ok ? { ok: true, value: outcomeOf(t.result.value, t.hash, r.number) } : t.result;
+        });
+      }
       return { result: r, block: record(r, new Map(), []) };
     };
     const run = lock.then(apply, apply);
@@ -733,8 +752,15 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         poke();
       });
     },
-    submitSigned(bytes, admitted) {
+    submitSigned(bytes, admittedBy) {
       if (stopped) return Promise.reject(new NodeError("Node is stopped", { code: "NODE_STOPPED" }));
+      const hook = opts.onSignedAdmitted;
+      const admitted = hook
+        ? (h: Hash) => {
+            hook(bytes, h);
+            admittedBy?.(h);
+          }
+        : admittedBy;
       return new Promise((ok, fail) => {
         const copy = durable.persistent ? bytes.slice() : bytes;
         let hash: Hash | undefined;
@@ -760,6 +786,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         else poke();
       });
     },
+    pendingTxs: () => txpool.size,
     nextNonce: (account) => txpool.nextNonce(account, chain.nonceOf(account)),
     enqueue,
     callStatus,

@@ -114,6 +114,12 @@ export interface TxPool {
   ): Array<{ item: PoolItem; nonce: bigint; signer: AccountId }>;
   /** Puts items back at the front, in order (they were not decided in this block). */
   putBack(items: PoolItem[]): void;
+  /**
+   * Takes out the pending signed transactions a block produced elsewhere included (a network node's
+   * import), matched by signer, nonce and hash, and settles each with `outcome(i)` (`i` its index in
+   * `txs`). Returns how many it settled.
+   */
+  includedElsewhere(txs: Array<DecodedTx | undefined>, outcome: (i: number) => TxOutcome): number;
   readonly size: number;
   /** The chain applied a block (or was reverted): the nonces admission remembered are stale. */
   chainMoved(): void;
@@ -193,7 +199,11 @@ class Entry implements SignedEntry {
   get nonce(): bigint {
     return this.decoded.payload.nonce;
   }
+  /** Set once settled (a network node's import may settle it before its signature check returns). */
+  settled = false;
   done(r: TxOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
     this.forget(this);
     this.settle(r);
   }
@@ -269,6 +279,7 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
             if (ok[i] !== true) continue;
             const t = b[i] as SignedEntry;
             t.verified = true;
+            if (t instanceof Entry && t.settled) continue;
             try {
               t.admitted?.(t.hash);
             } catch {
@@ -468,6 +479,18 @@ export function createTxPool(opts: TxPoolOptions): TxPool {
     putBack(items) {
       queue = [...items, ...queue];
       fresh += items.length;
+    },
+    includedElsewhere(txs, outcome) {
+      const gone = new Set<PoolItem>();
+      for (const [i, d] of txs.entries()) {
+        if (!d) continue;
+        const e = bySigner.get(signerKey(d.payload.signer))?.get(nonceKey(d.payload.nonce));
+        if (!e || !bytesEqual(e.hash, d.hash)) continue;
+        gone.add(e);
+        e.done(outcome(i));
+      }
+      if (gone.size > 0) queue = queue.filter((i) => !gone.has(i));
+      return gone.size;
     },
     get size() {
       return queue.length;

@@ -48,7 +48,8 @@ export interface StatusJson {
   peers: number;
   refused: Record<string, number>;
   equivocations: unknown[];
-  peerScores: Array<{ peerId: string; score: number; banned: boolean }>;
+  peerScores: Array<{ peerId: string; score: number; banned: boolean; lastOffence?: string }>;
+  txs: { received: number; duplicates: number; announced: number; refused: number; pool: number };
 }
 
 export const status = (url: string) => rpc<StatusJson>(url, "net_v1_status");

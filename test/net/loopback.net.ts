@@ -9,20 +9,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { afterAll, describe, expect, it } from "vitest";
-import { fromHex } from "../../src/codec/bytes.ts";
-import type { AccountId, Hash } from "../../src/codec/ids.ts";
-import { encode } from "../../src/codec/types.ts";
+import { chainConfig } from "../../src/chain/config.ts";
+import { signTx } from "../../src/chain/index.ts";
+import { fromHex, toHex } from "../../src/codec/bytes.ts";
+import type { AccountId, ActorId, Hash } from "../../src/codec/ids.ts";
+import { encode, Vector, VecU8 } from "../../src/codec/types.ts";
 import { headerHash, sealMessage } from "../../src/consensus/header.ts";
 import { encodeVote } from "../../src/consensus/votes.ts";
-import { sign } from "../../src/crypto/ed25519.ts";
+import { devKeypair, sign } from "../../src/crypto/ed25519.ts";
 import { createHost, type Host } from "../../src/net/host.ts";
 import { type NetBlock, NetBlock as NetBlockCodec } from "../../src/net/wire.ts";
+import { counterProgram } from "../node/programs.ts";
 import {
   block,
   cli,
   finalizedOf,
   kill9,
   type NetworkFile,
+  rpc,
   sameChain,
   sleep,
   status,
@@ -72,14 +76,64 @@ describe("a 4-validator network on loopback", () => {
       throw e;
     });
     lap("finality ≥ 12");
-    // round-robin: every block's author is validators[slot mod 4], and all four authored
+    // round-robin: every final block's author is validators[slot mod 4], and all four author final
+    // blocks (a node that starts late on a loaded machine may miss its first slots)
     const authors = new Set<number>();
-    for (let i = 1; i <= 12; i++) {
-      const b = await block(urls[0]!, i);
-      expect(b.author).toBe(Number(BigInt(b.slot) % 4n));
-      authors.add(b.author);
-    }
+    let checked = 0;
+    await waitFor(
+      "all four validators author final blocks",
+      async () => {
+        const upTo = Math.min(...(await finalizedOf(urls)));
+        for (; checked < upTo; checked++) {
+          const b = await block(urls[0]!, checked + 1);
+          expect(b.author).toBe(Number(BigInt(b.slot) % 4n));
+          authors.add(b.author);
+        }
+        return authors.size === 4;
+      },
+      30_000,
+    );
     expect([...authors].sort()).toEqual([0, 1, 2, 3]);
+
+    // transactions gossip: signed calls sent to validator 1 alone enter other authors' blocks too,
+    // and are canonicalised (a collator of whichever node authors runs them)
+    const { codeHash } = await rpc<{ codeHash: string }>(urls[0]!, "code_v1_upload", [
+      toHex(counterProgram()),
+    ]);
+    const { actor } = await rpc<{ actor: number }>(urls[0]!, "actor_v1_create", [codeHash]);
+    const signer = devKeypair(7);
+    const txHashes: string[] = [];
+    for (let wave = 0; wave < 4; wave++) {
+      for (let k = 0; k < 6; k++) {
+        const call = { tag: "Call" as const, value: { actor: actor as ActorId, input: Uint8Array.of(1) } };
+        const bytes = signTx(signer, { nonce: BigInt(txHashes.length), call }, chainConfig({}));
+        txHashes.push(await rpc<string>(urls[1]!, "tx_v1_submit", [toHex(bytes)]));
+      }
+      await sleep(400);
+    }
+    const included = await waitFor(
+      "every call canonicalised",
+      async () => {
+        const st = await Promise.all(
+          txHashes.map((h) =>
+            rpc<{ status: string; block?: number; receipt?: { status: string } }>(urls[1]!, "tx_v1_status", [
+              h,
+            ]),
+          ),
+        );
+        return st.every((x) => x.status === "included" && x.receipt?.status === "canonicalised") && st;
+      },
+      30_000,
+    );
+    const inBlocks = [...new Set(included.map((x) => x.block!))];
+    const txAuthors = new Set(
+      await Promise.all(inBlocks.map(async (b) => (await block(urls[0]!, b)).author)),
+    );
+    expect(
+      [...txAuthors].some((a) => a !== 1),
+      `authors of the calls' blocks: ${[...txAuthors]}`,
+    ).toBe(true);
+    lap("calls gossiped and canonicalised");
     const upTo = Math.min(...(await finalizedOf(urls)));
     const final1 = await sameChain(urls, 1, upTo);
 
@@ -191,6 +245,21 @@ describe("a node under attack", () => {
     await until("WRONG_AUTHOR", () => a.publish("blocks", forged(slot0 + 1n - 4n * salt++, 0, seed0))); // validator 1's slot
     await until("BAD_SIGNATURE", () => a.publish("blocks", forged(slot0 + 1n - 4n * salt++, 1, seed0))); // validator 1's slot, signed by 0
     await until("FUTURE_SLOT", () => a.publish("blocks", forged(slot0 + 400n + 4n * salt++, 0, seed0))); // 100 s ahead
+    // a transaction with a bad signature scores its sender down (each one new: the node drops a hash it saw)
+    let badNonce = 0n;
+    await waitFor(
+      "a bad transaction scored",
+      async () => {
+        const call = { tag: "Call" as const, value: { actor: 0 as ActorId, input: Uint8Array.of(1) } };
+        const tx = signTx(devKeypair(8), { nonce: badNonce++, call }, chainConfig({}));
+        tx[tx.length - 1]! ^= 0xff;
+        a.publish("txs", encode(Vector(VecU8), [tx]));
+        await sleep(300);
+        const st = await status(url);
+        return st.peerScores.some((p) => p.lastOffence?.startsWith("bad transaction"));
+      },
+      15_000,
+    );
     // then oversized votes and garbage until the node bans the sender (each message differs: gossip
     // drops repeats)
     let junk = 0;

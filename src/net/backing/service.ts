@@ -75,7 +75,9 @@ export function createBackingService(ctx: NetContext): BackingService {
   const reported = new Set<string>();
   const waiting = new Map<string, Uint8Array>();
   const stats: Record<string, number> = {};
-  const count = (k: string) => void (stats[k] = (stats[k] ?? 0) + 1);
+  const count = (k: string) => {
+    stats[k] = (stats[k] ?? 0) + 1;
+  };
   const isValidator = ctx.index >= 0;
   const registered = () => chain.collators().map((c) => c.collator);
   const numberOf = (h: Uint8Array): number | undefined => ctx.headerOf(h)?.number;

@@ -84,7 +84,9 @@ export function createCollatorService(ctx: NetContext, opts: { corrupt?: boolean
           stats.sent!++;
         }
       })
-      .catch(() => void (stats.failed = (stats.failed ?? 0) + 1))
+      .catch(() => {
+        stats.failed = (stats.failed ?? 0) + 1;
+      })
       .finally(() => {
         busy = false;
       });

@@ -206,3 +206,16 @@ describe("statement messages and a follower's backing check", () => {
     expect(approvalChecker(group, group, h("pov"))).toBeUndefined();
   });
 });
+
+describe("collation recipients", () => {
+  it("are signed: a relayer cannot change the view a validator makes", () => {
+    const col = devKeypair(1001);
+    const c = signCollation(
+      { relayParent: h("p"), core: 0, pov: new Uint8Array([5]), recipients: [3 as never] },
+      col,
+    );
+    expect(decodeCollation(encodeCollation(c), [col.publicKey]).ok).toBe(true);
+    const changed = encodeCollation({ ...c, recipients: [4 as never] });
+    expect(decodeCollation(changed, [col.publicKey])).toEqual({ ok: false, error: "BadSignature" });
+  });
+});

@@ -26,8 +26,8 @@ export type Judgement =
   | { tag: "Refused"; reason: "NOT_ON_HEAD" | "NOT_CANONICAL" | "NO_VERDICT" };
 
 /** What a validator needs beside the PoV to re-execute it: the view and the code blobs, at the head. */
-export function viewFor(chain: Chain, actors: readonly ActorId[]) {
-  const view = chain.relayView(actors);
+export function viewFor(chain: Chain, actors: readonly ActorId[], recipients: readonly ActorId[] = []) {
+  const view = chain.relayView(actors, { recipients });
   const codes: Array<[Uint8Array, Uint8Array]> = [];
   const seen = new Set<string>();
   for (const a of view.actors) {
@@ -81,7 +81,7 @@ export async function judge(opts: {
   const canonical = chain.canonicalCollator(Math.min(...actors) as ActorId);
   if (canonical && !bytesEqual(canonical, collation.collator))
     return { tag: "Refused", reason: "NOT_CANONICAL" };
-  const { view, codes } = viewFor(chain, actors);
+  const { view, codes } = viewFor(chain, actors, collation.recipients);
   const backing = await opts.pool.validate({ pov: collation.pov, view, codes });
   if (!backing.backed || !backing.verdict) return { tag: "Refused", reason: "NO_VERDICT" };
   // SCALE Verdict: tag byte 0 = Valid, then the PovEffects bytes as they are

@@ -79,6 +79,22 @@ export function createBackingService(ctx: NetContext): BackingService {
     stats[k] = (stats[k] ?? 0) + 1;
   };
   const isValidator = ctx.index >= 0;
+  // backing latency (bench): from a collation's arrival to the statement that backs it, here
+  const arrived = new Map<string, number>();
+  const latencies: number[] = [];
+  const noteBacked = (pov: Hash) => {
+    const k = toHex(pov);
+    const t = arrived.get(k);
+    if (t === undefined || table.state(pov)?.state !== "backed") return;
+    arrived.delete(k);
+    latencies.push(Date.now() - t);
+    if (latencies.length > 1024) latencies.shift();
+  };
+  const pct = (q: number) => {
+    if (latencies.length === 0) return -1;
+    const s = [...latencies].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  };
   const registered = () => chain.collators().map((c) => c.collator);
   const numberOf = (h: Uint8Array): number | undefined => ctx.headerOf(h)?.number;
 
@@ -113,6 +129,7 @@ export function createBackingService(ctx: NetContext): BackingService {
         count(j.statement.statement.verdict.tag === "Valid" ? "judged_valid" : "judged_invalid");
         if (j.effects) effectsOf.set(id, j.effects);
         table.add(j.statement, group);
+        noteBacked(povId(c.pov));
         ctx.host.publish(
           "statements",
           encodeStatementMessage({ statement: j.statement, effects: j.effects }),
@@ -178,6 +195,9 @@ export function createBackingService(ctx: NetContext): BackingService {
         return d.error === "UnknownCollator" ? "ignore" : "reject";
       }
       count("collations");
+      const k = toHex(povId(d.value.pov));
+      if (!arrived.has(k)) arrived.set(k, Date.now());
+      if (arrived.size > 4096) arrived.delete(arrived.keys().next().value as string);
       remember(d.value, bytes);
       if (isValidator) consider(bytes);
       return "accept";
@@ -196,6 +216,7 @@ export function createBackingService(ctx: NetContext): BackingService {
       if (added !== "added") return added === "duplicate" ? "ignore" : "reject";
       count("statements");
       if (d.value.effects) effectsOf.set(toHex(s.statement.pov), d.value.effects);
+      noteBacked(s.statement.pov);
       if (isValidator) maybeReport(s.statement.pov);
       return "accept";
     },
@@ -260,8 +281,11 @@ export function createBackingService(ctx: NetContext): BackingService {
           povs.push({ core: p.core, pov: p.pov, effects, collator: p.collator });
           const group = groupFor(ctx.validators, params, p.core, b.header.number);
           const checker = approvalChecker(ctx.validators, group, id);
-          if (isValidator && checker && bytesEqual(checker, ctx.keypair.publicKey)) {
+          const kept = store.get(id);
+          const collation = kept && decodeCollation(kept, registered());
+          if (isValidator && checker && bytesEqual(checker, ctx.keypair.publicKey) && collation?.ok) {
             const actors = povActors(p.pov) ?? [];
+            const recipients = collation.value.recipients;
             // the view at the parent: this node's chain is there until the block applies
             approvals.push({
               pov: p.pov,
@@ -305,6 +329,12 @@ export function createBackingService(ctx: NetContext): BackingService {
       const d = decodeCollation(bytes, registered());
       return d.ok && bytesEqual(povId(d.value.pov), pov) ? bytes : undefined;
     },
-    counts: () => ({ ...stats, available: store.size }),
+    counts: () => ({
+      ...stats,
+      available: store.size,
+      backing_latency_ms_p50: pct(0.5),
+      backing_latency_ms_p99: pct(0.99),
+      backing_latency_samples: latencies.length,
+    }),
   };
 }

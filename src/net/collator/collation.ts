@@ -4,15 +4,17 @@
  * (who gets the payouts, whose misbehaviour an invalid PoV is). Pure: codec, signing, checks.
  */
 import { bytesEqual } from "../../codec/bytes.ts";
-import type { AccountId, Hash } from "../../codec/ids.ts";
+import type { AccountId, ActorId, Hash } from "../../codec/ids.ts";
 import {
   AccountIdCodec,
+  ActorIdCodec,
   Bytes,
   decodeExact,
   encode,
   HashCodec,
   Struct,
   u16,
+  Vector,
   VecU8,
 } from "../../codec/types.ts";
 import { blake2b256 } from "../../crypto/blake2b.ts";
@@ -27,36 +29,47 @@ export const Collation = Struct({
   core: u16,
   collator: AccountIdCodec,
   pov: VecU8,
+  /**
+   * Actors beside the PoV's whose room (pigeonhole, disk) the play's view showed (issue 13 §0): a
+   * validator makes the same view from its own state with them (`chain.relayView(actors, { recipients })`).
+   */
+  recipients: Vector(ActorIdCodec),
   signature: Bytes(64),
 });
 export type Collation = ReturnType<typeof Collation.dec>;
 
 const DOMAIN = new TextEncoder().encode("coreplay/collation");
 
-const message = (relayParent: Uint8Array, core: number, povHash: Uint8Array): Uint8Array => {
-  const c = new Uint8Array(2);
-  new DataView(c.buffer).setUint16(0, core, true);
-  const out = new Uint8Array(DOMAIN.length + 32 + 2 + 32);
-  out.set(DOMAIN);
-  out.set(relayParent, DOMAIN.length);
-  out.set(c, DOMAIN.length + 32);
-  out.set(povHash, DOMAIN.length + 34);
-  return out;
+const Recipients = Vector(ActorIdCodec);
+/** Most recipients a collation names (a play names a few per pass, three passes). */
+export const MAX_RECIPIENTS = 1024;
+
+const message = (c: {
+  relayParent: Uint8Array;
+  core: number;
+  pov: Uint8Array;
+  recipients: readonly ActorId[];
+}) => {
+  const core = new Uint8Array(2);
+  new DataView(core.buffer).setUint16(0, c.core, true);
+  return blake2b256(DOMAIN, c.relayParent, core, povId(c.pov), encode(Recipients, [...c.recipients]));
 };
 
 /** The PoV's id, as the chain and statements name it: blake2b-256 of its bytes. */
 export const povId = (pov: Uint8Array): Hash => blake2b256(pov);
 
 export function signCollation(
-  c: { relayParent: Hash; core: number; pov: Uint8Array },
+  c: { relayParent: Hash; core: number; pov: Uint8Array; recipients?: ActorId[] },
   key: Keypair,
 ): Collation {
+  const recipients = c.recipients ?? [];
   return {
     relayParent: c.relayParent,
     core: c.core,
     collator: key.publicKey as AccountId,
     pov: c.pov,
-    signature: sign(message(c.relayParent, c.core, povId(c.pov)), key.secretKey),
+    recipients,
+    signature: sign(message({ ...c, recipients }), key.secretKey),
   };
 }
 
@@ -76,8 +89,8 @@ export function decodeCollation(
   } catch {
     return err("Malformed");
   }
+  if (c.recipients.length > MAX_RECIPIENTS) return err("Oversized");
   if (!collators.some((k) => bytesEqual(k, c.collator))) return err("UnknownCollator");
-  if (!verify(c.signature, message(c.relayParent, c.core, povId(c.pov)), c.collator))
-    return err("BadSignature");
+  if (!verify(c.signature, message(c), c.collator)) return err("BadSignature");
   return ok(c);
 }

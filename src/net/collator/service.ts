@@ -9,6 +9,7 @@ import { bytesEqual } from "../../codec/bytes.ts";
 import type { ActorId } from "../../codec/ids.ts";
 import { decodeExact, encode, Pov } from "../../codec/types.ts";
 import { createCollators } from "../../node/collator.ts";
+import { RelayView } from "../../pov/types.ts";
 import type { NetContext } from "../context.ts";
 import { encodeCollation, MAX_COLLATION_BYTES, signCollation } from "./collation.ts";
 

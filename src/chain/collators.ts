@@ -53,13 +53,14 @@ export function registerCollator(
 }
 
 /**
- * Takes a misbehaving collator's bond (to `to`'s free balance) and removes it from the draw. Returns
- * what was slashed (0 for a genesis collator, which is removed all the same).
+ * Takes a misbehaving collator's bond (to `to`'s free balance). It stays in the draw with no bond: its
+ * invalid PoVs are never backed, so its actors move on by the missed rule, and a collator reported by
+ * mistake keeps working (docs/decisions.md). Returns what was slashed (0 for a genesis collator).
  */
 export function slashCollator(kv: KvWrite, collator: AccountId, to: AccountId): bigint {
   const info = T.collator.get(kv, collator);
   if (!info) return 0n;
-  T.collator.del(kv, collator);
+  T.collator.put(kv, collator, { bond: 0n, since: info.since });
   if (info.bond > 0n) {
     const c = getAccount(kv, collator);
     putAccount(kv, collator, { ...c, reserved: c.reserved - info.bond });

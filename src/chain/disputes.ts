@@ -5,7 +5,7 @@
  * - valid and invalid statements together: a **Dispute** (the backers vouched for a PoV another
  *   validator found invalid; recorded with both sides, for the RPC and the dashboard);
  * - only invalid statements, from `min(2, validators)` distinct validators: **Misbehaviour** of the
- *   collator, whose bond is slashed to the reporter and who leaves the draw (collators.ts).
+ *   collator, whose bond is slashed to the reporter (collators.ts).
  * Deterministic: signatures and set membership only, no re-execution.
  */
 import { bytesEqual } from "../codec/bytes.ts";

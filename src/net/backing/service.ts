@@ -290,7 +290,7 @@ export function createBackingService(ctx: NetContext): BackingService {
             approvals.push({
               pov: p.pov,
               id,
-              ...viewFor(chain, actors as ActorId[]),
+              ...viewFor(chain, actors as ActorId[], recipients),
               effects: effectsHash(p.effects),
               statements: p.statements,
             });

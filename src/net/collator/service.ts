@@ -74,8 +74,13 @@ export function createCollatorService(ctx: NetContext, opts: { corrupt?: boolean
           }
           stats.built!++;
           const pov = opts.corrupt ? corruptPov(job.built.pov) : job.built.pov;
+          // the actors beside its own whose room the play's view showed: backers make the same view
+          const mine = new Set<number>(job.actors);
+          const recipients = decodeExact(RelayView, job.view, "relay view")
+            .room.map((r) => r.actor as ActorId)
+            .filter((a) => !mine.has(a));
           const bytes = encodeCollation(
-            signCollation({ relayParent: head.hash, core: job.core, pov }, ctx.keypair),
+            signCollation({ relayParent: head.hash, core: job.core, pov, recipients }, ctx.keypair),
           );
           if (bytes.length > MAX_COLLATION_BYTES) {
             stats.skipped!++;

@@ -174,10 +174,7 @@ describe("collators and backing across the network", () => {
       );
       expect((await call(v0, l0, hex(u8(0), key(0xaa)))).output).toBe(hex(u128(700n)));
     }
-    // Known bug (docs/decisions.md, issue 15): a PoV whose play sends a postcard is judged
-    // OutputMismatch by its backers on the network; the ledger's cross-branch transfer runs only with
-    // COREPLAY_COLL_LEDGER=1 until it is fixed.
-    if (process.env.COREPLAY_COLL_LEDGER === "1") await ledger(l0, l1);
+    await ledger(l0, l1);
     lap("ledger");
     await waitFor(
       "the mutex client to finish",

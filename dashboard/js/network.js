@@ -50,7 +50,7 @@ async function refresh() {
         .join(", ");
       tr.append(
         cell(s.name),
-        cell(`${s.validatorIndex} of ${s.validators}`),
+        cell(s.role === "collator" ? "collator" : `${s.validatorIndex} of ${s.validators}`),
         cell(String(s.peers)),
         cell(`#${s.head.number}`),
         cell(`#${s.finalized.number}`),
@@ -85,11 +85,41 @@ async function refresh() {
         cell(short(b.hash)),
         cell(short(b.stateRoot)),
         cell(String(b.extrinsics)),
-        cell(String(b.povs)),
+        cell(povsText(b.povs)),
       );
       return tr;
     }),
   );
+  // issue 15: disputes and collator misbehaviour recorded on chain
+  const disputes = await rpc(first, "net_v1_disputes").catch(() => []);
+  document.getElementById("disputes").replaceChildren(
+    ...disputes.map((d) => {
+      const tr = document.createElement("tr");
+      tr.append(
+        cell(`#${d.block}`),
+        cell(d.kind),
+        cell(short(d.pov)),
+        cell(short(d.collator)),
+        cell(d.valid.map(short).join(" ") || "–"),
+        cell(d.invalid.map(short).join(" ")),
+        cell(d.reason),
+        cell(d.slashed),
+      );
+      return tr;
+    }),
+  );
+}
+
+/** Each PoV of a block: its core, the collator that built it, the validators that backed it. */
+function povsText(povs) {
+  if (typeof povs === "number") return String(povs);
+  if (povs.length === 0) return "–";
+  return povs
+    .map(
+      (p) =>
+        `core ${p.core} [${p.actors.join("+")}] by ${short(p.collator)}; backed ${p.backers.map(short).join(" ")}`,
+    )
+    .join(" | ");
 }
 
 async function loop() {

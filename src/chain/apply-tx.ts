@@ -12,7 +12,9 @@ import { slabs } from "../disk/index.ts";
 import { CoreplayError, err, ok, type Result } from "../errors.ts";
 import { MAX_MESSAGE_SIZE } from "../pov/limits.ts";
 import type { Engine } from "../vm/engine.ts";
+import { registerCollator } from "./collators.ts";
 import type { ChainConfig } from "./config.ts";
+import { applyReport, isValidator } from "./disputes.ts";
 import { TxError } from "./errors.ts";
 import { burn, copyActor, getAccount, getActor, getMeta, putAccount, putActor, putMeta } from "./ledger.ts";
 import { EMPTY_HEAD, enqueue } from "./pigeonhole.ts";
@@ -102,7 +104,9 @@ export function applyTxParts(
       new TxError("TX_FUTURE_NONCE", "Nonce from the future", `nonce ${payload.nonce} > ${acct.nonce}`),
     );
   }
-  const need = minFee(config, length);
+  // a validator's evidence pays no fee (it may hold no balance; a report is accepted once per PoV)
+  const need =
+    payload.call.tag === "Report" && isValidator(config, payload.signer) ? 0n : minFee(config, length);
   if (payload.fee < need)
     return err(new TxError("TX_FEE_TOO_LOW", "Fee too low", `${payload.fee} < ${need}`));
   if (acct.free < payload.fee) return insufficient(payload.fee, acct.free);
@@ -155,6 +159,14 @@ function dispatch(ctx: TxContext, tx: SignedTx, hash: Hash): Result<Omit<TxAppli
       T.codeInfo.put(kv, codeHash, { refs: 1, size: blob.length, uploader: signer, deposit });
       T.codeBlob.put(kv, codeHash, blob);
       return ok({ codeHash });
+    }
+    case "RegisterCollator": {
+      const r = registerCollator(kv, config, signer, call.value.bond, ctx.block);
+      return r.ok ? ok({}) : r;
+    }
+    case "Report": {
+      const r = applyReport(kv, config, signer, call.value.statements, ctx.block);
+      return r.ok ? ok({ hash: r.value.pov }) : r;
     }
     case "RemoveCode": {
       // issue 13 §4: the upload's deposit returns when its last reference (the upload's own) goes

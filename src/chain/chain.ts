@@ -11,7 +11,17 @@ import { createDisk, slabs } from "../disk/index.ts";
 import { ok } from "../errors.ts";
 import type { RelayView } from "../pov/types.ts";
 import { appliedOf, applyTx, applyTxParts } from "./apply-tx.ts";
+import {
+  actorsWithWork,
+  canonicalOf,
+  checkCanonical,
+  collatorKeys,
+  collatorList,
+  noteMisses,
+  registerGenesisCollators,
+} from "./collators.ts";
 import { chainConfig } from "./config.ts";
+import { reports } from "./disputes.ts";
 import { ChainError } from "./errors.ts";
 import { getAccount, getActor, getMeta, putAccount, putMeta } from "./ledger.ts";
 import { peek } from "./pigeonhole.ts";
@@ -52,6 +62,7 @@ export function createChain(opts: ChainOptions): Chain {
       const writes = overlayOf(tx) ?? createOverlay(tx);
       const kv = writes.kv;
       let issuance = 0n;
+      registerGenesisCollators(kv, config.genesis.collators ?? []);
       for (const { account, balance } of config.genesis.accounts) {
         const a = getAccount(kv, account);
         T.account.put(kv, account, { ...a, free: a.free + balance });
@@ -162,6 +173,9 @@ export function createChain(opts: ChainOptions): Chain {
           logs: [],
           upgrades: [],
         };
+        // issue 15: with collators registered, who had work at the parent (for the misses below)
+        const drawn = collatorKeys(kv).length > 0;
+        const hadWork = drawn ? actorsWithWork(kv) : [];
         const included: Hash[] = [];
         const txCtx = { ...ctx, deferBurn: true as const };
         let fees = 0n;
@@ -187,13 +201,26 @@ export function createChain(opts: ChainOptions): Chain {
         const seen = { cores: new Set<number>(), actors: new Set<number>(), ids: new Set<string>() };
         const admitted: Hash[] = [];
         for (const v of input.povs ?? []) {
-          const r = admit(ctx, seen, v);
+          const canon = drawn
+            ? checkCanonical(
+                kv,
+                meta.headHash,
+                v.collator,
+                v.effects.transitions.map((t) => t.actor),
+              )
+            : ok(null);
+          const r = canon.ok ? admit(ctx, seen, v) : canon;
           if (r.ok) admitted.push(r.value);
           result.povs.push({
             id: r.ok ? r.value : blake2b256(v.pov),
             core: v.core,
             result: r.ok ? ok(null) : r,
           });
+        }
+        if (drawn) {
+          const covered = new Set<number>();
+          for (const [, e] of T.pool.scan(kv)) for (const t of e.effects.transitions) covered.add(t.actor);
+          noteMisses(kv, meta.headHash, hadWork, covered);
         }
         cascade(ctx, result);
 
@@ -352,6 +379,9 @@ export function createChain(opts: ChainOptions): Chain {
         preimages,
       };
     },
+    collators: () => collatorList(storage),
+    canonicalCollator: (actor) => canonicalOf(storage, actor, headOf(storage).hash),
+    reports: () => reports(storage),
     supply() {
       const m = getMeta(storage);
       return { issuance: m.issuance, burned: m.burned };

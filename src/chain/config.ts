@@ -27,8 +27,18 @@ export interface ChainConfig {
   maxPipeline: number;
   /** Blocks a PoV may wait in the pool before it is dropped (`TimedOut`). */
   poolTtl: number;
-  /** Endowed accounts of block 0. */
-  genesis: { accounts: { account: AccountId; balance: bigint }[] };
+  /**
+   * The validators whose backing statements count as evidence (`Report`, disputes.ts); empty on
+   * `coreplay dev`, where no statements are made. A validator's `Report` pays no fee.
+   */
+  validators: AccountId[];
+  /** Least bond a `RegisterCollator` reserves (collators.ts). */
+  collatorBond: bigint;
+  /**
+   * Endowed accounts of block 0, and the first collators (registered with no bond). With no collator
+   * registered the chain checks no canonical collator (as on `coreplay dev`).
+   */
+  genesis: { accounts: { account: AccountId; balance: bigint }[]; collators?: AccountId[] };
 }
 
 /** Defaults for a dev chain. */
@@ -49,6 +59,8 @@ export const DEFAULT_CHAIN_CONFIG: ChainConfig = {
   callQueueCapacity: 256,
   maxPipeline: 8,
   poolTtl: 64,
+  validators: [],
+  collatorBond: 1_000_000n,
   genesis: { accounts: [] },
 };
 

@@ -24,7 +24,12 @@ export type TxErrorCode =
   /** The node's pool: the signer has as many transactions pending as a signer may, or a nonce too far ahead. */
   | "TX_SIGNER_LIMIT"
   /** The node's pool: a future-nonce transaction waited too long for the nonces before it. */
-  | "TX_EXPIRED";
+  | "TX_EXPIRED"
+  /** RegisterCollator: the signer is a collator already, or offers less than `config.collatorBond`. */
+  | "TX_ALREADY_REGISTERED"
+  | "TX_BOND_TOO_LOW"
+  /** Report: statements that prove nothing, are forged, or a PoV reported already (disputes.ts). */
+  | "TX_BAD_REPORT";
 
 const TX_HINTS: Partial<Record<TxErrorCode, string>> = {
   TX_BAD_SIGNATURE: "sign the SCALE payload with the signer's ed25519 key (signTx)",
@@ -67,7 +72,9 @@ export type PovRejectCode =
   | "POV_STALE_SEQUENCE"
   | "POV_TOO_FAR_AHEAD"
   | "POV_DUPLICATE"
-  | "POV_MALFORMED";
+  | "POV_MALFORMED"
+  /** With collators registered: the PoV's collator is not the canonical one of its lowest actor. */
+  | "POV_NOT_CANONICAL";
 
 export class PovRejected extends CoreplayError {
   override name = "PovRejected";

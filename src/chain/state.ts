@@ -4,11 +4,13 @@
  */
 import type { AccountId, ActorId, CodeHash, Hash } from "../codec/ids.ts";
 import {
+  _void,
   AccountIdCodec,
   ActorIdCodec,
   BalanceCodec,
   CodeHashCodec,
   decodeExact,
+  Enum,
   HashCodec,
   Message,
   Origin,
@@ -29,6 +31,7 @@ import {
   receiptCodec,
   recordCodec,
 } from "./record-codec.ts";
+import { StatementVerdict } from "./statement.ts";
 import { hashKeyString, key, Prefix, table, u32String, u32u64KeyString } from "./storage.ts";
 import { UpgradeReceipt } from "./upgrade-receipt.ts";
 
@@ -147,6 +150,31 @@ export type PreimageInfo = ReturnType<typeof PreimageInfo.dec>;
 export const PreimageRef = Struct({ count: u32, deposit: BalanceCodec });
 export type PreimageRef = ReturnType<typeof PreimageRef.dec>;
 
+/** A registered collator (collators.ts): its bond, reserved from its account, and when it joined. */
+export const CollatorInfo = Struct({ bond: BalanceCodec, since: u32 });
+export type CollatorInfo = ReturnType<typeof CollatorInfo.dec>;
+
+/**
+ * What backing statements proved about one PoV (disputes.ts): a `Dispute` (validators said valid and
+ * others invalid: the valid ones backed an invalid PoV, or the invalid ones lied) or `Misbehaviour` (a
+ * collator's PoV found invalid by enough validators: its bond is slashed to the reporter).
+ */
+export const ReportRecord = Struct({
+  kind: Enum({ Dispute: _void, Misbehaviour: _void }),
+  pov: HashCodec,
+  relayParent: HashCodec,
+  core: u16,
+  collator: AccountIdCodec,
+  block: u32,
+  reporter: AccountIdCodec,
+  valid: Vector(AccountIdCodec),
+  invalid: Vector(AccountIdCodec),
+  /** The first invalid statement's verdict (its reason). */
+  verdict: StatementVerdict,
+  slashed: BalanceCodec,
+});
+export type ReportRecord = ReturnType<typeof ReportRecord.dec>;
+
 const ownerKey = (o: Owner): Uint8Array => Origin.enc(o);
 
 // The hot records' tables use hand-written codecs of the same bytes (record-codec.ts).
@@ -233,6 +261,10 @@ export const T = {
   poolById: table(Prefix.PoolById, (h: Hash) => [h], u64),
   /** Each actor's last `set_code`, and what became of it (DESIGN §10). */
   upgrade: table(Prefix.Upgrade, (id: ActorId) => [id], UpgradeReceipt),
+  collator: table(Prefix.Collator, (c: AccountId) => [c], CollatorInfo),
+  /** Collators that were canonical for the actor with work and brought no PoV (canonical.ts). */
+  missed: table(Prefix.Missed, (id: ActorId) => [id], Vector(AccountIdCodec)),
+  report: table(Prefix.Report, (pov: Hash) => [pov], ReportRecord),
 };
 
 export { key, ownerKey };

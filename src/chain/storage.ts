@@ -69,6 +69,11 @@ export const Prefix = {
   Upgrade: 0x12,
   /** The state trie's nodes by position (trie/store.ts), and its root under the bare prefix. */
   Trie: 0x13,
+  /** Registered collators (collators.ts) and, per actor, the collators that missed it (canonical.ts). */
+  Collator: 0x14,
+  Missed: 0x15,
+  /** Disputes and collator misbehaviour proven by backing statements (disputes.ts). */
+  Report: 0x16,
 } as const;
 export type Prefix = (typeof Prefix)[keyof typeof Prefix];
 

@@ -15,6 +15,7 @@ import {
   HashCodec,
   Struct,
   u64,
+  Vector,
   VecU8,
 } from "../codec/types.ts";
 import { blake2b256 } from "../crypto/blake2b.ts";
@@ -22,6 +23,7 @@ import { type Keypair, sign, verify } from "../crypto/ed25519.ts";
 import { err, ok, type Result } from "../errors.ts";
 import type { ChainConfig } from "./config.ts";
 import { TxError } from "./errors.ts";
+import { SignedStatement } from "./statement.ts";
 
 export const TxCall = Enum({
   /** Store a program blob (deposit per byte; deduplicated by code hash). */
@@ -46,6 +48,10 @@ export const TxCall = Enum({
   Unreserve: Struct({ actor: ActorIdCodec, bytes: u64 }),
   /** The uploader removes a program no actor runs: its upload deposit returns (issue 13 §4). */
   RemoveCode: Struct({ codeHash: CodeHashCodec }),
+  /** Join the collators' draw (issue 15 §1): `bond` is reserved from the signer (collators.ts). */
+  RegisterCollator: Struct({ bond: BalanceCodec }),
+  /** Backing statements proving a dispute or a collator's misbehaviour (disputes.ts); fee-free for a validator. */
+  Report: Struct({ statements: Vector(SignedStatement) }),
 });
 export type TxCall = ReturnType<typeof TxCall.dec>;
 

@@ -15,6 +15,7 @@ import type {
   PreimageInfo,
   QueuedCall,
   Receipt,
+  ReportRecord,
 } from "./state.ts";
 import type { Storage } from "./storage.ts";
 import type { StateProof } from "./trie/proof.ts";
@@ -179,6 +180,12 @@ export interface Chain {
   relayView(actors: readonly ActorId[], opts?: { now?: number; recipients?: readonly ActorId[] }): RelayView;
   /** The witness a collator puts in its PoV: waiting postcards with chain heads, requested preimages. */
   witness(actors: readonly ActorId[], opts?: { now?: number }): Witness;
+  /** The registered collators (issue 15 §1), in key order, with their bonds. */
+  collators(): Array<{ collator: AccountId; bond: bigint; since: number }>;
+  /** The canonical collator of `actor` for the next block (parent = head); undefined: none registered. */
+  canonicalCollator(actor: ActorId): AccountId | undefined;
+  /** Disputes and collator misbehaviour recorded from `Report` transactions (disputes.ts). */
+  reports(): ReportRecord[];
   /** Total issuance (falls by burned fees) and fees burned so far. */
   supply(): { issuance: bigint; burned: bigint };
   /**

@@ -5,9 +5,11 @@
  * gossips the signed header with the body.
  */
 import type { BlockInput, BlockResult } from "../chain/index.ts";
+import { toHex } from "../codec/bytes.ts";
 import { encode } from "../codec/types.ts";
 import { authorFor, slotAt } from "../consensus/aura.ts";
 import { PovEffects } from "../pov/types.ts";
+import { povId } from "./collator/collation.ts";
 import type { NetContext } from "./context.ts";
 import { type NetBlock, NetBlock as NetBlockCodec, type NetBody } from "./wire.ts";
 
@@ -49,7 +51,10 @@ export function createAuthorship(ctx: NetContext, enabled: boolean): Authorship 
     if ((ctx.headerOf(parent.hash)?.slot ?? 0n) >= slot || ctx.stopped) return;
     applied = undefined;
     const t0 = performance.now();
-    await ctx.node.produceBlock({ slot, maxTxs: txBudget(ctx) });
+    // issue 15: with collator processes, the PoVs their backing groups backed on this parent
+    const backed = ctx.backing?.backedFor(parent.hash);
+    const statementsOf = new Map((backed ?? []).map((b) => [b.summary.hash, b.statements]));
+    await ctx.node.produceBlock({ slot, maxTxs: txBudget(ctx), ...(backed ? { backed } : {}) });
     const a = applied as { input: BlockInput; result: BlockResult } | undefined;
     if (!a) return;
     const { input, result } = a;
@@ -62,6 +67,7 @@ export function createAuthorship(ctx: NetContext, enabled: boolean): Authorship 
           pov: p.pov,
           effects: encode(PovEffects, p.effects),
           collator: p.collator,
+          statements: statementsOf.get(toHex(povId(p.pov))) ?? [],
         })),
     };
     ctx.timing.note("author", performance.now() - t0, body.txs.length);

@@ -18,7 +18,13 @@ import type { Status } from "./wire.ts";
 export interface NetContext {
   readonly spec: ChainSpec;
   readonly validators: readonly AccountId[];
+  /** This node's index among the validators; -1 for a collator process (issue 15). */
   readonly index: number;
+  /**
+   * Backing by the validators' groups (issue 15), when the spec names collators: PoVs come from
+   * collator processes, and followers check statements instead of re-executing.
+   */
+  backing?: import("./backing/service.ts").BackingService;
   readonly keypair: Keypair;
   readonly bootnodes: readonly string[];
   /** The network's id (spec hash and chain genesis): topic names, status, never a block. */

@@ -67,8 +67,8 @@ export function createFinality(ctx: NetContext, onFinalized: (block: BlockRef) =
   const voter = createVoter({
     validators: ctx.validators,
     setId: SET_ID,
-    key: ctx.keypair,
-    index: ctx.index,
+    // a collator process observes finality (counts votes, never votes)
+    ...(ctx.index >= 0 ? { key: ctx.keypair, index: ctx.index } : {}),
     roundMs: 2 * ctx.spec.slotMs,
     tree,
     // prevote only what this node executed: its head, when it builds on the lock (or the final block)

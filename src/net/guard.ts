@@ -4,7 +4,7 @@
  * an injectable clock.
  */
 
-export type Kind = "blocks" | "txs" | "tx" | "votes" | "requests";
+export type Kind = "blocks" | "txs" | "tx" | "votes" | "collations" | "statements" | "requests";
 
 /** Messages per second, and the burst allowed, per peer and kind. */
 export const RATES: Record<Kind, { perSecond: number; burst: number }> = {
@@ -14,6 +14,9 @@ export const RATES: Record<Kind, { perSecond: number; burst: number }> = {
   /** transactions in those messages */
   tx: { perSecond: 20_000, burst: 60_000 },
   votes: { perSecond: 100, burst: 400 },
+  // issue 15: a collator sends one PoV per core per block; a validator a statement per PoV
+  collations: { perSecond: 50, burst: 200 },
+  statements: { perSecond: 200, burst: 800 },
   requests: { perSecond: 20, burst: 60 },
 };
 /** A malformed message costs 10; a rate overrun 1; at 50 the peer is banned. */

@@ -22,7 +22,7 @@ import { NetError } from "./errors.ts";
 import { createPeerGuard, type PeerGuard } from "./guard.ts";
 import { MAX_BLOCK_BYTES, MAX_REQUEST_BYTES } from "./wire.ts";
 
-export type Topic = "blocks" | "txs" | "votes";
+export type Topic = "blocks" | "txs" | "votes" | "collations" | "statements";
 export type Verdict = "accept" | "ignore" | "reject";
 
 export interface HostOptions {
@@ -90,7 +90,7 @@ async function readAll(stream: Stream, max: number): Promise<Uint8Array> {
 export async function createHost(opts: HostOptions): Promise<Host> {
   const tag = toHex(opts.genesis).slice(2, 18);
   const topicName = (t: Topic) => `/coreplay/${tag}/${t}/1`;
-  const topics: Topic[] = ["blocks", "txs", "votes"];
+  const topics: Topic[] = ["blocks", "txs", "votes", "collations", "statements"];
   const byName = new Map(topics.map((t) => [topicName(t), t]));
   const guard = createPeerGuard();
   const bootnodes = opts.bootnodes.filter((b) => b.length > 0);

@@ -73,6 +73,14 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
 
   /** Re-validates the block's PoVs against this node's state (the head, its parent). */
   async function revalidate(b: NetBlock): Promise<ValidatedPov[] | string> {
+    // issue 15: backed PoVs are applied on their group's statements, not re-executed here; the
+    // approval checks this node owes run once the block is in
+    if (ctx.backing) {
+      const r = ctx.backing.checkBlock(b);
+      if (typeof r === "string") return r;
+      pendingApprovals = r.approvals;
+      return r.povs;
+    }
     const povs: ValidatedPov[] = [];
     try {
       for (const p of b.body.povs) {
@@ -97,8 +105,10 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
   }
 
   /** Re-executes `b` on the head (its parent); the chain keeps it only if it hashes to `hash`. */
+  let pendingApprovals: Parameters<NonNullable<NetContext["backing"]>["approve"]>[0] = [];
   async function execute(b: NetBlock, hash: Hash): Promise<boolean> {
     const t0 = performance.now();
+    pendingApprovals = [];
     const povs = await revalidate(b);
     if (typeof povs === "string") {
       ctx.refuse(povs);
@@ -128,6 +138,7 @@ export function createImporter(ctx: NetContext, onTxsDropped: (txs: Uint8Array[]
     if (result.number !== b.header.number) return false;
     store.putBlock(hash, b);
     ctx.timing.note("import", performance.now() - t0, b.body.txs.length, t1 - t0);
+    if (pendingApprovals.length > 0) ctx.backing?.approve(pendingApprovals);
     return true;
   }
 

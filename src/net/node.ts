@@ -10,6 +10,7 @@ import "./polyfill.ts";
 import { join } from "node:path";
 import type { BlockHeader } from "../chain/index.ts";
 import { createLmdbStorage } from "../chain/index.ts";
+import { reasonText } from "../chain/statement.ts";
 import { bytesEqual, concatBytes, fromHex, toHex } from "../codec/bytes.ts";
 import type { Hash } from "../codec/ids.ts";
 import { encode } from "../codec/types.ts";
@@ -22,14 +23,19 @@ import type { Keypair } from "../crypto/ed25519.ts";
 import { type CoreplayNode, createNode } from "../node/node.ts";
 import type { Engine } from "../vm/engine.ts";
 import { createAuthorship } from "./authorship.ts";
+import { encodePovAnswer, POV_REQUEST_BYTES } from "./backing/availability.ts";
+import { povActors } from "./backing/judge.ts";
+import { createBackingService, POV_PROTOCOL } from "./backing/service.ts";
+import { povId } from "./collator/collation.ts";
+import { createCollatorService } from "./collator/service.ts";
 import { authorIndex, createBlockTiming, hex, type NetContext } from "./context.ts";
 import { NetError } from "./errors.ts";
 import { createFinality, type EquivocationJson, storedCommit } from "./finality.ts";
-import { createHost, type Verdict as GossipVerdict, type Host } from "./host.ts";
+import { createHost, type Verdict as GossipVerdict, type Host, type Topic } from "./host.ts";
 import { loadOrCreateNodeKey } from "./identity.ts";
 import { createImporter, reasonKey } from "./import.ts";
 import { journaled } from "./journal.ts";
-import { type ChainSpec, specHash, validatorKeys } from "./spec.ts";
+import { type ChainSpec, collatorKeys, specHash, validatorKeys } from "./spec.ts";
 import { createNetStore } from "./store.ts";
 import { createSync, STATUS_PROTOCOL, SYNC_PROTOCOL, VOTES_PROTOCOL } from "./sync.ts";
 import { createTxGossip, type TxGossip } from "./tx-gossip.ts";
@@ -54,6 +60,10 @@ export interface NetworkNodeOptions {
   engine?: Engine;
   /** Tests: no block authorship (a node that only follows). */
   author?: boolean;
+  /** `collator`: a collator process (issue 15): follows the chain, builds and sends PoVs, never authors or votes. */
+  role?: "validator" | "collator";
+  /** Tests only: a collator that forges every PoV it sends (never backed; its misbehaviour is reported). */
+  testCorruptPovs?: boolean;
 }
 
 export interface NetBlockJson {
@@ -67,12 +77,19 @@ export interface NetBlockJson {
   author: number;
   authorKey: `0x${string}`;
   extrinsics: number;
-  povs: number;
+  /** The PoVs the block admitted: who built each (the collator's key) and who backed it (validators' keys). */
+  povs: Array<{
+    hash: `0x${string}`;
+    core: number;
+    collator: `0x${string}`;
+    backers: Array<`0x${string}`>;
+    actors: number[];
+  }>;
 }
 
 export interface NetStatusJson {
   name: string;
-  role: "validator";
+  role: "validator" | "collator";
   peerId: string;
   genesis: `0x${string}`;
   validatorIndex: number;
@@ -89,6 +106,8 @@ export interface NetStatusJson {
   authored: number;
   imported: number;
   refused: Record<string, number>;
+  /** Issue 15: what the backing service (validators) or the collator service (collators) did. */
+  backing: Record<string, number>;
   equivocations: EquivocationJson[];
   /** Transaction gossip: received from peers (duplicates among them), announced, refused; the pool's size. */
   txs: { received: number; duplicates: number; announced: number; refused: number; pool: number };
@@ -109,7 +128,22 @@ export interface NetworkNode {
   block(ref: number | `0x${string}`): NetBlockJson | undefined;
   status(): NetStatusJson;
   peers(): Array<{ peerId: string; address: string }>;
+  /** Disputes and collator misbehaviour recorded on chain (`net_v1_disputes`). */
+  disputes(): DisputeJson[];
   stop(): Promise<void>;
+}
+
+export interface DisputeJson {
+  kind: "Dispute" | "Misbehaviour";
+  pov: `0x${string}`;
+  core: number;
+  collator: `0x${string}`;
+  block: number;
+  reporter: `0x${string}`;
+  valid: Array<`0x${string}`>;
+  invalid: Array<`0x${string}`>;
+  reason: string;
+  slashed: string;
 }
 
 /**
@@ -122,8 +156,15 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   const { spec, keypair } = opts;
   const validators = validatorKeys(spec);
   const n = validators.length;
+  const role = opts.role ?? "validator";
   const index = authorIndex(validators, keypair.publicKey);
-  if (index < 0) {
+  if (role === "collator" && !collatorKeys(spec).some((c) => bytesEqual(c, keypair.publicKey))) {
+    throw new NetError("The key is not a collator of this chain", {
+      code: "NET_BAD_KEY",
+      details: `${toHex(keypair.publicKey)} is not in the spec's collators`,
+    });
+  }
+  if (role === "validator" && index < 0) {
     throw new NetError("The key is not a validator of this chain", {
       code: "NET_BAD_KEY",
       details: `${toHex(keypair.publicKey)} is not in the spec's validators`,
@@ -140,6 +181,11 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
     collators: Math.max(1, spec.collators.length),
     validators: opts.validatorWorkers ?? 1,
     signatureWorkers: opts.signatureWorkers ?? 0,
+    // issue 15: the validators' statements count as evidence; the spec's collators are the first ones
+    chain: {
+      validators,
+      ...(spec.collators.length > 0 ? { genesis: { accounts: [], collators: collatorKeys(spec) } } : {}),
+    },
     ...(spec.coreGas ? { coreGas: BigInt(spec.coreGas) } : {}),
     engine: opts.engine,
     author: keypair.publicKey,
@@ -171,7 +217,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
   const ctx: NetContext = {
     spec,
     validators,
-    index,
+    index: role === "collator" ? -1 : index,
     keypair,
     bootnodes: opts.bootnodes,
     networkId,
@@ -211,8 +257,16 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       return run;
     },
     bestPeerHead: () => Math.max(0, ...[...ctx.peerStatus.values()].map((s) => s.head)),
-    onHeadMoved: () => queueMicrotask(() => finality.recheck()),
+    onHeadMoved: () =>
+      queueMicrotask(() => {
+        finality.recheck();
+        ctx.backing?.headMoved();
+        collator?.headMoved();
+      }),
   };
+  if (spec.collators.length > 0) ctx.backing = createBackingService(ctx);
+  const collator =
+    role === "collator" ? createCollatorService(ctx, { corrupt: opts.testCorruptPovs }) : undefined;
 
   // the transactions of blocks given up in a reorg go back to this node's pool
   const requeue = (txs: Uint8Array[]) => {
@@ -223,17 +277,20 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
     // final blocks are never reverted: their undo records go (only once this node executed the final
     // block: until then its head may be on a branch it must leave), the tree forgets what conflicts
     if (tree.isDescendant(ctx.head.hash, final.hash)) storage.prune(final.number - 1);
+    ctx.backing?.finalized(final.number);
     if (final.number % 64 === 0) for (const d of tree.prune()) headers.delete(hex(d.hash));
     if (!tree.isDescendant(ctx.head.hash, final.hash))
       void ctx.serial("fork choice", importer.forkChoice).catch(() => {});
   });
-  authorship = createAuthorship(ctx, opts.author !== false);
+  authorship = createAuthorship(ctx, opts.author !== false && role === "validator");
   const sync = createSync(ctx, importer, finality);
   txGossip = createTxGossip(ctx);
   const txs = txGossip;
 
-  function onGossip(topic: "blocks" | "txs" | "votes", data: Uint8Array, from: string): GossipVerdict {
+  function onGossip(topic: Topic, data: Uint8Array, from: string): GossipVerdict {
     if (topic === "votes") return finality.onVoteBytes(data);
+    if (topic === "collations") return ctx.backing ? ctx.backing.onCollation(data) : "ignore";
+    if (topic === "statements") return ctx.backing ? ctx.backing.onStatement(data) : "ignore";
     if (topic === "blocks") {
       const b = decodeBounded(NetBlockCodec, data, MAX_BLOCK_BYTES, "block");
       const hash = headerHash(b.header);
@@ -265,6 +322,10 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       [STATUS_PROTOCOL]: { maxRequest: 0, handle: async () => encode(Status, sync.statusMsg()) },
       [SYNC_PROTOCOL]: { maxRequest: MAX_REQUEST_BYTES, handle: async (req) => sync.serve(req) },
       [VOTES_PROTOCOL]: { maxRequest: 0, handle: async () => sync.serveVotes() },
+      [POV_PROTOCOL]: {
+        maxRequest: POV_REQUEST_BYTES,
+        handle: async (req) => ctx.backing?.serve(req) ?? encodePovAnswer(undefined),
+      },
     },
   });
   const host = ctx.host;
@@ -273,16 +334,27 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
     setInterval(() => authorship?.tick(), Math.max(10, Math.floor(spec.slotMs / 10))),
     setInterval(() => finality.tick(), Math.max(20, Math.floor(spec.slotMs / 4))),
     setInterval(() => void sync.pollPeers(), 1000),
+    // a collator that was busy when the head moved builds for the new head now
+    setInterval(() => collator?.headMoved(), Math.max(20, Math.floor(spec.slotMs / 5))),
   ];
 
   // ---- RPC shapes ----
-  const counts = new Map<string, { txs: number; povs: number }>();
+  const counts = new Map<string, { txs: number; povs: NetBlockJson["povs"] }>();
   const bodyCounts = (hash: Hash) => {
     const k = hex(hash);
     let c = counts.get(k);
     if (!c) {
       const b = store.block(hash);
-      c = { txs: b?.body.txs.length ?? 0, povs: b?.body.povs.length ?? 0 };
+      c = {
+        txs: b?.body.txs.length ?? 0,
+        povs: (b?.body.povs ?? []).map((p) => ({
+          hash: toHex(povId(p.pov)),
+          core: p.core,
+          collator: toHex(p.collator),
+          backers: p.statements.map((s) => toHex(s.validator)),
+          actors: (povActors(p.pov) ?? []).map(Number).sort((x, y) => x - y),
+        })),
+      };
       if (counts.size > 4096) counts.clear();
       counts.set(k, c);
     }
@@ -329,8 +401,8 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       const fin = tree.finalized();
       const head = lookup(ctx.head.number)!;
       return {
-        name: opts.name ?? `validator-${index}`,
-        role: "validator",
+        name: opts.name ?? (role === "collator" ? "collator" : `validator-${index}`),
+        role,
         peerId: host.peerId,
         genesis: toHex(networkId),
         validatorIndex: index,
@@ -351,6 +423,7 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
         authored: ctx.counts.authored,
         imported: ctx.counts.imported,
         refused: { ...refused },
+        backing: { ...(ctx.backing?.counts() ?? {}), ...(collator ? collator.counts() : {}) },
         equivocations: finality.equivocations(),
         txs: { ...txs.stats, pool: node.pendingTxs() },
         timing: ctx.timing.report(),
@@ -359,6 +432,19 @@ export async function createNetworkNode(opts: NetworkNodeOptions): Promise<Netwo
       };
     },
     peers: () => host.peers(),
+    disputes: () =>
+      chain.reports().map((r) => ({
+        kind: r.kind.tag,
+        pov: toHex(r.pov),
+        core: r.core,
+        collator: toHex(r.collator),
+        block: r.block,
+        reporter: toHex(r.reporter),
+        valid: r.valid.map(toHex),
+        invalid: r.invalid.map(toHex),
+        reason: reasonText(r.verdict),
+        slashed: r.slashed.toString(),
+      })),
     async stop() {
       if (ctx.stopped) return;
       ctx.stopped = true;

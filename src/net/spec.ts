@@ -16,6 +16,8 @@ export interface ChainSpec {
   slotMs: number;
   cores: number;
   coreGas?: string;
+  /** Blocks between rotations of the backing groups over the cores (issue 15 §2; default 10). */
+  rotation?: number;
   validators: Array<{ name: string; publicKey: `0x${string}` }>;
   collators: Array<{ name: string; publicKey: `0x${string}` }>;
 }
@@ -43,6 +45,10 @@ export function parseSpec(v: unknown): ChainSpec {
     if (!isKey(k?.publicKey)) throw bad(`validators[${i}].publicKey must be 32 bytes of lower-case hex`);
   if (!Array.isArray(o.collators)) throw bad("collators must be a list");
   if (o.coreGas !== undefined && !/^\d+$/.test(o.coreGas)) throw bad("coreGas must be a decimal string");
+  if (o.rotation !== undefined && (!Number.isInteger(o.rotation) || o.rotation < 1))
+    throw bad("rotation must be an integer ≥ 1");
+  for (const [i, k] of o.collators.entries())
+    if (!isKey(k?.publicKey)) throw bad(`collators[${i}].publicKey must be 32 bytes of lower-case hex`);
   return o as ChainSpec;
 }
 
@@ -74,11 +80,17 @@ export const specHash = (s: ChainSpec): Hash =>
         slotMs: s.slotMs,
         cores: s.cores,
         coreGas: s.coreGas ?? null,
+        rotation: s.rotation ?? DEFAULT_ROTATION,
         validators: s.validators.map((v) => v.publicKey),
         collators: s.collators.map((c) => c.publicKey),
       }),
     ),
   );
+
+export const DEFAULT_ROTATION = 10;
+
+export const collatorKeys = (s: ChainSpec): AccountId[] =>
+  s.collators.map((c) => fromHex(c.publicKey) as AccountId);
 
 export const validatorKeys = (s: ChainSpec): AccountId[] =>
   s.validators.map((v) => fromHex(v.publicKey) as AccountId);

@@ -5,6 +5,7 @@
  * message is checked against before it is decoded.
  */
 import { BlockHeaderCodec } from "../chain/index.ts";
+import { SignedStatement } from "../chain/statement.ts";
 import {
   AccountIdCodec,
   Bytes,
@@ -32,8 +33,18 @@ export const MAX_REQUEST_BYTES = 1024;
 export const MAX_VOTES_SERVED = 1024;
 export const MAX_VOTES_RESPONSE_BYTES = 8 + MAX_VOTES_SERVED * (4 + SIGNED_VOTE_BYTES);
 
-/** A PoV as a block carries it: what `chain.applyBlock` admits (`ValidatedPov`), effects SCALE-encoded. */
-export const NetPov = Struct({ core: u16, pov: VecU8, effects: VecU8, collator: AccountIdCodec });
+/**
+ * A PoV as a block carries it: what `chain.applyBlock` admits (`ValidatedPov`), effects SCALE-encoded,
+ * and the backing statements of its core's group (issue 15; empty on a network without collators,
+ * whose followers re-validate every PoV).
+ */
+export const NetPov = Struct({
+  core: u16,
+  pov: VecU8,
+  effects: VecU8,
+  collator: AccountIdCodec,
+  statements: Vector(SignedStatement),
+});
 export type NetPov = ReturnType<typeof NetPov.dec>;
 
 /** The included transactions (those the chain applied) and the admitted PoVs, in block order. */

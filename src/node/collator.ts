@@ -86,6 +86,12 @@ export function createCollators(opts: {
   cores: number;
   /** Most calls per actor per play (default: as many as fit an agenda). */
   maxCallsPerActor?: number;
+  /**
+   * A collator process of a network (issue 15): each group's collator is the chain's canonical one of
+   * its first actor (`of`, an index into the registered collators), the packing is computed for every
+   * collator alike (so cores do not collide), and only the cores of `self` are built.
+   */
+  network?: { of(actor: ActorId): number | undefined; self: number };
 }): Collators {
   const { chain, engine } = opts;
   const programs = new Map<string, Program>();
@@ -212,7 +218,9 @@ export function createCollators(opts: {
       (a) => exists.has(a) && !pooled.has(a) && !struck.has(a),
       MAX_COSCHEDULED,
     );
-    const owner = canonicalCollators(all, opts.collators, head.hash);
+    const owner = opts.network
+      ? new Map<number, number>()
+      : canonicalCollators(all, opts.collators, head.hash);
     const maxCalls = opts.maxCallsPerActor ?? MAX_AGENDA_ITEMS;
     const gs: Group[] = groups.map((g) => ({
       actors: g,
@@ -220,13 +228,14 @@ export function createCollators(opts: {
         (n, a) => n + 1 + Math.min(maxCalls, calls.get(a) ?? chain.actor(a as ActorId)?.calls.len ?? 0),
         0,
       ),
-      collator: owner.get(g[0]!) ?? 0,
+      collator: opts.network ? (opts.network.of(g[0]! as ActorId) ?? -1) : (owner.get(g[0]!) ?? 0),
       rank: rankOf(g),
       alone: hog(g),
     }));
     const { cores } = packCores(gs, opts.cores, { maxItems: MAX_AGENDA_ITEMS, maxActors: MAX_COSCHEDULED });
 
     for (const c of cores) {
+      if (opts.network && c.collator !== opts.network.self) continue;
       const actors = c.actors as ActorId[];
       // Calls before Services (agenda.ts): a busy main must not leave the calls what a checkpoint leaves.
       const draft = callsBeforeServices(

@@ -103,6 +103,11 @@ export interface ProduceOptions {
   slot?: bigint;
   /** Most transactions this block takes from the pool (default `maxTxsPerBlock`): the author's budget. */
   maxTxs?: number;
+  /**
+   * PoVs built and backed elsewhere (issue 15: collator processes, the validators' backing groups),
+   * with their summaries: included as they are, unexecuted, instead of this node's own collators' PoVs.
+   */
+  backed?: Array<{ pov: ValidatedPov; summary: PovJson }>;
 }
 
 /** Blocks whose PoV bytes and bodies a node keeps by default (as Substrate keeps 256 blocks of state). */
@@ -243,7 +248,11 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
       ...(opts.coreGas !== undefined ? { coreGas: opts.coreGas } : {}),
       callQueueCapacity: 4096,
       ...opts.chain,
-      genesis: { accounts: dev.map((k) => ({ account: k.publicKey, balance: DEV_BALANCE })) },
+      genesis: {
+        accounts: dev.map((k) => ({ account: k.publicKey, balance: DEV_BALANCE })),
+        // a network's first collators (issue 15), from its chain spec
+        ...(opts.chain?.genesis?.collators ? { collators: opts.chain.genesis.collators } : {}),
+      },
     },
   });
   const db = createNodeDb(opts.dataDir ? join(opts.dataDir, "node") : undefined);
@@ -384,7 +393,7 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
     const verifying = txpool.verified();
     const jobs: CoreJob[] = [];
     const validations: Promise<Backing>[] = [];
-    for (const job of col.buildEach()) {
+    for (const job of produceOpts.backed ? [] : col.buildEach()) {
       if ("reason" in job) continue;
       jobs.push(job);
       const v = pool.validate({ pov: job.built.pov, view: job.view, codes: job.codes });
@@ -483,6 +492,11 @@ export async function createNode(opts: NodeOptions = {}): Promise<CoreplayNode> 
         effects: verdict.value,
         collator: collatorAccount(job.collator),
       });
+    }
+    for (const b of produceOpts.backed ?? []) {
+      built.set(b.summary.hash, b.summary);
+      db.putPov(b.summary.hash, b.pov.pov, b.summary);
+      povs.push(b.pov);
     }
     // 4. One atomic block: transactions, PoV admission, canonicalisation cascade (DESIGN §4).
     let r: ReturnType<Chain["applyBlock"]>;

@@ -15,6 +15,8 @@ export interface NetApi {
   block(ref: number | Hex): unknown | undefined;
   peers(): Array<{ peerId: string; address: string }>;
   status(): unknown;
+  /** Disputes and collator misbehaviour recorded on chain (issue 15). */
+  disputes(): unknown[];
 }
 
 /** Methods the network node does not serve (from the dev node's table). */
@@ -56,6 +58,10 @@ export function createNetMethods(net: NetApi): MethodTable {
     net_v1_status: (p) => {
       p.atMost(0);
       return net.status();
+    },
+    net_v1_disputes: (p) => {
+      p.atMost(0);
+      return net.disputes();
     },
   };
 }

@@ -25,6 +25,9 @@ export interface PovJson {
   status: "pending" | "canonicalised" | "expired" | "invalid" | "unbacked";
   /** Validator workers that re-executed it and agreed; empty when unbacked. */
   backers: number[];
+  /** On a network with collator processes (issue 15): the collator's and the backing validators' keys. */
+  collatorKey?: Hex;
+  backerKeys?: Hex[];
   /** For `invalid`/`expired`/`unbacked`: why. */
   reason?: string;
   /** What its actors' `payout()` offered the collator (decimal; capped by their balances when paid). */

@@ -27,6 +27,8 @@ interface UpOptions {
   dir: string;
   slotMs: string;
   cores: string;
+  rotation: string;
+  testCorruptPovs?: string;
   json?: boolean;
 }
 
@@ -46,14 +48,20 @@ export function register(program: Command): void {
     .option("--validators <n>", "validators (a fresh network)", "4")
     .option(
       "--collators <n>",
-      "collator keys in the spec (collator processes come with the collator issue)",
+      "collator processes (their keys in the spec; issue 15): they build the PoVs, the validators back them",
       "0",
     )
     .option("--dir <dir>", "the network's folder", ".coreplay-net")
     .option("--slot-ms <ms>", "Aura slot length", "1000")
     .option("--cores <n>", "cores per block", "2")
+    .option("--rotation <blocks>", "blocks between rotations of the backing groups", "10")
+    .option(
+      "--test-corrupt-povs <names>",
+      "tests only: collators (comma-separated names) that forge their PoVs",
+    )
     .option("--json", "machine-readable output");
   examples(up, [
+    "coreplay net up --validators 4 --collators 3 --cores 2 --dir /tmp/net --json",
     "coreplay net up --validators 4 --dir /tmp/net --json",
     "coreplay net up --dir /tmp/net   # restarts stopped nodes",
   ]);
@@ -76,12 +84,22 @@ export function register(program: Command): void {
           cores: Number(o.cores) || 2,
           keysDir: join(dir, "keys"),
         });
+        spec.rotation = Number(o.rotation) || 10;
         const specPath = join(dir, "spec.json");
         writeFileSync(specPath, `${JSON.stringify(spec, null, 2)}\n`);
-        const nodes = await planNodes(
-          dir,
-          spec.validators.map((v) => v.name),
-        );
+        const nodes = [
+          ...(await planNodes(
+            dir,
+            spec.validators.map((v) => v.name),
+          )),
+          ...(await planNodes(
+            dir,
+            spec.collators.map((c) => c.name),
+            "collator",
+          )),
+        ];
+        const corrupt = new Set((o.testCorruptPovs ?? "").split(",").filter((x) => x.length > 0));
+        for (const r of nodes) if (corrupt.has(r.name)) r.extraArgs = ["--test-corrupt-povs"];
         writeNetwork(dir, { spec: specPath, nodes });
       }
       const network = readNetwork(dir);

@@ -26,6 +26,8 @@ interface NodeCliOptions {
   rpcHost: string;
   name?: string;
   validatorWorkers: string;
+  collator?: boolean;
+  testCorruptPovs?: boolean;
   json?: boolean;
 }
 
@@ -42,9 +44,15 @@ export function register(program: Command): void {
     .option("--rpc-host <host>", "RPC interface", "127.0.0.1")
     .option("--name <name>", "node name (default: the key's name)")
     .option("--validator-workers <n>", "PoV re-execution worker threads", "1")
+    .option(
+      "--collator",
+      "run a collator (the key is one of the spec's collators): build and send PoVs, never author",
+    )
+    .option("--test-corrupt-povs", "tests only: the collator forges every PoV it sends")
     .option("--json", "one machine-readable line on stdout once the node is up");
   examples(cmd, [
     "coreplay node --chain spec.json --key keys/validator-0.json --data-dir n0 --listen /ip4/127.0.0.1/tcp/30333 --rpc-port 9944",
+    "coreplay node --chain spec.json --key keys/collator-0.json --collator --data-dir c0 --listen /ip4/127.0.0.1/tcp/30340 --bootnodes /ip4/127.0.0.1/tcp/30333/p2p/12D3Koo… --rpc-port 9950",
     "coreplay node --chain spec.json --key keys/validator-1.json --data-dir n1 --listen /ip4/127.0.0.1/tcp/30334 --bootnodes /ip4/127.0.0.1/tcp/30333/p2p/12D3Koo… --rpc-port 9945",
   ]);
   cmd.action(
@@ -72,6 +80,8 @@ export function register(program: Command): void {
         bootnodes: list(o.bootnodes),
         name: o.name ?? file.name,
         validatorWorkers: Number(o.validatorWorkers) || 1,
+        role: o.collator ? "collator" : "validator",
+        testCorruptPovs: o.testCorruptPovs === true,
       });
       const methods = createMethods(createNodeApi(net.node), {
         ...createDashboardMethods(net.node),
@@ -102,7 +112,11 @@ export function register(program: Command): void {
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
       const s = net.status();
-      progress(`node ${s.name} (validator ${s.validatorIndex} of ${s.validators}) peer ${s.peerId}`);
+      progress(
+        s.role === "collator"
+          ? `node ${s.name} (collator) peer ${s.peerId}`
+          : `node ${s.name} (validator ${s.validatorIndex} of ${s.validators}) peer ${s.peerId}`,
+      );
       progress(`p2p ${s.addresses.join(" ")}  rpc ${server.url}  head #${s.head.number}`);
       process.stdout.write(
         `${JSON.stringify({ name: s.name, rpc: server.url, peerId: s.peerId, addresses: s.addresses, head: s.head.number })}\n`,

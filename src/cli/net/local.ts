@@ -23,6 +23,8 @@ export interface NetNodeRecord {
   rpcPort: number;
   peerId: string;
   pid?: number;
+  /** More `coreplay node` flags for this node (e.g. a test's `--test-corrupt-povs`). */
+  extraArgs?: string[];
 }
 
 export interface NetworkFile {
@@ -80,7 +82,11 @@ export function alive(pid: number | undefined): boolean {
 export const multiaddrOf = (r: NetNodeRecord) => `/ip4/${r.host}/tcp/${r.p2pPort}/p2p/${r.peerId}`;
 
 /** Makes the data dirs and node identities of a fresh network (peer ids known before any start). */
-export async function planNodes(dir: string, names: string[]): Promise<NetNodeRecord[]> {
+export async function planNodes(
+  dir: string,
+  names: string[],
+  role: NetNodeRecord["role"] = "validator",
+): Promise<NetNodeRecord[]> {
   const out: NetNodeRecord[] = [];
   for (const name of names) {
     const dataDir = join(dir, "nodes", name);
@@ -88,7 +94,7 @@ export async function planNodes(dir: string, names: string[]): Promise<NetNodeRe
     const key = await loadOrCreateNodeKey(dataDir);
     out.push({
       name,
-      role: "validator",
+      role,
       key: join(dir, "keys", `${name}.json`),
       dataDir,
       host: "127.0.0.1",
@@ -130,6 +136,8 @@ export function startNode(
       String(r.rpcPort),
       "--name",
       r.name,
+      ...(r.role === "collator" ? ["--collator"] : []),
+      ...(r.extraArgs ?? []),
       ...extraArgs,
     ],
     { detached: true, stdio: ["ignore", log, log] },

@@ -11,7 +11,7 @@
 import { assetBlobs, createActor, onNode } from "../examples/assets/on-node.ts";
 import { asset, registry, type Transfer } from "../examples/assets/protocol.ts";
 import type { ActorId } from "../src/codec/ids.ts";
-import { type CoreplayNode, createNode } from "../src/node/node.ts";
+import { createNode } from "../src/node/node.ts";
 import { createWasmEngine } from "../src/vm/wasm-engine.ts";
 import { type Bench, type Figure, median, round } from "./lib.ts";
 

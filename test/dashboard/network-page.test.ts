@@ -21,7 +21,9 @@ let browser: Browser | undefined;
 let page: Page;
 
 const cells = (p: Page, sel: string) =>
-  p.locator(sel).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? "")));
+  p
+    .locator(sel)
+    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent ?? "")));
 
 describe.skipIf(!plan.run)("the network page in Chromium", () => {
   beforeAll(async () => {

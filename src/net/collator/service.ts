@@ -65,7 +65,7 @@ export function createCollatorService(ctx: NetContext, opts: { corrupt?: boolean
     busy = true;
     // the chain must not change while the generator builds: run in the node's serial queue
     void ctx
-      .serial(async () => {
+      .serial("collation", async () => {
         if (!bytesEqual(chain.head().hash, head.hash)) return;
         for (const job of cols.buildEach()) {
           if ("reason" in job) {

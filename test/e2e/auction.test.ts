@@ -37,7 +37,7 @@ const files: Record<string, string> = {};
 async function startNode(): Promise<void> {
   const child = spawn(
     process.execPath,
-    [BIN, "dev", "--port", String(port), "--data-dir", dataDir, "--block-time", "500", "--no-examples"],
+    [BIN, "dev", "--port", String(port), "--data-dir", dataDir, "--block-time", "250", "--no-examples"],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   node = child;
@@ -95,8 +95,9 @@ afterAll(() => {
 describe("auction on coreplay dev (child process, CLI, SIGKILL + restart)", () => {
   it("a lot's fibre sleeps across a SIGKILL, takes bids by call and postcard, and settles at its block", async () => {
     const a = await cli<{ actor: number }>("deploy", files.auction as string);
-    // blocks every 500 ms: the lot closes ~100 s on, after the bids, the SIGKILL and the restart
-    const closesAt = (await head()) + 200;
+    // blocks every 250 ms: the lot closes ~40 s of node uptime on, after the bids, the SIGKILL and the
+    // restart (no blocks while the node is down)
+    const closesAt = (await head()) + 160;
     const opened = await call(a.actor, `0x00${le(closesAt, 4)}${le(0, 8)}`);
     expect(opened).toMatchObject({ ok: true, output: "0x00000000" });
     // bid 10 by call (bidder "alice"), then 15 by postcard from the dev account
@@ -119,8 +120,8 @@ describe("auction on coreplay dev (child process, CLI, SIGKILL + restart)", () =
     expect(before).toBeLessThan(closesAt);
 
     let now = await head();
-    for (let i = 0; i < 100 && now <= closesAt + 1; i++) {
-      await new Promise((r) => setTimeout(r, 3000));
+    for (let i = 0; i < 300 && now <= closesAt + 1; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
       now = await head();
     }
     expect(now).toBeGreaterThan(closesAt);

@@ -16,8 +16,12 @@ export interface UpNode {
 
 /** Runs `coreplay ARGS --json` and parses its stdout. */
 export async function cli<T>(args: string[], timeoutMs = 120_000): Promise<T> {
-  const { stdout } = await exec(process.execPath, [BIN, ...args, "--json"], { timeout: timeoutMs });
-  return JSON.parse(stdout.trim().split("\n").pop()!) as T;
+  const { stdout, stderr } = await exec(process.execPath, [BIN, ...args, "--json"], { timeout: timeoutMs });
+  const last = stdout.trim().split("\n").pop() ?? "";
+  // an empty answer is a failure of the command: say what it printed instead of a JSON parse error
+  if (last === "")
+    throw new Error(`coreplay ${args.join(" ")} printed no JSON; stderr: ${stderr.slice(-2000)}`);
+  return JSON.parse(last) as T;
 }
 
 let id = 0;
